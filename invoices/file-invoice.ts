@@ -1,0 +1,106 @@
+/**
+ * What the built-in file adapters (csv, json) share: prices from a rates file, sections and
+ * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
+ * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Decimal, formatMoney } from '../src/decimal.js';
+import { AdapterError, errorMessage } from '../src/errors.js';
+import { packageFile } from '../src/paths.js';
+import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../src/invoice/contract.js';
+import { RateTable } from './rate-table.js';
+
+export interface Section {
+  datacenter: string;
+  lines: InvoiceLine[];
+  subtotal: Decimal;
+}
+
+export interface InvoiceDocument {
+  tenant: InvoiceTenant;
+  context: InvoiceContext;
+  sections: Section[];
+  total: Decimal;
+}
+
+const rateTables = new Map<string, Promise<RateTable>>();
+
+/** One parse per rates file per process: a batch of hundreds of tenants shares it. */
+function rateTable(file: string): Promise<RateTable> {
+  let table = rateTables.get(file);
+  if (!table) {
+    table = RateTable.load(file);
+    rateTables.set(file, table);
+    table.catch(() => rateTables.delete(file));
+  }
+  return table;
+}
+
+export abstract class FileInvoice implements Invoice {
+  protected abstract readonly extension: string;
+  protected abstract render(document: InvoiceDocument): string;
+
+  private readonly sections = new Map<string, InvoiceLine[]>();
+  private readonly outputDir: string;
+  private readonly ratesFile: string;
+
+  constructor(
+    protected readonly tenant: InvoiceTenant,
+    config: InvoiceConfig,
+    protected readonly context: InvoiceContext,
+  ) {
+    this.outputDir = path.resolve(context.configDir, config.output_dir ?? 'output');
+    this.ratesFile = config.rates ? path.resolve(context.configDir, config.rates) : packageFile('config', 'rates.csv');
+  }
+
+  async cost(datacenter: string, name: string): Promise<Decimal | undefined> {
+    return (await rateTable(this.ratesFile)).lookup(datacenter, name)?.rate;
+  }
+
+  addSection(datacenter: string): void {
+    if (!this.sections.has(datacenter)) this.sections.set(datacenter, []);
+  }
+
+  addLine(line: InvoiceLine): void {
+    const lines = this.sections.get(line.datacenter);
+    if (!lines) throw new AdapterError(`line ${line.name} names datacenter ${line.datacenter}, which has no section (call addSection first)`);
+    lines.push(line);
+  }
+
+  /** The file this bill is written to: the same for every attempt at one bill. */
+  fileName(): string {
+    const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_');
+    const compact = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
+    return `${safe(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.${this.extension}`;
+  }
+
+  document(): InvoiceDocument {
+    const sections = [...this.sections].map(([datacenter, lines]) => ({
+      datacenter,
+      lines,
+      subtotal: lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0)),
+    }));
+    const total = sections.reduce((sum, section) => sum.plus(section.subtotal), new Decimal(0));
+    return { tenant: this.tenant, context: this.context, sections, total };
+  }
+
+  async commit(): Promise<string> {
+    const file = path.join(this.outputDir, this.fileName());
+    if (this.context.dryRun) return file;
+    const temp = `${file}.tmp-${process.pid}`;
+    try {
+      await mkdir(this.outputDir, { recursive: true });
+      await writeFile(temp, this.render(this.document()));
+      await rename(temp, file);
+    } catch (error) {
+      throw new AdapterError(`cannot write invoice ${file}: ${errorMessage(error)}; check [invoice:object] output_dir`, { cause: error });
+    }
+    return file;
+  }
+
+  protected money(value: Decimal): string {
+    return formatMoney(value, this.context.digits);
+  }
+}

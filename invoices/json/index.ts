@@ -1,0 +1,30 @@
+/** Built-in `json` adapter: one JSON file per bill, decimals as strings (exact quantities). */
+import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
+
+export default class JsonInvoice extends FileInvoice {
+  protected readonly extension = 'json';
+
+  protected render({ tenant, context, sections, total }: InvoiceDocument): string {
+    const document = {
+      tenant: tenant.id,
+      tenantName: tenant.name ?? null,
+      bill: context.billId,
+      start: context.start,
+      end: context.end,
+      currency: context.currency,
+      sections: sections.map((section) => ({
+        datacenter: section.datacenter,
+        lines: section.lines.map((line) => ({
+          name: line.name,
+          quantity: line.quantity.toString(),
+          unit: line.unit,
+          rate: line.rate.toString(),
+          amount: this.money(line.amount),
+        })),
+        subtotal: this.money(section.subtotal),
+      })),
+      total: this.money(total),
+    };
+    return `${JSON.stringify(document, null, 2)}\n`;
+  }
+}

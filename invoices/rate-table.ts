@@ -1,0 +1,69 @@
+/**
+ * config/rates.csv for the built-in file adapters: `datacenter,service,unit,rate`, where a
+ * datacenter of `*` prices a service everywhere that has no row of its own.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { Decimal } from '../src/decimal.js';
+import { AdapterError, errorMessage } from '../src/errors.js';
+
+const HEADER = ['datacenter', 'service', 'unit', 'rate'];
+
+export interface Rate {
+  rate: Decimal;
+  unit: string;
+}
+
+export class RateTable {
+  private constructor(readonly file: string, private readonly rates: Map<string, Rate>) {}
+
+  static async load(file: string): Promise<RateTable> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new AdapterError(`rates file ${file}: cannot read it (${errorMessage(error)}); set [invoice:object] rates`, { cause: error });
+    }
+    return RateTable.parse(text, file);
+  }
+
+  static parse(text: string, file: string): RateTable {
+    let rows: string[][];
+    try {
+      rows = parse(text, { comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true });
+    } catch (error) {
+      throw new AdapterError(`rates file ${file}: not valid CSV: ${errorMessage(error)}`, { cause: error });
+    }
+    const header = rows.shift()?.map((cell) => cell.toLowerCase());
+    if (!header || HEADER.some((name, i) => header[i] !== name)) {
+      throw new AdapterError(`rates file ${file}: the first line must be the header ${HEADER.join(',')}`);
+    }
+    const rates = new Map<string, Rate>();
+    rows.forEach((row, index) => {
+      const where = `rates file ${file} row ${index + 2}`;
+      if (row.length !== HEADER.length) throw new AdapterError(`${where}: expected ${HEADER.length} columns (${HEADER.join(',')}), got ${row.length}`);
+      const [datacenter, service, unit, rateText] = row as [string, string, string, string];
+      if (!datacenter || !service) throw new AdapterError(`${where}: datacenter and service must not be empty`);
+      let rate: Decimal;
+      try {
+        rate = new Decimal(rateText);
+      } catch {
+        throw new AdapterError(`${where}: rate '${rateText}' is not a decimal number`);
+      }
+      if (rate.isNegative() || !rate.isFinite()) throw new AdapterError(`${where}: rate must be ≥ 0, got ${rateText}`);
+      const key = RateTable.key(datacenter, service);
+      if (rates.has(key)) throw new AdapterError(`${where}: a second rate for ${datacenter}/${service}`);
+      rates.set(key, { rate, unit });
+    });
+    return new RateTable(file, rates);
+  }
+
+  private static key(datacenter: string, service: string): string {
+    return `${datacenter}\u0000${service}`;
+  }
+
+  /** The datacenter's own rate, else the `*` rate, else undefined. */
+  lookup(datacenter: string, service: string): Rate | undefined {
+    return this.rates.get(RateTable.key(datacenter, service)) ?? this.rates.get(RateTable.key('*', service));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The command line: parses arguments, calls a command (lazy-loaded), maps errors to exit codes
+ * (DESIGN §6). Users see one line; `--verbose` adds the stack and causes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { processDeps, type Deps } from './deps.js';
+import { ArtificeError, EXIT, errorMessage } from './errors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.usage, 'artifice.usage', `--concurrency must be a whole number ≥ 1, got '${value}'`);
+  return n;
+}
+
+function common(command: Command): Command {
+  return command
+    .option('--config <file>', 'the ini file (else $ARTIFICE_CONFIG, else ./artifice.ini)')
+    .option('--verbose', 'show stack traces and causes of errors');
+}
+
+function windowOptions(command: Command): Command {
+  return command
+    .option('--month <YYYY-MM>', 'a calendar month in [main] timezone (default: the previous month)')
+    .option('--from <ISO>', 'window start (with --to), e.g. 2024-05-01 or 2024-05-01T00:00:00Z')
+    .option('--to <ISO>', 'window end, exclusive');
+}
+
+function selection(command: Command): Command {
+  return windowOptions(command)
+    .option('--tenant <id>', 'a tenant (project) id; repeat for several', collect)
+    .option('--all', 'every tenant with telemetry in the window')
+    .option('--json', 'print one JSON object instead of tables')
+    .addOption(new Option('--concurrency <n>', 'tenants billed at once').argParser(positiveInt).default(4));
+}
+
+type Action = (options: Record<string, unknown>, deps: Deps) => Promise<number>;
+
+export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, options: Record<string, unknown>) => Promise<void>): Command {
+  const program = new Command('artifice')
+    .description('Bills OpenStack tenants from Ceilometer/Gnocchi telemetry, recording every window in a SQLite ledger')
+    .version('0.1.0')
+    .showHelpAfterError('(run artifice --help for usage)')
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
+    .exitOverride();
+
+  common(selection(program.command('bill').description('bill windows: claim, collect, price, invoice, record')))
+    .option('--dry-run', 'compute and print, write nothing (works on open windows)')
+    .action((options) => run(async () => (await import('./commands/bill.js')).bill as Action, options));
+
+  common(selection(program.command('usage').description('what bill would bill, read-only (works on open windows)')))
+    .action((options) => run(async () => (await import('./commands/usage.js')).usage as Action, options));
+
+  common(windowOptions(program.command('history').description('what the ledger holds'))
+    .option('--tenant <id>', 'only this tenant', collect)
+    .option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/history.js')).history as Action, options));
+
+  common(windowOptions(program.command('void').description('void a committed bill so its window can be billed again'))
+    .option('--tenant <id>', 'the tenant', collect)
+    .option('--reason <text>', 'why (kept in the ledger)'))
+    .action((options) => run(async () => (await import('./commands/void.js')).voidBill as Action, options));
+
+  return program;
+}
+
+export async function main(argv: string[], deps: Deps = processDeps()): Promise<number> {
+  let code: number = EXIT.ok;
+  let verbose = argv.includes('--verbose');
+  const program = buildProgram(deps, async (load, options) => {
+    verbose = Boolean(options.verbose);
+    code = await (await load())(options, deps);
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    code = report(error, verbose, deps);
+  }
+  if (argv === process.argv) process.exitCode = code;
+  return code;
+}
+
+function report(error: unknown, verbose: boolean, deps: Deps): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    // Commander has already printed its message for its own parse errors.
+    if (error.code === 'artifice.usage') deps.stderr(`artifice: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ArtificeError) {
+    deps.stderr(`artifice: ${error.message}\n`);
+  } else {
+    deps.stderr(`artifice: internal error: ${errorMessage(error).split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+  }
+  if (verbose) {
+    let cause: unknown = error;
+    while (cause instanceof Error) {
+      deps.stderr(`${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+      if (cause) deps.stderr('caused by: ');
+    }
+  }
+  return error instanceof ArtificeError ? error.exitCode : EXIT.someFailed;
+}

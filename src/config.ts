@@ -1,0 +1,356 @@
+/**
+ * artifice.ini → a typed, validated Config. Every key is checked once, here; an error names
+ * the file, section and key and what is allowed. Which keys exist is plain data (SECTIONS).
+ */
+import { readFile as fsReadFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Decimal } from 'decimal.js';
+import { ConfigError, errorMessage } from './errors.js';
+import { parseIni, type IniSection, type IniSections } from './ini-file.js';
+import { packageFile } from './paths.js';
+import { US_PER_SECOND } from './time.js';
+import type { MeterSpec, TransformName } from './usage/types.js';
+
+export type Backend = 'file' | 'ceilometer' | 'gnocchi';
+
+export interface MainConfig {
+  invoiceObject: string;
+  /** Absolute path of the SQLite ledger. */
+  database: string;
+  timezone: string;
+  settleHours: number;
+  trustSources: RegExp[];
+  currency: string;
+  currencyDigits: number;
+  allowUnpriced: boolean;
+  /** Absolute path of the meters file. */
+  meters: string;
+  maxGapSeconds: number;
+}
+
+export interface TelemetryConfig {
+  backend: Backend;
+  /** Absolute path of the samples file (backend = file). */
+  file?: string;
+  url?: string;
+  region: string;
+  /** The whole section as given, for the collectors' own keys. */
+  section: IniSection;
+}
+
+export interface Config {
+  /** Absolute path of the ini file, and its directory (relative paths resolve against it). */
+  file: string;
+  dir: string;
+  main: MainConfig;
+  telemetry: TelemetryConfig;
+  /** Availability zone or host → datacenter (invoice section) name. */
+  datacenters: Record<string, string>;
+  /** Flavor id → flavor name, for samples that carry only the id. */
+  flavors: Record<string, string>;
+  /** `[invoice:object]`, passed to the adapter as-is. */
+  invoice: Record<string, string>;
+  meterSpecs: MeterSpec[];
+  /** Every section as read, for parts that own their sections (regions, keystone). */
+  sections: IniSections;
+}
+
+/** Keys that hold secrets: their values never appear in messages. */
+const SECRET_KEY = /pass|secret|token|api_?key|credential/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/**
+ * Known sections and keys. A section marked `free` takes any key (its values are data);
+ * `prefix` sections match `name:anything`.
+ */
+export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean; prefix?: boolean }> = {
+  main: {
+    keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
+      'allow_unpriced', 'meters', 'max_gap'],
+  },
+  telemetry: { keys: ['backend', 'file', 'url', 'region'] },
+  datacenters: { free: true },
+  flavors: { free: true },
+  'invoice:object': { free: true },
+};
+
+export const DEFAULTS = {
+  invoiceObject: 'csv',
+  database: 'artifice.sqlite',
+  timezone: 'UTC',
+  settleHours: 6,
+  trustSources: 'openstack',
+  currency: 'USD',
+  currencyDigits: 2,
+  maxGapSeconds: 3600,
+  region: 'RegionOne',
+  trackedStates: ['active', 'paused', 'rescued', 'resized', 'verify_resize'],
+} as const;
+
+const TRANSFORMS: readonly TransformName[] = ['uptime', 'gauge', 'counter', 'sum'];
+
+export type ReadText = (file: string) => Promise<string>;
+
+const readText: ReadText = (file) => fsReadFile(file, 'utf8');
+
+export interface ConfigSource {
+  /** `--config` */
+  flag?: string;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** `--config`, then `ARTIFICE_CONFIG`, then `./artifice.ini`. */
+export function configPath({ flag, env, cwd }: ConfigSource): { file: string; from: string } {
+  if (flag) return { file: path.resolve(cwd, flag), from: '--config' };
+  if (env.ARTIFICE_CONFIG) return { file: path.resolve(cwd, env.ARTIFICE_CONFIG), from: 'ARTIFICE_CONFIG' };
+  return { file: path.resolve(cwd, 'artifice.ini'), from: 'the default ./artifice.ini' };
+}
+
+export async function loadConfig(source: ConfigSource, read: ReadText = readText): Promise<Config> {
+  const { file, from } = configPath(source);
+  let text: string;
+  try {
+    text = await read(file);
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read config ${file} (${from}): ${errorMessage(error)}; pass --config FILE or copy artifice.ini.example`,
+      { cause: error },
+    );
+  }
+  const config = parseConfig(text, file);
+  config.meterSpecs = parseMeters(await readMeters(config.main.meters, file, read), config.main.meters, config.main.maxGapSeconds);
+  return config;
+}
+
+async function readMeters(metersFile: string, iniFile: string, read: ReadText): Promise<string> {
+  try {
+    return await read(metersFile);
+  } catch (error) {
+    throw new ConfigError(`${iniFile} [main] meters: cannot read ${metersFile}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Validates the text of an ini file; `meterSpecs` is left empty (see loadConfig). */
+export function parseConfig(text: string, file: string): Config {
+  const dir = path.dirname(file);
+  const sections = parseWith(text, file);
+  checkKnown(sections, file);
+  const at = new Reader(file, sections);
+
+  const main: MainConfig = {
+    invoiceObject: at.string('main', 'invoice:object') ?? DEFAULTS.invoiceObject,
+    database: path.resolve(dir, at.string('main', 'database') ?? DEFAULTS.database),
+    timezone: at.timezone('main', 'timezone') ?? DEFAULTS.timezone,
+    settleHours: at.number('main', 'settle_hours', 0) ?? DEFAULTS.settleHours,
+    trustSources: at.regexList('main', 'trust_sources') ?? compileSources([DEFAULTS.trustSources]),
+    currency: at.currency('main', 'currency') ?? DEFAULTS.currency,
+    currencyDigits: at.integer('main', 'currency_digits', 0, 8) ?? DEFAULTS.currencyDigits,
+    allowUnpriced: at.boolean('main', 'allow_unpriced') ?? false,
+    meters: at.path('main', 'meters', dir) ?? packageFile('config', 'meters.ini'),
+    maxGapSeconds: at.number('main', 'max_gap', 1) ?? DEFAULTS.maxGapSeconds,
+  };
+
+  const backend = at.oneOf('telemetry', 'backend', ['file', 'ceilometer', 'gnocchi'] as const);
+  if (!backend) throw at.error('telemetry', 'backend', 'is required: one of file, ceilometer, gnocchi');
+  const telemetry: TelemetryConfig = {
+    backend,
+    file: at.path('telemetry', 'file', dir),
+    url: at.url('telemetry', 'url'),
+    region: at.string('telemetry', 'region') ?? DEFAULTS.region,
+    section: sections.get('telemetry') ?? {},
+  };
+  if (backend === 'file' && !telemetry.file) {
+    throw at.error('telemetry', 'file', 'is required with backend = file: the path of a newline-delimited JSON samples file');
+  }
+
+  return {
+    file,
+    dir,
+    main,
+    telemetry,
+    datacenters: { ...(sections.get('datacenters') ?? {}) },
+    flavors: { ...(sections.get('flavors') ?? {}) },
+    invoice: { ...(sections.get('invoice:object') ?? {}) },
+    meterSpecs: [],
+    sections,
+  };
+}
+
+/** config/meters.ini: one section per meter (DESIGN §7 lists the defaults). */
+export function parseMeters(text: string, file: string, defaultMaxGapSeconds: number): MeterSpec[] {
+  const sections = parseWith(text, file);
+  const at = new Reader(file, sections);
+  const specs: MeterSpec[] = [];
+  for (const [meter, section] of sections) {
+    if (meter === '') throw new ConfigError(`${file}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);
+    const allowed = ['transform', 'service', 'unit', 'divide_by', 'max_gap', 'tracked_states'];
+    const unknown = Object.keys(section).filter((key) => !allowed.includes(key));
+    if (unknown.length) throw at.error(meter, unknown[0]!, `is not a meter key; allowed: ${allowed.join(', ')}`);
+    const transform = at.oneOf(meter, 'transform', TRANSFORMS);
+    if (!transform) throw at.error(meter, 'transform', `is required: one of ${TRANSFORMS.join(', ')}`);
+    const unit = at.string(meter, 'unit');
+    if (!unit) throw at.error(meter, 'unit', 'is required: the unit of the quantity, e.g. hour or gigabyte-hour');
+    specs.push({
+      meter,
+      transform,
+      service: at.string(meter, 'service') ?? (transform === 'uptime' ? 'flavor' : meter),
+      unit,
+      divideBy: at.decimal(meter, 'divide_by') ?? new Decimal(1),
+      maxGapUs: (at.number(meter, 'max_gap', 1) ?? defaultMaxGapSeconds) * US_PER_SECOND,
+      trackedStates: at.list(meter, 'tracked_states')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],
+    });
+  }
+  if (specs.length === 0) throw new ConfigError(`${file}: no meters defined; see config/meters.ini for the defaults`);
+  return specs;
+}
+
+function parseWith(text: string, file: string): IniSections {
+  try {
+    return parseIni(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not a valid ini file: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function checkKnown(sections: IniSections, file: string): void {
+  for (const [name, section] of sections) {
+    if (name === '') {
+      throw new ConfigError(`${file}: key '${Object.keys(section)[0]}' stands before any [section]; put it under [main] or [telemetry]`);
+    }
+    const spec = SECTIONS[name] ?? Object.entries(SECTIONS).find(([known, s]) => s.prefix && name.startsWith(`${known}:`))?.[1];
+    if (!spec) {
+      const known = Object.entries(SECTIONS).map(([known, s]) => (s.prefix ? `[${known}:NAME]` : `[${known}]`));
+      throw new ConfigError(`${file}: unknown section [${name}]; known sections: ${known.join(', ')}`);
+    }
+    if (spec.free) continue;
+    for (const key of Object.keys(section)) {
+      if (!spec.keys?.includes(key)) {
+        throw new ConfigError(`${file} [${name}] ${key}: unknown key; known keys: ${spec.keys?.join(', ')}`);
+      }
+    }
+  }
+}
+
+/** Anchored regexes: `openstack` must match the whole source, not a substring of a forged one. */
+export function compileSources(patterns: string[]): RegExp[] {
+  return patterns.map((pattern) => new RegExp(`^(?:${pattern})$`));
+}
+
+/** Typed access to one file's sections, with errors that name file, section and key. */
+export class Reader {
+  constructor(private readonly file: string, private readonly sections: IniSections) {}
+
+  error(section: string, key: string, what: string): ConfigError {
+    return new ConfigError(`${this.file} [${section}] ${key} ${what}`);
+  }
+
+  private bad(section: string, key: string, value: string, allowed: string): ConfigError {
+    const shown = isSecretKey(key) ? '(hidden)' : `'${value}'`;
+    return this.error(section, key, `= ${shown} is not valid: ${allowed}`);
+  }
+
+  string(section: string, key: string): string | undefined {
+    const value = this.sections.get(section)?.[key]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  oneOf<T extends string>(section: string, key: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    if (!allowed.includes(value as T)) throw this.bad(section, key, value, `use one of ${allowed.join(', ')}`);
+    return value as T;
+  }
+
+  number(section: string, key: string, min: number): number | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw this.bad(section, key, value, `use a number ≥ ${min}`);
+    return n;
+  }
+
+  integer(section: string, key: string, min: number, max: number): number | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw this.bad(section, key, value, `use a whole number from ${min} to ${max}`);
+    return n;
+  }
+
+  decimal(section: string, key: string): Decimal | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    try {
+      const d = new Decimal(value);
+      if (d.lte(0)) throw new Error('not positive');
+      return d;
+    } catch {
+      throw this.bad(section, key, value, 'use a positive number, e.g. 1073741824');
+    }
+  }
+
+  boolean(section: string, key: string): boolean | undefined {
+    const value = this.string(section, key)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (['true', 'yes', 'on', '1'].includes(value)) return true;
+    if (['false', 'no', 'off', '0'].includes(value)) return false;
+    throw this.bad(section, key, value, 'use true or false');
+  }
+
+  list(section: string, key: string): string[] | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    return value.split(',').map((item) => item.trim()).filter(Boolean);
+  }
+
+  regexList(section: string, key: string): RegExp[] | undefined {
+    const items = this.list(section, key);
+    if (!items) return undefined;
+    try {
+      return compileSources(items);
+    } catch (error) {
+      throw this.bad(section, key, items.join(', '), `a comma-separated list of regular expressions (${errorMessage(error)})`);
+    }
+  }
+
+  path(section: string, key: string, dir: string): string | undefined {
+    const value = this.string(section, key);
+    return value === undefined ? undefined : path.resolve(dir, value);
+  }
+
+  url(section: string, key: string): string | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw this.bad(section, key, value, 'use an http:// or https:// URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw this.bad(section, key, value, 'use an http:// or https:// URL');
+    if (url.username || url.password) throw this.error(section, key, 'must not carry credentials; use the auth keys');
+    return value.replace(/\/+$/, '');
+  }
+
+  timezone(section: string, key: string): string | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: value });
+    } catch {
+      throw this.bad(section, key, value, 'use an IANA time zone such as UTC, Pacific/Auckland or America/Los_Angeles');
+    }
+    return value;
+  }
+
+  currency(section: string, key: string): string | undefined {
+    const value = this.string(section, key);
+    if (value === undefined) return undefined;
+    if (!/^[A-Z]{3}$/.test(value)) throw this.bad(section, key, value, 'use an ISO 4217 code such as USD, EUR or NZD');
+    return value;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The Invoice adapter contract (descends from the original Artifice's INVOICES.md).
+ * Life cycle, once per bill: `new Adapter(tenant, config, context)`, `cost()` for every
+ * (datacenter, service) priced, `addSection()` per datacenter, `addLine()` per line, `commit()`.
+ */
+import type { Decimal } from 'decimal.js';
+
+export interface InvoiceTenant {
+  id: string;
+  name?: string;
+}
+
+export interface InvoiceContext {
+  /** The ledger's bill id: stable across a resumed run, so `commit()` can be idempotent. */
+  billId: string;
+  /** Half-open window, ISO-8601 UTC. */
+  start: string;
+  end: string;
+  currency: string;
+  /** Digits the currency is rounded to. */
+  digits: number;
+  dryRun: boolean;
+  /** 1 for the first bill of this tenant and window, 2 after one was voided, … */
+  revision: number;
+  /** Directory of the ini file: relative paths in `config` resolve against it. */
+  configDir: string;
+}
+
+export interface InvoiceLine {
+  datacenter: string;
+  name: string;
+  quantity: Decimal;
+  unit: string;
+  rate: Decimal;
+  amount: Decimal;
+}
+
+/** What `commit()` returns: a reference the ledger stores (file path, ERP invoice number). */
+export type InvoiceReference = string;
+
+export interface Invoice {
+  addSection(datacenter: string): void | Promise<void>;
+  addLine(line: InvoiceLine): void | Promise<void>;
+  /** Unit rate for a service in a datacenter, or undefined/null when it has no price. */
+  cost(datacenter: string, name: string): Decimal | number | string | undefined | null | Promise<Decimal | number | string | undefined | null>;
+  /** Saves the invoice. Must be idempotent for one `context.billId`. */
+  commit(): InvoiceReference | Promise<InvoiceReference>;
+}
+
+export type InvoiceConfig = Record<string, string>;
+
+export interface InvoiceClass {
+  new (tenant: InvoiceTenant, config: InvoiceConfig, context: InvoiceContext): Invoice;
+}
+
+export const INVOICE_METHODS = ['addSection', 'addLine', 'cost', 'commit'] as const;
+
+/** Which contract methods a class's prototype lacks (empty when it is a usable adapter). */
+export function missingInvoiceMethods(value: unknown): string[] {
+  if (typeof value !== 'function') return [...INVOICE_METHODS];
+  const proto = (value as { prototype?: Record<string, unknown> }).prototype;
+  return INVOICE_METHODS.filter((method) => typeof proto?.[method] !== 'function');
+}
+
+export function isInvoiceClass(value: unknown): value is InvoiceClass {
+  return missingInvoiceMethods(value).length === 0;
+}

@@ -1,0 +1,117 @@
+/**
+ * `[main] invoice:object = module:Class` → an adapter class, shape-checked before use.
+ * `module` is a built-in short name (csv, json, odoo), a path relative to the ini file, or a
+ * package (looked up from the ini file's directory, then from artifice's own); `Class` is an
+ * export name, and without it the default export.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AdapterError, errorMessage } from '../errors.js';
+import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
+
+/** Built-in adapters, lazy-loaded: `bill` pays only for the one it uses. */
+export const BUILT_IN: Record<string, { describe: string; load: () => Promise<Record<string, unknown>> }> = {
+  csv: { describe: 'one CSV file per bill (sections, subtotals, total)', load: () => import('../../invoices/csv/index.js') },
+  json: { describe: 'one JSON file per bill', load: () => import('../../invoices/json/index.js') },
+};
+
+export interface LoadedAdapter {
+  spec: string;
+  Adapter: InvoiceClass;
+}
+
+export function splitSpec(spec: string): { module: string; exportName: string | undefined } {
+  // The class follows the last colon, unless that colon belongs to a Windows drive (C:\…).
+  const colon = spec.lastIndexOf(':');
+  if (colon <= 1) return { module: spec, exportName: undefined };
+  return { module: spec.slice(0, colon), exportName: spec.slice(colon + 1) || undefined };
+}
+
+function isPath(module: string): boolean {
+  return module.startsWith('.') || path.isAbsolute(module) || /\.(m?js|cjs|ts)$/.test(module);
+}
+
+export async function loadInvoiceClass(spec: string, configDir: string): Promise<LoadedAdapter> {
+  const where = `[main] invoice:object = ${spec}`;
+  const { module, exportName } = splitSpec(spec.trim());
+  if (!module) throw new AdapterError(`${where}: empty module; use csv, json, a path like ./my-invoice.js:MyInvoice, or a package`);
+
+  let exports: Record<string, unknown>;
+  try {
+    const builtIn = BUILT_IN[module];
+    if (builtIn) exports = await builtIn.load();
+    else if (isPath(module)) exports = await importFile(path.resolve(configDir, module), where);
+    else exports = await importPackage(module, configDir, where);
+  } catch (error) {
+    if (error instanceof AdapterError) throw error;
+    throw new AdapterError(`${where}: cannot load module '${module}': ${firstLine(error)}`, { cause: error });
+  }
+
+  const name = exportName ?? 'default';
+  const Adapter = exports[name];
+  if (Adapter === undefined) {
+    const available = Object.keys(exports).filter((key) => typeof exports[key] === 'function');
+    throw new AdapterError(
+      `${where}: module '${module}' has no export '${name}'` +
+        (available.length ? `; it exports ${available.join(', ')}` : '; it exports no class'),
+    );
+  }
+  const missing = missingInvoiceMethods(Adapter);
+  if (missing.length) {
+    throw new AdapterError(
+      typeof Adapter === 'function'
+        ? `${where}: ${name} is not an invoice adapter: it lacks ${missing.join(', ')} (see INVOICES.md)`
+        : `${where}: ${name} is not a class (got ${typeof Adapter}); export the adapter class`,
+    );
+  }
+  return { spec, Adapter: Adapter as InvoiceClass };
+}
+
+async function importFile(file: string, where: string): Promise<Record<string, unknown>> {
+  if (!existsSync(file)) throw new AdapterError(`${where}: no file ${file} (paths are relative to the ini file)`);
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** A package from node_modules beside the ini file (walking up), else one artifice can import. */
+async function importPackage(name: string, configDir: string, where: string): Promise<Record<string, unknown>> {
+  const entry = findPackageEntry(name, configDir);
+  if (entry) return importFile(entry, where);
+  try {
+    return (await import(name)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && errorMessage(error).includes(`'${name}'`)) {
+      throw new AdapterError(
+        `${where}: no built-in adapter, file or package named '${name}'; built-ins: ${Object.keys(BUILT_IN).join(', ')}; ` +
+          `for a file start the path with ./ ; for a package run npm install ${name}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function findPackageEntry(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const root = path.join(dir, 'node_modules', name);
+    const manifest = path.join(root, 'package.json');
+    if (existsSync(manifest)) return path.join(root, packageMain(JSON.parse(readFileSync(manifest, 'utf8'))));
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The ESM entry of a package.json: exports["."] (import/default), else module, main, index.js. */
+function packageMain(pkg: { exports?: unknown; module?: string; main?: string }): string {
+  let exported: unknown = pkg.exports;
+  if (exported && typeof exported === 'object' && '.' in exported) exported = (exported as Record<string, unknown>)['.'];
+  while (exported && typeof exported === 'object') {
+    const conditions = exported as Record<string, unknown>;
+    exported = conditions.import ?? conditions.node ?? conditions.default;
+  }
+  return typeof exported === 'string' ? exported : (pkg.module ?? pkg.main ?? 'index.js');
+}
+
+function firstLine(error: unknown): string {
+  return errorMessage(error).split('\n')[0] ?? '';
+}

@@ -1,0 +1,78 @@
+/**
+ * Usage records → invoice lines: one line per (datacenter, service) summing its resources'
+ * quantities, priced by the adapter's `cost()` and rounded once per line (DESIGN §4, §7).
+ */
+import { Decimal, lineAmount } from './decimal.js';
+import { PricingError } from './errors.js';
+import type { Invoice, InvoiceLine } from './invoice/contract.js';
+import type { UsageRecord } from './usage/types.js';
+
+export interface Priced {
+  lines: InvoiceLine[];
+  total: Decimal;
+  /** (datacenter, service) pairs that had no price (only when unpriced services are allowed). */
+  unpriced: string[];
+}
+
+interface Group {
+  datacenter: string;
+  name: string;
+  unit: string;
+  quantity: Decimal;
+}
+
+/** Sums records per (datacenter, service), in a stable order. */
+export function groupUsage(records: UsageRecord[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const record of records) {
+    const key = `${record.datacenter}\u0000${record.service}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { datacenter: record.datacenter, name: record.service, unit: record.unit, quantity: record.quantity });
+    } else if (group.unit !== record.unit) {
+      throw new PricingError(
+        `service ${record.service} has quantities in ${group.unit} and in ${record.unit}; give the meters that share it one unit in the meters file`,
+      );
+    } else {
+      group.quantity = group.quantity.plus(record.quantity);
+    }
+  }
+  return [...groups.values()].sort((a, b) => compare(a.datacenter, b.datacenter) || compare(a.name, b.name));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export async function priceUsage(
+  records: UsageRecord[],
+  invoice: Pick<Invoice, 'cost'>,
+  options: { digits: number; allowUnpriced: boolean },
+): Promise<Priced> {
+  const lines: InvoiceLine[] = [];
+  const unpriced: string[] = [];
+  for (const group of groupUsage(records)) {
+    const rate = toRate(await invoice.cost(group.datacenter, group.name), group);
+    if (rate === undefined) unpriced.push(`${group.datacenter}/${group.name}`);
+    const effective = rate ?? new Decimal(0);
+    lines.push({ ...group, rate: effective, amount: lineAmount(group.quantity, effective, options.digits) });
+  }
+  if (unpriced.length && !options.allowUnpriced) {
+    throw new PricingError(
+      `no price for ${unpriced.join(', ')} (datacenter/service); add them to the rates, or set [main] allow_unpriced = true`,
+    );
+  }
+  const total = lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0));
+  return { lines, total, unpriced };
+}
+
+function toRate(value: unknown, group: Group): Decimal | undefined {
+  if (value === undefined || value === null) return undefined;
+  try {
+    const rate = new Decimal(value as Decimal.Value);
+    if (rate.isFinite() && !rate.isNegative()) return rate;
+  } catch {
+    // fall through to the error below
+  }
+  throw new PricingError(`the invoice adapter's cost(${group.datacenter}, ${group.name}) returned ${String(value)}, not a rate ≥ 0`);
+}

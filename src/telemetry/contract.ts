@@ -1,0 +1,58 @@
+/**
+ * The Collector contract: every telemetry backend (file, Ceilometer v2, Gnocchi v1) serves
+ * normalized samples through it, so usage transforms never know where samples came from.
+ */
+import type { Micros } from '../time.js';
+
+export type SampleType = 'gauge' | 'cumulative' | 'delta';
+
+/** A normalized sample (DESIGN §3). `timestamp` is epoch microseconds, UTC. */
+export interface Sample {
+  meter: string;
+  resourceId: string;
+  projectId: string | null;
+  timestamp: Micros;
+  volume: number;
+  unit: string;
+  type: SampleType;
+  /** Flattened resource metadata, values as the API gave them (Ceilometer stringifies them). */
+  metadata: Record<string, unknown>;
+  id: string | null;
+  source: string;
+  /** The region (endpoint) the sample was collected from; the default datacenter. */
+  region: string;
+}
+
+export interface SampleQuery {
+  projectId: string;
+  meter: string;
+  /** Inclusive lower bound: already includes the look-back before the billing window. */
+  start: Micros;
+  /** Exclusive upper bound: the window end. */
+  end: Micros;
+}
+
+export interface Tenant {
+  id: string;
+  name?: string;
+}
+
+export interface Collector {
+  /** Human name for messages, e.g. `file /path/samples.ndjson` or `gnocchi http://…`. */
+  readonly description: string;
+  /** Samples of one meter for one project in [start, end), in any order. */
+  samples(query: SampleQuery): Promise<Sample[]>;
+  /** Tenants that have telemetry in [start, end) (for `--all` without Keystone). */
+  tenants(start: Micros, end: Micros): Promise<Tenant[]>;
+  /**
+   * Checks the source can be read at all (file present, endpoint configured) before any bill
+   * is claimed, so bad configuration fails the command (exit 2) and touches no ledger.
+   */
+  prepare?(): Promise<void>;
+  /** Releases sockets, files. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function isSampleType(value: unknown): value is SampleType {
+  return value === 'gauge' || value === 'cumulative' || value === 'delta';
+}

@@ -1,0 +1,217 @@
+/**
+ * The file collector (`[telemetry] backend = file`): newline-delimited Ceilometer v2 samples,
+ * one JSON object per line, optionally gzipped (`.gz`). Blank lines and `#` lines are ignored.
+ *
+ * The file is read and indexed once, lazily, by project then meter (each list sorted by time),
+ * so billing many tenants costs one parse. Errors:
+ * - the file cannot be read or gunzipped, a line is not JSON, or a bad sample has no
+ *   project_id to charge it to → `ConfigError` (exit 2): nothing in the file can be trusted;
+ * - a line that is JSON but not a valid sample, with a project_id → remembered against that
+ *   project: `samples()` queries it could belong to reject with a `TelemetryError`, so that
+ *   one tenant fails and the others still bill.
+ */
+import { promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { ConfigError, TelemetryError, errorMessage } from '../errors.js';
+import { parseTimestamp, type Micros } from '../time.js';
+import { normalizeCeilometerSample } from './ceilometer-sample.js';
+import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface FileCollectorOptions {
+  /** The region the samples are attributed to (their default datacenter). */
+  region?: string;
+  /** Injected file system read; defaults to `fs.promises.readFile`. */
+  readFile?: (path: string) => Promise<Buffer>;
+}
+
+/** A line that is JSON but not a valid sample, kept against its project. */
+interface BadLine {
+  line: number;
+  message: string;
+  /** The line's meter and time when they are readable: the line only spoils queries it could match. */
+  meter?: string;
+  timestamp?: Micros;
+}
+
+interface ProjectIndex {
+  /** Meter → samples sorted by timestamp (stable: file order among equal times). */
+  meters: Map<string, Sample[]>;
+  bad: BadLine[];
+  /** `metadata.project_name` of the project's latest sample that has one (demo files carry it). */
+  name?: string;
+  nameAt?: Micros;
+}
+
+type Index = Map<string, ProjectIndex>;
+
+const KEY = '[telemetry] file';
+
+/** Index of the first sample with timestamp ≥ t in a time-sorted list. */
+function lowerBound(samples: readonly Sample[], t: Micros): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid].timestamp < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function readReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return errorMessage(error);
+}
+
+function isInWindow(t: Micros | undefined, start: Micros, end: Micros): boolean {
+  return t === undefined || (t >= start && t < end);
+}
+
+export class FileCollector implements Collector {
+  readonly description: string;
+  private readonly region: string;
+  private readonly readFile: (path: string) => Promise<Buffer>;
+  private loading?: Promise<Index>;
+
+  constructor(
+    readonly path: string,
+    options: FileCollectorOptions = {},
+  ) {
+    this.description = `file ${path}`;
+    this.region = options.region ?? 'RegionOne';
+    this.readFile = options.readFile ?? ((p) => fs.readFile(p));
+  }
+
+  async samples(query: SampleQuery): Promise<Sample[]> {
+    const project = (await this.index()).get(query.projectId);
+    if (project === undefined) return [];
+    const bad = project.bad.filter(
+      (b) => (b.meter === undefined || b.meter === query.meter) && isInWindow(b.timestamp, query.start, query.end),
+    );
+    if (bad.length > 0) {
+      const more = bad.length > 1 ? ` (and ${bad.length - 1} more bad line${bad.length > 2 ? 's' : ''})` : '';
+      throw new TelemetryError(
+        `${this.path}:${bad[0].line}: bad sample for project ${query.projectId}: ${bad[0].message}${more}`,
+      );
+    }
+    const list = project.meters.get(query.meter);
+    if (list === undefined) return [];
+    return list.slice(lowerBound(list, query.start), lowerBound(list, query.end));
+  }
+
+  /**
+   * Projects with a sample in [start, end), sorted by id. A project whose bad lines could fall
+   * in the window is listed too, so that `--all` fails it loudly instead of skipping it.
+   */
+  async tenants(start: Micros, end: Micros): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    for (const [id, project] of await this.index()) {
+      const hasSample = [...project.meters.values()].some((list) => {
+        const i = lowerBound(list, start);
+        return i < list.length && list[i].timestamp < end;
+      });
+      const hasBad = project.bad.some((b) => isInWindow(b.timestamp, start, end));
+      if (hasSample || hasBad) tenants.push(project.name === undefined ? { id } : { id, name: project.name });
+    }
+    return tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async close(): Promise<void> {}
+
+  /** The index, loaded on first use; concurrent first calls share one load (and its error). */
+  private index(): Promise<Index> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  private async load(): Promise<Index> {
+    const text = (await this.readText()).replace(/^\uFEFF/, '');
+    const index: Index = new Map();
+    const project = (id: string): ProjectIndex => {
+      let entry = index.get(id);
+      if (entry === undefined) index.set(id, (entry = { meters: new Map(), bad: [] }));
+      return entry;
+    };
+
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const where = `${this.path}:${i + 1}`;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch (error) {
+        throw new ConfigError(
+          `${where}: not JSON (${errorMessage(error)}); the telemetry file is corrupt, fix or regenerate it (${KEY})`,
+          { cause: error },
+        );
+      }
+      let sample: Sample;
+      try {
+        sample = normalizeCeilometerSample(json, this.region);
+      } catch (error) {
+        const raw = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+        const projectId = raw.project_id;
+        if (typeof projectId !== 'string' || projectId.trim() === '') {
+          throw new ConfigError(
+            `${where}: ${errorMessage(error)}, and the line has no project_id to charge it to; fix or remove the line (${KEY})`,
+            { cause: error },
+          );
+        }
+        const meter = raw.meter ?? raw.counter_name;
+        project(projectId).bad.push({
+          line: i + 1,
+          message: errorMessage(error),
+          meter: typeof meter === 'string' ? meter : undefined,
+          timestamp: typeof raw.timestamp === 'string' ? parseTimestamp(raw.timestamp) : undefined,
+        });
+        continue;
+      }
+      // A valid sample without a project (Ceilometer allows null) cannot be billed to anyone.
+      if (sample.projectId === null) continue;
+      const entry = project(sample.projectId);
+      let list = entry.meters.get(sample.meter);
+      if (list === undefined) entry.meters.set(sample.meter, (list = []));
+      list.push(sample);
+      const name = sample.metadata.project_name;
+      if (typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
+        entry.name = name;
+        entry.nameAt = sample.timestamp;
+      }
+    }
+    // Array.prototype.sort is stable: equal timestamps keep file order.
+    for (const entry of index.values()) {
+      for (const list of entry.meters.values()) list.sort((a, b) => a.timestamp - b.timestamp);
+    }
+    return index;
+  }
+
+  private async readText(): Promise<string> {
+    let data: Buffer;
+    try {
+      data = await this.readFile(this.path);
+    } catch (error) {
+      throw new ConfigError(`cannot read the telemetry file ${this.path}: ${readReason(error)}; check ${KEY}`, {
+        cause: error,
+      });
+    }
+    if (/\.gz$/i.test(this.path)) {
+      try {
+        data = await gunzipAsync(data);
+      } catch (error) {
+        throw new ConfigError(
+          `cannot gunzip the telemetry file ${this.path}: ${errorMessage(error)}; a path ending .gz must be gzip-compressed (check ${KEY})`,
+          { cause: error },
+        );
+      }
+    }
+    return data.toString('utf8');
+  }
+}

@@ -1,0 +1,16 @@
+/** `[telemetry] backend` → a Collector; each backend is loaded only when configured. */
+import type { Config } from '../config.js';
+import type { Collector } from './contract.js';
+
+export async function openCollector(config: Config): Promise<Collector> {
+  switch (config.telemetry.backend) {
+    case 'file': {
+      const { FileCollector } = await import('./file.js');
+      return new FileCollector(config.telemetry.file!, { region: config.telemetry.region });
+    }
+    default:
+      throw new (await import('../errors.js')).ConfigError(
+        `${config.file} [telemetry] backend = ${config.telemetry.backend} is not available in this build yet; use backend = file`,
+      );
+  }
+}

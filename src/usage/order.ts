@@ -1,0 +1,53 @@
+/** A total order on samples, so that nothing downstream depends on the order samples arrived in. */
+import type { Sample } from '../telemetry/contract.js';
+
+/** Code-unit comparison: unlike localeCompare, the same everywhere. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareNullableText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return compareText(a, b);
+}
+
+/** JSON with sorted keys: two equal metadata objects give the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort(compareText)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Sorts by timestamp, then id (samples without one first), then volume, then every other field,
+ * metadata last: samples that compare equal are identical, so any input order gives one output.
+ */
+export function sortSamples(samples: readonly Sample[]): Sample[] {
+  const metadataKey = new Map<Sample, string>();
+  const metadataOf = (s: Sample): string => {
+    let key = metadataKey.get(s);
+    if (key === undefined) metadataKey.set(s, (key = canonicalJson(s.metadata)));
+    return key;
+  };
+  return [...samples].sort(
+    (a, b) =>
+      a.timestamp - b.timestamp ||
+      compareNullableText(a.id, b.id) ||
+      a.volume - b.volume ||
+      compareText(a.meter, b.meter) ||
+      compareText(a.resourceId, b.resourceId) ||
+      compareText(a.source, b.source) ||
+      compareText(a.region, b.region) ||
+      compareNullableText(a.projectId, b.projectId) ||
+      compareText(a.type, b.type) ||
+      compareText(a.unit, b.unit) ||
+      compareText(metadataOf(a), metadataOf(b)),
+  );
+}

@@ -1,0 +1,38 @@
+/** Trust filtering, de-duplication and ordering of samples, before any transform (DESIGN §3). */
+import type { Sample } from '../telemetry/contract.js';
+import { sortSamples } from './order.js';
+
+export interface PreparedSamples {
+  /** Trusted, unique samples in the total order of `sortSamples`. */
+  samples: Sample[];
+  /** How many samples were dropped because their source matched no trusted pattern. */
+  untrusted: number;
+  /** How many samples were dropped as duplicates of a kept one. */
+  duplicates: number;
+}
+
+/**
+ * Drops samples whose `source` matches none of `trustSources` (already anchored: API-posted
+ * samples carry a forgeable `<project>:<source>`), then duplicates: same id, or, for samples
+ * without an id, same meter + resource + timestamp + volume. Sorting comes first, so the copy
+ * kept among duplicates is the same whatever order they arrived in.
+ */
+export function prepareSamples(samples: readonly Sample[], trustSources: readonly RegExp[]): PreparedSamples {
+  const trusted = samples.filter((s) => trustSources.some((pattern) => pattern.test(s.source)));
+  const seen = new Set<string>();
+  const unique: Sample[] = [];
+  for (const sample of sortSamples(trusted)) {
+    const key =
+      sample.id !== null
+        ? `id\u0000${sample.id}`
+        : `s\u0000${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(sample);
+  }
+  return {
+    samples: unique,
+    untrusted: samples.length - trusted.length,
+    duplicates: trusted.length - unique.length,
+  };
+}

@@ -1,0 +1,542 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { Decimal } from '../src/decimal.js';
+import { LedgerError } from '../src/errors.js';
+import { Ledger, SCHEMA_VERSION, currentOwner, processAlive, type Owner } from '../src/ledger.js';
+import type { InvoiceLine } from '../src/invoice/contract.js';
+import type { UsageRecord } from '../src/usage/types.js';
+
+const us = (iso: string): number => Date.parse(iso) * 1000;
+const month = (m: string, next: string) => ({ start: us(`${m}-01T00:00:00Z`), end: us(`${next}-01T00:00:00Z`) });
+const MAY = month('2024-05', '2024-06');
+const JUNE = month('2024-06', '2024-07');
+const APRIL = month('2024-04', '2024-05');
+const MID_MAY_JUNE = { start: us('2024-05-15T00:00:00Z'), end: us('2024-06-15T00:00:00Z') };
+const T = { id: 'tenant-a', name: 'Tenant A' };
+const ME: Owner = currentOwner('run-1');
+
+let dir: string;
+let file: string;
+const opened: Ledger[] = [];
+const raws: Database.Database[] = [];
+
+function open(options?: Parameters<typeof Ledger.open>[1], at = file): Ledger {
+  const ledger = Ledger.open(at, options);
+  opened.push(ledger);
+  return ledger;
+}
+
+/** A second, plain connection to the same file: what a hand-written query would do. */
+function raw(): Database.Database {
+  const db = new Database(file);
+  raws.push(db);
+  return db;
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'artifice-ledger-'));
+  file = path.join(dir, 'ledger.sqlite');
+});
+
+afterEach(() => {
+  for (const l of opened.splice(0)) l.close();
+  for (const db of raws.splice(0)) db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function claimed(result: ReturnType<Ledger['claim']>) {
+  if (result.kind !== 'claimed') throw new Error(`expected claimed, got ${result.kind}`);
+  return result;
+}
+
+function usageRecord(resourceId: string, quantity: string): UsageRecord {
+  return {
+    meter: 'volume.size',
+    resourceId,
+    service: 'volume.size',
+    datacenter: 'dc1',
+    quantity: new Decimal(quantity),
+    unit: 'gigabyte-hour',
+    samples: 3,
+    firstSample: MAY.start + 1,
+    lastSample: MAY.end - 1,
+    gaps: [{ start: MAY.start + 10, end: MAY.start + 20 }],
+  };
+}
+
+function line(name: string, quantity: string, rate: string, amount: string): InvoiceLine {
+  return {
+    datacenter: 'dc1',
+    name,
+    quantity: new Decimal(quantity),
+    unit: 'gigabyte-hour',
+    rate: new Decimal(rate),
+    amount: new Decimal(amount),
+  };
+}
+
+describe('opening', () => {
+  test('creates the directory, the schema (versioned), WAL and foreign keys', () => {
+    const nested = path.join(dir, 'a', 'b', 'ledger.sqlite');
+    open({}, nested).close();
+    expect(fs.existsSync(nested)).toBe(true);
+    const db = new Database(nested);
+    raws.push(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
+    expect(tables).toEqual(['bills', 'lines', 'runs', 'usage']);
+    // Foreign keys are on for the ledger's own connection: a usage row needs its bill.
+    const ledger = open();
+    expect(() =>
+      (ledger as unknown as { db: Database.Database }).db
+        .prepare(`INSERT INTO usage (bill_id, meter, resource_id, service, datacenter, quantity, unit, samples)
+                  VALUES ('nope', 'm', 'r', 's', 'd', '1', 'u', 1)`)
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+  });
+
+  test('reopening keeps the data and does not re-run migrations', () => {
+    const first = open();
+    const bill = claimed(first.claim(T, MAY, ME)).bill;
+    first.close();
+    const again = open();
+    expect(again.bill(bill.id)).toEqual(bill);
+    expect(raw().pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // A re-run of CREATE TABLE would have thrown; and still exactly one bill.
+    expect(again.bills()).toHaveLength(1);
+  });
+
+  test('a database from a newer artifice is refused, naming the file', () => {
+    open().close();
+    const db = raw();
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => open()).toThrow(LedgerError);
+    expect(() => open()).toThrow(`ledger ${file} has schema version ${SCHEMA_VERSION + 1}, newer`);
+  });
+
+  test('a file that is not a database is a one-line LedgerError naming it', () => {
+    fs.writeFileSync(file, 'this is not sqlite, just some text that is long enough '.repeat(20));
+    let error: unknown;
+    try {
+      open();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(LedgerError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  test('a directory that cannot be created is a LedgerError naming the file', () => {
+    fs.writeFileSync(path.join(dir, 'plain-file'), '');
+    const bad = path.join(dir, 'plain-file', 'ledger.sqlite');
+    expect(() => open({}, bad)).toThrow(LedgerError);
+    expect(() => open({}, bad)).toThrow(bad);
+  });
+
+  test(':memory: works as an in-memory twin', () => {
+    const ledger = open({}, ':memory:');
+    expect(claimed(ledger.claim(T, MAY, ME)).bill.status).toBe('pending');
+    expect(fs.existsSync(':memory:')).toBe(false);
+  });
+
+  test('a lock held past busyTimeoutMs is a LedgerError, not a hang', () => {
+    const ledger = open({ busyTimeoutMs: 50 });
+    const db = raw();
+    db.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    expect(() => ledger.claim(T, MAY, ME)).toThrow(`ledger ${file}: cannot claim: another process has held the lock for over 50 ms`);
+    expect(Date.now() - started).toBeLessThan(5000);
+    db.exec('ROLLBACK');
+    expect(ledger.claim(T, MAY, ME).kind).toBe('claimed');
+  });
+});
+
+describe('claims and windows', () => {
+  test('a new claim inserts exactly one pending bill with its owner', () => {
+    const now = new Date('2024-06-01T07:00:00.000Z');
+    const ledger = open({ now: () => now });
+    const result = claimed(ledger.claim(T, MAY, ME));
+    expect(result.resumed).toBe(false);
+    expect(result.bill).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      tenant: 'tenant-a',
+      tenantName: 'Tenant A',
+      start: MAY.start,
+      end: MAY.end,
+      status: 'pending',
+      revision: 1,
+      owner: ME,
+      claimedAt: '2024-06-01T07:00:00.000Z',
+      heartbeatAt: '2024-06-01T07:00:00.000Z',
+      committedAt: null,
+      reference: null,
+      total: null,
+      currency: null,
+      error: null,
+      voidReason: null,
+      voidedBy: null,
+      voidedAt: null,
+      createdAt: '2024-06-01T07:00:00.000Z',
+    });
+    const row = raw().prepare('SELECT start_us, end_us, status, owner FROM bills').all();
+    expect(row).toEqual([{ start_us: MAY.start, end_us: MAY.end, status: 'pending', owner: JSON.stringify(ME) }]);
+  });
+
+  test('an overlapping window is refused by claim, with the bills in the way', () => {
+    const ledger = open();
+    const may = claimed(ledger.claim(T, MAY, ME)).bill;
+    const result = ledger.claim(T, MID_MAY_JUNE, ME);
+    expect(result).toEqual({ kind: 'overlap', bills: [may] });
+    ledger.markCommitted(may.id, 'inv-1', '10.00', 'EUR');
+    const again = ledger.claim(T, MID_MAY_JUNE, currentOwner('run-2'));
+    expect(again.kind).toBe('overlap');
+    expect(again.kind === 'overlap' && again.bills.map((b) => [b.id, b.status])).toEqual([[may.id, 'committed']]);
+    // Another tenant is not in the way.
+    expect(ledger.claim({ id: 'tenant-b' }, MID_MAY_JUNE, ME).kind).toBe('claimed');
+    expect(ledger.bills({ tenant: T.id })).toHaveLength(1);
+  });
+
+  test('the trigger refuses an overlapping raw INSERT, and allows failed/voided ones', () => {
+    const ledger = open();
+    claimed(ledger.claim(T, MAY, ME));
+    const db = raw();
+    const insert = db.prepare(
+      `INSERT INTO bills (id, tenant, start_us, end_us, status, created_at) VALUES (?, ?, ?, ?, ?, '2024-06-01T00:00:00Z')`,
+    );
+    expect(() => insert.run('x1', T.id, MID_MAY_JUNE.start, MID_MAY_JUNE.end, 'pending')).toThrow(/overlaps/);
+    expect(() => insert.run('x2', T.id, MAY.start, MAY.end, 'committed')).toThrow(/overlaps/);
+    // A window strictly inside, too.
+    expect(() => insert.run('x3', T.id, MAY.start + 1, MAY.end - 1, 'pending')).toThrow(/overlaps/);
+    // History rows do not hold a window.
+    insert.run('x4', T.id, MID_MAY_JUNE.start, MID_MAY_JUNE.end, 'failed');
+    insert.run('x5', T.id, MAY.start, MAY.end, 'voided');
+    // ...and cannot be turned back into a holding bill by a raw UPDATE either.
+    expect(() => db.prepare(`UPDATE bills SET status = 'pending' WHERE id = 'x4'`).run()).toThrow(/overlaps/);
+    // Back-to-back is fine for a raw insert as well.
+    insert.run('x6', T.id, JUNE.start, JUNE.end, 'committed');
+    expect(db.prepare('SELECT id, status FROM bills ORDER BY start_us, id').all()).toEqual([
+      { id: expect.any(String), status: 'pending' },
+      { id: 'x5', status: 'voided' },
+      { id: 'x4', status: 'failed' },
+      { id: 'x6', status: 'committed' },
+    ]);
+  });
+
+  test('back-to-back months are accepted', () => {
+    const ledger = open();
+    for (const w of [MAY, JUNE, APRIL]) expect(ledger.claim(T, w, ME).kind).toBe('claimed');
+    expect(ledger.bills().map((b) => [b.start, b.end, b.status])).toEqual([
+      [APRIL.start, APRIL.end, 'pending'],
+      [MAY.start, MAY.end, 'pending'],
+      [JUNE.start, JUNE.end, 'pending'],
+    ]);
+  });
+
+  test('a committed window is reported as committed and not claimed again', () => {
+    const ledger = open();
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    const committed = ledger.markCommitted(bill.id, 'invoices/a-2024-05.csv', '12.30', 'EUR');
+    expect(committed).toMatchObject({ status: 'committed', reference: 'invoices/a-2024-05.csv', total: '12.30', currency: 'EUR' });
+    expect(committed.committedAt).not.toBeNull();
+    const result = ledger.claim(T, MAY, currentOwner('run-2'));
+    expect(result).toEqual({ kind: 'committed', bill: committed });
+    expect(ledger.bills()).toHaveLength(1);
+  });
+
+  test('a failed window can be claimed again: a new row, the failed one kept', () => {
+    const ledger = open();
+    const first = claimed(ledger.claim(T, MAY, ME)).bill;
+    expect(ledger.markFailed(first.id, 'telemetry unreachable')).toMatchObject({ status: 'failed', error: 'telemetry unreachable' });
+    const second = claimed(ledger.claim(T, MAY, currentOwner('run-2')));
+    expect(second.resumed).toBe(false);
+    expect(second.bill.id).not.toBe(first.id);
+    expect(second.bill.revision).toBe(1);
+    expect(ledger.bills().map((b) => [b.id, b.status])).toEqual([
+      [first.id, 'failed'],
+      [second.bill.id, 'pending'],
+    ]);
+  });
+
+  test('a voided window can be billed again as revision 2, then 3; nothing is deleted', () => {
+    const ledger = open({ now: () => new Date('2024-06-02T00:00:00Z') });
+    const first = claimed(ledger.claim(T, MAY, ME)).bill;
+    ledger.recordUsage(first.id, [usageRecord('vol-1', '5')], [line('volume.size', '5', '2', '10.00')]);
+    ledger.markCommitted(first.id, 'inv-1', '10.00', 'EUR');
+    const voided = ledger.voidBill(T.id, MAY, 'wrong rate', 'alice');
+    expect(voided).toMatchObject({
+      id: first.id,
+      status: 'voided',
+      voidReason: 'wrong rate',
+      voidedBy: 'alice',
+      voidedAt: '2024-06-02T00:00:00.000Z',
+      reference: 'inv-1',
+      total: '10.00',
+    });
+    const second = claimed(ledger.claim(T, MAY, ME)).bill;
+    expect(second.id).not.toBe(first.id);
+    expect(second.revision).toBe(2);
+    ledger.markCommitted(second.id, 'inv-2', '9.00', 'EUR');
+    ledger.voidBill(T.id, MAY, 'still wrong', 'bob');
+    expect(claimed(ledger.claim(T, MAY, ME)).bill.revision).toBe(3);
+    // Every row is still there, the voided bill's usage and lines too.
+    expect(ledger.bills({ tenant: T.id }).map((b) => [b.revision, b.status])).toEqual([
+      [1, 'voided'],
+      [2, 'voided'],
+      [3, 'pending'],
+    ]);
+    expect(ledger.usage(first.id).map((u) => u.resourceId)).toEqual(['vol-1']);
+    expect(ledger.lines(first.id).map((l) => l.amount.toFixed(2))).toEqual(['10.00']);
+  });
+
+  test('voiding without a committed bill says which bills exist near that window', () => {
+    const ledger = open();
+    const may = claimed(ledger.claim(T, MAY, ME)).bill;
+    ledger.markCommitted(may.id, 'inv', '1.00', 'EUR');
+    expect(() => ledger.voidBill(T.id, JUNE, 'oops', 'alice')).toThrow(LedgerError);
+    expect(() => ledger.voidBill(T.id, JUNE, 'oops', 'alice')).toThrow(
+      new RegExp(`no committed bill for tenant tenant-a.*2024-06-01T00:00:00Z.*${may.id}.*2024-05-01T00:00:00Z.*committed`),
+    );
+    expect(() => ledger.voidBill('tenant-z', MAY, 'oops', 'alice')).toThrow(/no bills near it/);
+    // A pending bill cannot be voided either.
+    claimed(ledger.claim(T, JUNE, ME));
+    expect(() => ledger.voidBill(T.id, JUNE, 'oops', 'alice')).toThrow(/pending/);
+    expect(ledger.bills().map((b) => b.status)).toEqual(['committed', 'pending']);
+  });
+});
+
+describe('owners: crashes, live runs, leases', () => {
+  test('a run that crashed (real dead pid) between claim and commit is resumed, and committed once', () => {
+    open().close(); // schema in place, as the crashed run's ledger would have found it
+    // The child claims the way Ledger.claim does, then dies without committing.
+    const script = `
+      const Database = require(process.argv[1]);
+      const os = require('node:os');
+      const fs = require('node:fs');
+      const db = new Database(process.argv[2]);
+      db.pragma('journal_mode = WAL');
+      const now = new Date().toISOString();
+      const owner = JSON.stringify({ host: os.hostname(), pid: process.pid, runId: 'crashed-run' });
+      db.transaction(() => {
+        db.prepare("INSERT INTO bills (id, tenant, tenant_name, start_us, end_us, status, revision, owner, claimed_at, heartbeat_at, created_at) VALUES ('bill-crashed', ?, ?, ?, ?, 'pending', 1, ?, ?, ?, ?)")
+          .run(process.argv[3], 'Tenant A', Number(process.argv[4]), Number(process.argv[5]), owner, now, now, now);
+      }).immediate();
+      fs.writeSync(1, String(process.pid));
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['-e', script, path.resolve('node_modules/better-sqlite3'), file, T.id, String(MAY.start), String(MAY.end)],
+      { encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.signal).toBe('SIGKILL');
+    const deadPid = Number(child.stdout);
+    expect(deadPid).toBeGreaterThan(0);
+    expect(processAlive(deadPid)).toBe(false);
+
+    const ledger = open();
+    expect(ledger.pendingBills().map((b) => [b.id, b.owner?.pid])).toEqual([['bill-crashed', deadPid]]);
+    const result = claimed(ledger.claim(T, MAY, ME));
+    expect(result.resumed).toBe(true);
+    expect(result.bill.id).toBe('bill-crashed');
+    expect(result.bill.owner).toEqual(ME);
+    ledger.markCommitted(result.bill.id, 'inv-crashed', '3.00', 'EUR');
+    expect(ledger.bills({ tenant: T.id }).map((b) => [b.id, b.status, b.reference])).toEqual([
+      ['bill-crashed', 'committed', 'inv-crashed'],
+    ]);
+    expect(raw().prepare(`SELECT count(*) FROM bills`).pluck().get()).toBe(1);
+  });
+
+  test('a pending bill of a live owner (this process, another run) is busy', () => {
+    const ledger = open();
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    const result = ledger.claim(T, MAY, currentOwner('run-2'));
+    expect(result).toEqual({ kind: 'busy', bill });
+    expect(ledger.bill(bill.id)?.owner).toEqual(ME);
+  });
+
+  test('the same run claiming again gets its own bill back, not resumed', () => {
+    const ledger = open();
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    const again = claimed(ledger.claim(T, MAY, ME));
+    expect(again.resumed).toBe(false);
+    expect(again.bill.id).toBe(bill.id);
+    expect(ledger.bills()).toHaveLength(1);
+  });
+
+  test('two Ledger instances on one file claiming the same window: one claimed, one busy', () => {
+    const a = open();
+    const b = open();
+    const first = a.claim(T, MAY, currentOwner('run-a'));
+    const second = b.claim(T, MAY, currentOwner('run-b'));
+    expect(first.kind).toBe('claimed');
+    expect(second.kind).toBe('busy');
+    expect(second.kind === 'busy' && second.bill.id).toBe(first.kind === 'claimed' && first.bill.id);
+    expect(a.bills()).toHaveLength(1);
+  });
+
+  test('an owner on another host holds the bill for one lease past its last heartbeat', () => {
+    let clock = new Date('2024-06-01T00:00:00Z');
+    const ledger = open({ now: () => clock, leaseMs: 15 * 60_000 });
+    const remote: Owner = { host: 'some-other-host.invalid', pid: 1, runId: 'remote-run' };
+    const bill = claimed(ledger.claim(T, MAY, remote)).bill;
+    clock = new Date('2024-06-01T00:10:00Z');
+    expect(ledger.claim(T, MAY, ME).kind).toBe('busy');
+    expect(ledger.heartbeat(bill.id, 'remote-run')).toBe(true);
+    expect(ledger.bill(bill.id)?.heartbeatAt).toBe('2024-06-01T00:10:00.000Z');
+    clock = new Date('2024-06-01T00:24:00Z');
+    expect(ledger.claim(T, MAY, ME).kind).toBe('busy');
+    clock = new Date('2024-06-01T00:26:00Z');
+    const taken = claimed(ledger.claim(T, MAY, ME));
+    expect(taken).toMatchObject({ resumed: true, bill: { id: bill.id, owner: ME, heartbeatAt: '2024-06-01T00:26:00.000Z' } });
+    // The old owner learns it lost the bill.
+    expect(ledger.heartbeat(bill.id, 'remote-run')).toBe(false);
+    expect(ledger.heartbeat(bill.id, ME.runId)).toBe(true);
+    ledger.markCommitted(bill.id, 'r', '0.00', 'EUR');
+    expect(ledger.heartbeat(bill.id)).toBe(false);
+  });
+
+  test('isOwnerAlive decides, and is given the owner and bill', () => {
+    const seen: string[] = [];
+    const ledger = open({
+      isOwnerAlive: (owner, bill) => {
+        seen.push(`${owner.runId}:${bill.status}`);
+        return false;
+      },
+    });
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    const taken = claimed(ledger.claim(T, MAY, currentOwner('run-2')));
+    expect(taken.resumed).toBe(true);
+    expect(taken.bill.id).toBe(bill.id);
+    expect(taken.bill.owner?.runId).toBe('run-2');
+    expect(seen).toEqual(['run-1:pending']);
+  });
+});
+
+describe('usage, lines and state changes', () => {
+  test('recordUsage stores exact decimals and replaces the rows on resume', () => {
+    const ledger = open({ isOwnerAlive: () => false });
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    ledger.recordUsage(
+      bill.id,
+      [usageRecord('vol-1', '0.000000001'), usageRecord('vol-2', '123456789012345678901234.5')],
+      [line('volume.size', '123456789012345678901234.500000001', '0.01', '1234567890123456789012.35')],
+    );
+    expect(raw().prepare('SELECT quantity FROM usage ORDER BY rowid').pluck().all()).toEqual([
+      '0.000000001',
+      '123456789012345678901234.5',
+    ]);
+    // A second run takes over and recomputes: the old rows are gone, the new ones in place.
+    const resumed = claimed(ledger.claim(T, MAY, currentOwner('run-2')));
+    expect(resumed.resumed).toBe(true);
+    ledger.recordUsage(bill.id, [usageRecord('vol-3', '7.5')], [line('volume.size', '7.5', '2', '15.00'), line('ip.floating', '1', '1', '1.00')]);
+    const usage = ledger.usage(bill.id);
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toEqual({ billId: bill.id, ...usageRecord('vol-3', '7.5') });
+    expect(usage[0]!.quantity.equals(new Decimal('7.5'))).toBe(true);
+    expect(ledger.lines(bill.id).map((l) => [l.position, l.name, l.quantity.toFixed(), l.rate.toFixed(), l.amount.toFixed()])).toEqual([
+      [0, 'volume.size', '7.5', '2', '15'],
+      [1, 'ip.floating', '1', '1', '1'],
+    ]);
+    expect(raw().prepare('SELECT count(*) FROM lines').pluck().get()).toBe(2);
+  });
+
+  test('recordUsage, markCommitted and markFailed work only on a pending bill', () => {
+    const ledger = open();
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    ledger.markCommitted(bill.id, 'inv', '1.00', 'EUR');
+    expect(() => ledger.recordUsage(bill.id, [usageRecord('v', '1')], [])).toThrow(/not pending/);
+    expect(() => ledger.markCommitted(bill.id, 'inv-2', '2.00', 'EUR')).toThrow(LedgerError);
+    expect(() => ledger.markFailed(bill.id, 'late')).toThrow(/committed.*not pending/);
+    expect(() => ledger.markFailed('no-such-bill', 'x')).toThrow(/no bill no-such-bill/);
+    expect(ledger.bill(bill.id)).toMatchObject({ status: 'committed', reference: 'inv', total: '1.00', error: null });
+    expect(ledger.usage(bill.id)).toEqual([]);
+
+    const june = claimed(ledger.claim(T, JUNE, ME)).bill;
+    ledger.markFailed(june.id, 'boom');
+    expect(() => ledger.markCommitted(june.id, 'inv', '1.00', 'EUR')).toThrow(/failed.*not pending/);
+    expect(ledger.bill(june.id)?.status).toBe('failed');
+  });
+});
+
+describe('queries', () => {
+  test('bills() filters by tenant, overlap with [start, end) and status, ordered by tenant and start', () => {
+    const ledger = open();
+    const b = (tenant: string, w: { start: number; end: number }) => claimed(ledger.claim({ id: tenant }, w, ME)).bill;
+    const bJune = b('b', JUNE);
+    const aJune = b('a', JUNE);
+    const aMay = b('a', MAY);
+    const bApril = b('b', APRIL);
+    ledger.markCommitted(aMay.id, 'r', '1', 'EUR');
+    ledger.markFailed(bApril.id, 'x');
+    const ids = (bills: { id: string }[]) => bills.map((x) => x.id);
+    expect(ids(ledger.bills())).toEqual([aMay.id, aJune.id, bApril.id, bJune.id]);
+    expect(ids(ledger.bills({ tenant: 'b' }))).toEqual([bApril.id, bJune.id]);
+    expect(ids(ledger.bills({ start: MAY.start, end: MAY.end }))).toEqual([aMay.id]);
+    expect(ids(ledger.bills({ start: MID_MAY_JUNE.start, end: MID_MAY_JUNE.end }))).toEqual([aMay.id, aJune.id, bJune.id]);
+    expect(ids(ledger.bills({ start: JUNE.start }))).toEqual([aJune.id, bJune.id]);
+    expect(ids(ledger.bills({ end: MAY.start }))).toEqual([bApril.id]);
+    expect(ids(ledger.bills({ status: ['committed', 'failed'] }))).toEqual([aMay.id, bApril.id]);
+    expect(ids(ledger.bills({ status: [] }))).toEqual([]);
+    expect(ids(ledger.pendingBills())).toEqual([aJune.id, bJune.id]);
+    expect(ledger.bill('missing')).toBeUndefined();
+  });
+
+  test('tenants() and lastBilledWindow()', () => {
+    const ledger = open({}, ':memory:');
+    expect(ledger.tenants()).toEqual([]);
+    const may = claimed(ledger.claim({ id: 'a', name: 'Old name' }, MAY, ME)).bill;
+    ledger.markCommitted(may.id, 'r', '1', 'EUR');
+    claimed(ledger.claim({ id: 'a', name: 'New name' }, JUNE, ME));
+    const bApril = claimed(ledger.claim({ id: 'b' }, APRIL, ME)).bill;
+    ledger.markFailed(bApril.id, 'x');
+    expect(ledger.tenants()).toEqual([
+      { id: 'a', name: 'New name' },
+      { id: 'b', name: null },
+    ]);
+    expect(ledger.lastBilledWindow('a')).toEqual(MAY); // June is only pending
+    expect(ledger.lastBilledWindow('b')).toBeNull();
+    expect(ledger.lastBilledWindow('nobody')).toBeNull();
+  });
+});
+
+describe('runs', () => {
+  test('startRun, finishRun, lastRun and runs(limit)', () => {
+    let clock = new Date('2024-06-01T06:00:00Z');
+    const ledger = open({ now: () => clock });
+    expect(ledger.lastRun()).toBeUndefined();
+    const first = ledger.startRun('bill', ['--all']);
+    clock = new Date('2024-06-01T06:05:00Z');
+    const finished = ledger.finishRun(first, {
+      status: 'partial',
+      summary: { committed: 2, failed: 1 },
+      errors: [{ tenant: 'a', message: 'telemetry unreachable' }, { message: 'adapter slow' }],
+    });
+    expect(finished).toEqual({
+      id: first,
+      command: 'bill',
+      args: ['--all'],
+      host: os.hostname(),
+      pid: process.pid,
+      startedAt: '2024-06-01T06:00:00.000Z',
+      finishedAt: '2024-06-01T06:05:00.000Z',
+      status: 'partial',
+      summary: { committed: 2, failed: 1 },
+      errors: [{ tenant: 'a', message: 'telemetry unreachable' }, { message: 'adapter slow' }],
+    });
+    expect(() => ledger.finishRun(first, { status: 'ok', summary: null, errors: [] })).toThrow(/already partial/);
+    expect(() => ledger.finishRun('nope', { status: 'ok', summary: null, errors: [] })).toThrow(LedgerError);
+    clock = new Date('2024-06-01T07:00:00Z');
+    const second = ledger.startRun('status', []);
+    expect(ledger.lastRun()).toMatchObject({ id: second, status: 'running', finishedAt: null, summary: null, errors: [] });
+    expect(ledger.runs(10).map((r) => r.id)).toEqual([second, first]);
+    expect(ledger.runs(1).map((r) => r.id)).toEqual([second]);
+  });
+});

@@ -1,0 +1,102 @@
+import { Decimal } from '../../src/decimal.js';
+import type { Sample } from '../../src/telemetry/contract.js';
+import { computeUsage } from '../../src/usage/index.js';
+import type { UsageOptions } from '../../src/usage/types.js';
+import { at, every, GIB, HOUR, plain, sample, shuffled, spec, window } from './helpers.js';
+
+const SPECS = [
+  spec({ meter: 'instance', transform: 'uptime', service: 'flavor' }),
+  spec({ meter: 'volume.size', transform: 'gauge', unit: 'gigabyte-hour' }),
+  spec({ meter: 'network.incoming.bytes', transform: 'counter', unit: 'gigabyte', divideBy: new Decimal(GIB) }),
+];
+
+const OPTIONS: UsageOptions = {
+  window: window('2024-05-01T00:00Z', '2024-05-02T00:00Z'),
+  trustSources: [/^openstack$/],
+  datacenterOf: (s) => (typeof s.metadata.availability_zone === 'string' ? s.metadata.availability_zone : s.region),
+};
+
+let nextId = 0;
+const small = { 'flavor.name': 'm1.small', status: 'active' };
+const vm1 = every(HOUR, '2024-04-30T23:30Z', '2024-05-01T06:00Z', { metadata: { ...small, availability_zone: 'zone-a' } })
+  .map((s) => ({ ...s, id: `i-${nextId++}` }));
+vm1[vm1.length - 1].metadata = { ...small, availability_zone: 'zone-b' }; // the latest sample decides the datacenter
+
+const vol = (resourceId: string, timestamp: string, volume: number): Sample =>
+  sample({ meter: 'volume.size', resourceId, timestamp, volume });
+const net = (timestamp: string, volume: number, source = 'openstack'): Sample =>
+  sample({ meter: 'network.incoming.bytes', resourceId: 'tap-1', timestamp, volume, source, type: 'cumulative' });
+
+const SAMPLES: Sample[] = [
+  ...vm1, //                                                     6.5 h: 00:00 → 06:30
+  { ...vm1[2] }, //                                              duplicate by id
+  sample({ resourceId: 'vm-3', timestamp: '2024-05-01T00:00Z', metadata: small }), //   m1.small 0.5 h
+  sample({ resourceId: 'vm-3', timestamp: '2024-05-01T00:30Z', metadata: { ...small, 'flavor.name': 'm1.large' } }), // 1 h
+  sample({ resourceId: 'vm-2', timestamp: '2024-04-30T20:00Z', metadata: small }), //   expired before the window
+  vol('vol-1', '2024-05-01T00:00Z', 10),
+  vol('vol-1', '2024-05-01T01:00Z', 10), //                      10 GB × 2 h
+  vol('vol-1', '2024-05-01T01:00Z', 10), //                      duplicate without id
+  vol('vol-1', '2024-05-02T05:00Z', 10), //                      after the end: ignored, so no trailing gap
+  vol('vol-0', '2024-05-01T03:00Z', 0), //                       size 0: a record of 0
+  net('2024-04-30T23:00Z', 0),
+  net('2024-05-01T12:00Z', 2 * GIB), //                          +2 GB
+  net('2024-05-01T13:00Z', 100 * GIB, 'p-1:openstack'), //        forged: would add 98 GB
+  sample({ meter: 'cpu_util', timestamp: '2024-05-01T01:00Z' }),
+  sample({ meter: 'memory.usage', timestamp: '2024-05-01T01:00Z' }),
+];
+
+const EXPECTED = [
+  {
+    meter: 'instance', resourceId: 'vm-1', service: 'm1.small', datacenter: 'zone-b', quantity: '6.5', unit: 'hour',
+    samples: 7, firstSample: at('2024-04-30T23:30Z'), lastSample: at('2024-05-01T05:30Z'), gaps: [],
+  },
+  {
+    meter: 'instance', resourceId: 'vm-3', service: 'm1.large', datacenter: 'RegionOne', quantity: '1', unit: 'hour',
+    samples: 1, firstSample: at('2024-05-01T00:30Z'), lastSample: at('2024-05-01T00:30Z'), gaps: [],
+  },
+  {
+    meter: 'instance', resourceId: 'vm-3', service: 'm1.small', datacenter: 'RegionOne', quantity: '0.5', unit: 'hour',
+    samples: 1, firstSample: at('2024-05-01T00:00Z'), lastSample: at('2024-05-01T00:00Z'), gaps: [],
+  },
+  {
+    meter: 'network.incoming.bytes', resourceId: 'tap-1', service: 'network.incoming.bytes', datacenter: 'RegionOne',
+    quantity: '2', unit: 'gigabyte', samples: 2, firstSample: at('2024-04-30T23:00Z'), lastSample: at('2024-05-01T12:00Z'), gaps: [],
+  },
+  {
+    meter: 'volume.size', resourceId: 'vol-0', service: 'volume.size', datacenter: 'RegionOne', quantity: '0',
+    unit: 'gigabyte-hour', samples: 1, firstSample: at('2024-05-01T03:00Z'), lastSample: at('2024-05-01T03:00Z'), gaps: [],
+  },
+  {
+    meter: 'volume.size', resourceId: 'vol-1', service: 'volume.size', datacenter: 'RegionOne', quantity: '20',
+    unit: 'gigabyte-hour', samples: 2, firstSample: at('2024-05-01T00:00Z'), lastSample: at('2024-05-01T01:00Z'), gaps: [],
+  },
+];
+
+describe('computeUsage', () => {
+  it('turns trusted, unique samples into sorted, explainable records', () => {
+    const result = computeUsage(SAMPLES, SPECS, OPTIONS);
+    expect(result.records.map(plain)).toEqual(EXPECTED);
+    expect(result.untrusted).toBe(1);
+    expect(result.duplicates).toBe(2);
+    expect(result.unknownMeters).toEqual(['cpu_util', 'memory.usage']);
+  });
+
+  it('gives the identical result for shuffled input', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const result = computeUsage(shuffled(SAMPLES, seed), SPECS, OPTIONS);
+      expect(result.records.map(plain)).toEqual(EXPECTED);
+      expect([result.untrusted, result.duplicates]).toEqual([1, 2]);
+    }
+  });
+
+  it('reports gaps of gauges in their record', () => {
+    const samples = [vol('vol-9', '2024-05-01T00:00Z', 4), vol('vol-9', '2024-05-01T03:00Z', 4)];
+    const [record] = computeUsage(samples, SPECS, OPTIONS).records;
+    expect(record.quantity.toString()).toBe('8'); // 4 GB × (00:00–01:00 + 03:00–04:00)
+    expect(record.gaps).toEqual([{ start: at('2024-05-01T01:00Z'), end: at('2024-05-01T03:00Z') }]);
+  });
+
+  it('returns nothing for no samples', () => {
+    expect(computeUsage([], SPECS, OPTIONS)).toEqual({ records: [], untrusted: 0, duplicates: 0, unknownMeters: [] });
+  });
+});
