@@ -114,7 +114,7 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
       return {
         ...blank(tenant, window, config, 'skipped'), skip: 'billed', billId: claim.bill.id, invoice: claim.bill.reference || null,
         total: claim.bill.total === null ? null : new Decimal(claim.bill.total),
-        reason: `already billed (bill ${claim.bill.id}${claim.bill.reference ? `, ${claim.bill.reference}` : ''}); void it to bill again`,
+        reason: `already billed (bill ${claim.bill.id.slice(0, 8)}, ${claim.bill.committedAt}); void it to bill again`,
       };
     }
     if (claim.kind === 'busy') {

@@ -62,6 +62,9 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
     .option('--reason <text>', 'why (kept in the ledger)'))
     .action((options) => run(async () => (await import('./commands/void.js')).voidBill as Action, options));
 
+  common(program.command('check').description('check config, telemetry, adapter and price coverage').option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/check.js')).check as Action, options));
+
   return program;
 }
 

@@ -14,9 +14,17 @@ export function lineAmount(quantity: Decimal, rate: Decimal, digits: number): De
   return quantity.times(rate).toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
 }
 
-/** A decimal for people: at most `places` decimals, no trailing zeros. */
+/**
+ * A quantity for output: at most `places` decimals, no trailing zeros, never exponent
+ * notation (Decimal#toString writes 1e-8). The ledger keeps the exact value.
+ */
 export function formatQuantity(value: Decimal, places = 6): string {
-  return value.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toString();
+  return value.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toFixed();
+}
+
+/** A rate as configured, in plain notation. */
+export function formatRate(value: Decimal): string {
+  return value.toFixed();
 }
 
 /** Money with exactly the currency's digits. */

@@ -1,6 +1,6 @@
 /** How outcomes are shown: the table, the `--json` object of DESIGN §7, and the exit code. */
 import type { Outcome, OutcomeStatus } from './billing.js';
-import { Decimal, formatMoney, formatQuantity } from './decimal.js';
+import { Decimal, formatMoney, formatQuantity, formatRate } from './decimal.js';
 import { EXIT } from './errors.js';
 import { renderTable } from './table.js';
 import { formatTimestamp } from './time.js';
@@ -25,9 +25,9 @@ export function outcomesJson(outcomes: Outcome[], digits: number): string {
     lines: o.lines.map((line) => ({
       datacenter: line.datacenter,
       name: line.name,
-      quantity: line.quantity.toString(),
+      quantity: formatQuantity(line.quantity, 12),
       unit: line.unit,
-      rate: line.rate.toString(),
+      rate: formatRate(line.rate),
       amount: formatMoney(line.amount, digits),
     })),
     ...(o.error !== undefined ? { error: o.error } : {}),
@@ -47,7 +47,7 @@ export function linesTable(o: Outcome, digits: number): string {
       { header: 'rate', align: 'right' }, { header: 'amount', align: 'right' },
     ],
     [
-      ...o.lines.map((l) => [l.datacenter, l.name, formatQuantity(l.quantity, 4), l.unit, l.rate.toString(), formatMoney(l.amount, digits)]),
+      ...o.lines.map((l) => [l.datacenter, l.name, formatQuantity(l.quantity, 4), l.unit, formatRate(l.rate), formatMoney(l.amount, digits)]),
       ['total', '', '', '', '', `${formatMoney(o.total ?? new Decimal(0), digits)} ${o.currency}`],
     ],
   );

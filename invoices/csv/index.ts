@@ -1,6 +1,6 @@
 /** Built-in `csv` adapter: one CSV file per bill; a section per datacenter with its subtotal, then the total. */
 import { stringify } from 'csv-stringify/sync';
-import { formatQuantity } from '../../src/decimal.js';
+import { formatQuantity, formatRate } from '../../src/decimal.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 export default class CsvInvoice extends FileInvoice {
@@ -17,7 +17,7 @@ export default class CsvInvoice extends FileInvoice {
     ];
     for (const section of sections) {
       for (const line of section.lines) {
-        rows.push([line.datacenter, line.name, formatQuantity(line.quantity), line.unit, line.rate.toString(), this.money(line.amount)]);
+        rows.push([line.datacenter, line.name, formatQuantity(line.quantity), line.unit, formatRate(line.rate), this.money(line.amount)]);
       }
       rows.push([section.datacenter, 'subtotal', '', '', '', this.money(section.subtotal)]);
     }

@@ -1,4 +1,5 @@
 /** Built-in `json` adapter: one JSON file per bill, decimals as strings (exact quantities). */
+import { formatQuantity, formatRate } from '../../src/decimal.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 export default class JsonInvoice extends FileInvoice {
@@ -16,9 +17,9 @@ export default class JsonInvoice extends FileInvoice {
         datacenter: section.datacenter,
         lines: section.lines.map((line) => ({
           name: line.name,
-          quantity: line.quantity.toString(),
+          quantity: formatQuantity(line.quantity, 12),
           unit: line.unit,
-          rate: line.rate.toString(),
+          rate: formatRate(line.rate),
           amount: this.money(line.amount),
         })),
         subtotal: this.money(section.subtotal),

@@ -1,4 +1,5 @@
 /** `artifice bill`: bill windows for tenants, each recorded in the ledger exactly once. */
+import path from 'node:path';
 import { billTenants, type BillingContext, type Outcome } from '../billing.js';
 import type { Deps } from '../deps.js';
 import { loadInvoiceClass } from '../invoice/load.js';
@@ -75,7 +76,10 @@ function print(outcomes: Outcome[], options: BillOptions, deps: Deps, digits: nu
     }
     deps.stdout('\n');
   }
-  deps.stdout(summaryTable(outcomes, digits));
+  // Invoice files under the working directory are shown relative to it: shorter, and still a path.
+  const shown = outcomes.map((o) => (o.invoice && path.isAbsolute(o.invoice) && o.invoice.startsWith(deps.cwd + path.sep)
+    ? { ...o, invoice: path.relative(deps.cwd, o.invoice) } : o));
+  deps.stdout(summaryTable(shown, digits));
   deps.stdout(summaryLine(outcomes, digits));
   for (const o of outcomes.filter((o) => o.unpriced.length)) {
     deps.stderr(`warning: ${o.tenant.id}: no price for ${o.unpriced.join(', ')}; billed at 0 (allow_unpriced)\n`);

@@ -2,6 +2,8 @@
  * The Collector contract: every telemetry backend (file, Ceilometer v2, Gnocchi v1) serves
  * normalized samples through it, so usage transforms never know where samples came from.
  */
+import type { CheckItem } from '../check-item.js';
+import type { MeterSpec } from '../usage/types.js';
 import type { Micros } from '../time.js';
 
 export type SampleType = 'gauge' | 'cumulative' | 'delta';
@@ -49,6 +51,11 @@ export interface Collector {
    * is claimed, so bad configuration fails the command (exit 2) and touches no ledger.
    */
   prepare?(): Promise<void>;
+  /**
+   * For `artifice check`: endpoints found, whether auth works, whether each meter is readable.
+   * Never throws: a problem is a failed item.
+   */
+  check?(specs: MeterSpec[]): Promise<CheckItem[]>;
   /** Releases sockets, files. Safe to call twice. */
   close(): Promise<void>;
 }
