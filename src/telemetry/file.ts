@@ -122,6 +122,11 @@ export class FileCollector implements Collector {
     return tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Reads and indexes the file now, so an unreadable or corrupt file fails before any bill is claimed. */
+  async prepare(): Promise<void> {
+    await this.index();
+  }
+
   async close(): Promise<void> {}
 
   /** The index, loaded on first use; concurrent first calls share one load (and its error). */
