@@ -3,7 +3,7 @@
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
  * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
@@ -95,6 +95,8 @@ export abstract class FileInvoice implements Invoice {
       await writeFile(temp, this.render(this.document()));
       await rename(temp, file);
     } catch (error) {
+      // Leave no half-written temp file behind: only whole invoices ever sit in output_dir.
+      await rm(temp, { force: true }).catch(() => undefined);
       throw new AdapterError(`cannot write invoice ${file}: ${errorMessage(error)}; check [invoice:object] output_dir`, { cause: error });
     }
     return file;

@@ -2,6 +2,18 @@
  * One bill (DESIGN §5): claim → collect → usage → price → invoice → commit, and the batch of
  * bills a command runs. A tenant's failure never stops the batch: every tenant ends with an
  * outcome, and nothing is marked committed before the adapter has committed.
+ *
+ * Decisions (README "The ledger" and "Running it from cron"):
+ * - While a bill is pending, a heartbeat refreshes its claim every `heartbeatMs` (default 60 s,
+ *   well inside the ledger's 15-minute lease), and the claim is checked again before usage is
+ *   recorded and before the adapter commits. If another run took the bill over (it thought this
+ *   one dead), this run stops working on it and reports it skipped, naming the new holder.
+ * - A failure before the adapter's `commit()` is called marks the bill failed (the window stays
+ *   billable). Once `commit()` has been called, the bill is never marked failed: if `commit()`
+ *   throws or the ledger cannot record the commit, the bill stays pending, and the next run
+ *   resumes it with the same bill id, so an idempotent adapter cannot invoice twice.
+ * - A stop request (SIGINT/SIGTERM, `ctx.stop`) starts no new tenant; a tenant in progress that
+ *   has not reached `commit()` is marked failed ("interrupted"); one in `commit()` finishes.
  */
 import type { Config } from './config.js';
 import { Decimal } from './decimal.js';
@@ -37,6 +49,17 @@ export interface Outcome {
   /** Services billed at 0 because they have no price (allow_unpriced). */
   unpriced: string[];
   dropped: { untrusted: number; duplicates: number };
+  /** The claim was taken over from a run that is gone (a crashed run's bill, resumed). */
+  resumed?: boolean;
+  /** For a `busy` skip: who holds the window. */
+  heldBy?: Owner | null;
+  /** How long this tenant took, by the context's clock. */
+  ms?: number;
+}
+
+/** Set `reason` (e.g. `SIGTERM`) to stop a batch: see the module comment. */
+export interface StopState {
+  reason: string | null;
 }
 
 export interface BillingContext {
@@ -48,6 +71,22 @@ export interface BillingContext {
   owner: Owner;
   now: () => Date;
   dryRun: boolean;
+  /** How often a pending bill's claim is refreshed (default 60 s). */
+  heartbeatMs?: number;
+  /** A stop request: no new tenant starts, a tenant before commit is marked failed. */
+  stop?: StopState;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 60_000;
+
+/** Another run took over a pending bill this run was working on. */
+class LostClaim extends Error {}
+/** The run was asked to stop (SIGINT/SIGTERM) before this bill reached commit(). */
+class Interrupted extends Error {}
+
+export function describeOwner(owner: Owner | null | undefined): string {
+  if (!owner) return 'an unknown run';
+  return `${owner.host} pid ${owner.pid} (run ${owner.runId.slice(0, 8)})`;
 }
 
 /** Whatever the adapter or collector throws, one line for the summary. */
@@ -62,14 +101,21 @@ function blank(tenant: Tenant, window: BillingWindow, config: Config, status: Ou
   };
 }
 
-/** Samples of every configured meter, with the look-back the holding rule needs. */
+/**
+ * Samples of every configured meter, with the look-back the holding rule needs. The queries run
+ * together; when one fails, the others are waited for before the first error is thrown, so a
+ * failed tenant leaves no query running behind the batch's back (the API sees at most
+ * `concurrency` tenants' queries).
+ */
 export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Sample[]> {
-  const batches = await Promise.all(
+  const settled = await Promise.allSettled(
     config.meterSpecs.map((spec) =>
       collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.maxGapUs, end: window.end }),
     ),
   );
-  return batches.flat();
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
 export function datacenterResolver(config: Config): (sample: Sample) => string {
@@ -103,6 +149,7 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
     };
   }
   let bill: Bill | undefined;
+  let resumed = false;
   if (ledger && !ctx.dryRun) {
     let claim: ReturnType<Ledger['claim']>;
     try {
@@ -118,10 +165,11 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
       };
     }
     if (claim.kind === 'busy') {
-      const owner = claim.bill.owner;
+      const held = claim.bill;
       return {
-        ...blank(tenant, window, config, 'skipped'), skip: 'busy', billId: claim.bill.id,
-        reason: `being billed by another run${owner ? ` (${owner.host} pid ${owner.pid})` : ''}`,
+        ...blank(tenant, window, config, 'skipped'), skip: 'busy', billId: held.id, heldBy: held.owner,
+        reason: `being billed by another run: ${describeOwner(held.owner)}, claimed ${held.claimedAt ?? '?'}` +
+          `, last heartbeat ${held.heartbeatAt ?? '?'}; left to it`,
       };
     }
     if (claim.kind === 'overlap') {
@@ -129,29 +177,83 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
       return { ...blank(tenant, window, config, 'skipped'), skip: 'overlap', reason: `overlaps bill(s) ${others}` };
     }
     bill = claim.bill;
+    if (claim.resumed) resumed = true;
   }
 
   const outcome = blank(tenant, window, config, ctx.dryRun || !ledger ? 'preview' : 'committed');
   outcome.billId = bill?.id ?? null;
+  if (resumed) outcome.resumed = true;
+  if (!bill || !ledger) return finishPreview(ctx, tenant, window, outcome);
+  return finishBill(ctx, tenant, window, outcome, bill, ledger);
+}
+
+/** `usage` and `--dry-run`: measure and price, no ledger, no commit. */
+async function finishPreview(ctx: BillingContext, tenant: Tenant, window: BillingWindow, outcome: Outcome): Promise<Outcome> {
+  const { config } = ctx;
   try {
     const usage = await measure(ctx, tenant, window);
     outcome.usage = usage.records;
     outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
     const invoice = new ctx.Adapter({ id: tenant.id, name: tenant.name }, { ...config.invoice }, {
-      billId: bill?.id ?? 'preview',
+      billId: 'preview',
       start: formatTimestamp(window.start),
       end: formatTimestamp(window.end),
       currency: config.main.currency,
       digits: config.main.currencyDigits,
-      dryRun: ctx.dryRun || !ledger,
-      revision: bill?.revision ?? 1,
+      dryRun: true,
+      revision: 1,
       configDir: config.dir,
     });
     const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
     outcome.lines = priced.lines;
     outcome.total = priced.total;
     outcome.unpriced = priced.unpriced;
-    if (!bill || !ledger) return outcome;
+    return outcome;
+  } catch (error) {
+    return { ...outcome, status: 'failed', error: reasonOf(error) };
+  }
+}
+
+/** A claimed bill: measure, price, record, commit — with the heartbeat and the checkpoints. */
+async function finishBill(
+  ctx: BillingContext, tenant: Tenant, window: BillingWindow, outcome: Outcome, bill: Bill, ledger: Ledger,
+): Promise<Outcome> {
+  const { config } = ctx;
+  const runId = ctx.owner.runId;
+  let lost = false;
+  const beat = setInterval(() => {
+    try {
+      if (!ledger.heartbeat(bill.id, runId)) lost = true;
+    } catch {
+      // A busy ledger now is not a lost claim; the checkpoint below asks again.
+    }
+  }, ctx.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  beat.unref?.();
+  /** Still ours, and not asked to stop? Throws LostClaim or Interrupted. */
+  const checkpoint = (stage: string) => {
+    if (lost || !ledger.heartbeat(bill.id, runId)) throw new LostClaim(stage);
+    if (ctx.stop?.reason) throw new Interrupted(`interrupted by ${ctx.stop.reason} ${stage}; the window stays billable`);
+  };
+  let committing = false;
+  try {
+    const usage = await measure(ctx, tenant, window);
+    outcome.usage = usage.records;
+    outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
+    const invoice = new ctx.Adapter({ id: tenant.id, name: tenant.name }, { ...config.invoice }, {
+      billId: bill.id,
+      start: formatTimestamp(window.start),
+      end: formatTimestamp(window.end),
+      currency: config.main.currency,
+      digits: config.main.currencyDigits,
+      dryRun: false,
+      revision: bill.revision,
+      configDir: config.dir,
+    });
+    const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
+    outcome.lines = priced.lines;
+    outcome.total = priced.total;
+    outcome.unpriced = priced.unpriced;
+    checkpoint('before its usage was recorded');
 
     if (usage.records.length === 0) {
       // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
@@ -162,23 +264,66 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
     ledger.recordUsage(bill.id, usage.records, priced.lines);
     for (const datacenter of [...new Set(priced.lines.map((line) => line.datacenter))]) await invoice.addSection(datacenter);
     for (const line of priced.lines) await invoice.addLine(line);
+    checkpoint('before the invoice was committed');
+    committing = true;
     const reference = String(await invoice.commit());
     ledger.markCommitted(bill.id, reference, priced.total.toString(), config.main.currency);
     return { ...outcome, invoice: reference };
   } catch (error) {
+    if (error instanceof LostClaim) return lostClaim(ctx, outcome, bill, ledger, error.message);
     const message = reasonOf(error);
-    if (bill && ledger) {
-      try {
-        ledger.markFailed(bill.id, message);
-      } catch (markError) {
-        return { ...outcome, status: 'failed', error: `${message}; and the ledger could not record it: ${reasonOf(markError)}` };
+    if (committing) {
+      // commit() was called: the invoice may exist. Only a resume with this bill id is safe.
+      const now = safeRead(() => ledger.bill(bill.id));
+      if (now?.status === 'committed') {
+        return {
+          ...outcome, status: 'skipped', skip: 'billed', invoice: now.reference || null,
+          reason: `committed meanwhile by ${describeOwner(now.owner)} (bill ${bill.id.slice(0, 8)})`,
+        };
       }
+      return {
+        ...outcome, status: 'failed',
+        error: `${message}; the bill ${bill.id.slice(0, 8)} stays pending: the invoice may have been committed, and the next run resumes it with the same bill id`,
+      };
+    }
+    try {
+      ledger.markFailed(bill.id, message);
+    } catch (markError) {
+      const now = safeRead(() => ledger.bill(bill.id));
+      if (now && now.status === 'pending' && now.owner?.runId !== ctx.owner.runId) {
+        return lostClaim(ctx, outcome, bill, ledger, 'while it was failing');
+      }
+      return { ...outcome, status: 'failed', error: `${message}; and the ledger could not record it: ${reasonOf(markError)}` };
     }
     return { ...outcome, status: 'failed', error: message };
+  } finally {
+    clearInterval(beat);
   }
 }
 
-/** Bills tenants with at most `concurrency` at once; one outcome per tenant, in input order. */
+function safeRead<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bill was taken over by another run: leave it to that run, say who. */
+function lostClaim(ctx: BillingContext, outcome: Outcome, bill: Bill, ledger: Ledger, stage: string): Outcome {
+  const now = safeRead(() => ledger.bill(bill.id));
+  const holder = now?.status === 'pending' ? `${describeOwner(now.owner)} holds it now` : `it is ${now?.status ?? 'gone'} now`;
+  return {
+    ...outcome, status: 'skipped', skip: 'busy', heldBy: now?.owner ?? null, lines: [], usage: [], total: null,
+    reason: `taken over by another run ${stage} (${holder}); this run left it alone`,
+  };
+}
+
+/**
+ * Bills tenants with at most `concurrency` at once; one outcome per tenant, in input order.
+ * Never throws for a tenant. After a stop request, tenants not started end `failed` with
+ * "not attempted" (no ledger row: their windows stay billable).
+ */
 export async function billTenants(
   ctx: BillingContext,
   tenants: Tenant[],
@@ -191,8 +336,22 @@ export async function billTenants(
   const worker = async () => {
     while (next < tenants.length) {
       const index = next++;
-      outcomes[index] = await billTenant(ctx, tenants[index]!, window);
-      options.onDone?.(outcomes[index]!, ++done, tenants.length);
+      const tenant = tenants[index]!;
+      const started = ctx.now().getTime();
+      let outcome: Outcome;
+      if (ctx.stop?.reason) {
+        outcome = { ...blank(tenant, window, ctx.config, 'failed'), error: `not attempted: the run was interrupted by ${ctx.stop.reason}` };
+      } else {
+        try {
+          outcome = await billTenant(ctx, tenant, window);
+        } catch (error) {
+          // billTenant catches what it can; a claim or ledger error escaping it still fails only this tenant.
+          outcome = { ...blank(tenant, window, ctx.config, 'failed'), error: reasonOf(error) };
+        }
+      }
+      outcome.ms = ctx.now().getTime() - started;
+      outcomes[index] = outcome;
+      options.onDone?.(outcome, ++done, tenants.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, tenants.length)) }, worker));

@@ -17,7 +17,7 @@ function positiveInt(value: string): number {
 function common(command: Command): Command {
   return command
     .option('--config <file>', 'the ini file (else $ARTIFICE_CONFIG, else ./artifice.ini)')
-    .option('--verbose', 'show stack traces and causes of errors');
+    .option('--verbose', 'show stack traces and causes of errors; bill/usage: a line per tenant on stderr');
 }
 
 function windowOptions(command: Command): Command {
@@ -32,7 +32,9 @@ function selection(command: Command): Command {
     .option('--tenant <id>', 'a tenant (project) id; repeat for several', collect)
     .option('--all', 'every tenant with telemetry in the window')
     .option('--json', 'print one JSON object instead of tables')
-    .addOption(new Option('--concurrency <n>', 'tenants billed at once').argParser(positiveInt).default(4));
+    .addOption(new Option('--concurrency <n>', 'tenants billed at once (default: [main] concurrency, 4)').argParser(positiveInt))
+    .option('--quiet', 'no progress, no table: only errors (stderr) and the summary line (stdout)')
+    .option('--explain', 'per tenant, the resources behind each line: quantity, samples, first/last sample, coverage gaps, rate');
 }
 
 type Action = (options: Record<string, unknown>, deps: Deps) => Promise<number>;
@@ -62,8 +64,21 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
     .option('--reason <text>', 'why (kept in the ledger)'))
     .action((options) => run(async () => (await import('./commands/void.js')).voidBill as Action, options));
 
+  common(windowOptions(program.command('verify').description('recompute a billed window from the telemetry and compare it with the bill'))
+    .option('--tenant <id>', 'the tenant', collect)
+    .option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/verify.js')).verify as Action, options));
+
+  common(program.command('status').description('last run, pending claims, settled months not billed; exit 1 when unhealthy').option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/status.js')).status as Action, options));
+
   common(program.command('check').description('check config, telemetry, adapter and price coverage').option('--json', 'print JSON'))
     .action((options) => run(async () => (await import('./commands/check.js')).check as Action, options));
+
+  common(program.command('adapters').description('list the built-in invoice adapters; load the configured one and check it prices every service in every datacenter')
+    .option('--flavor <name>', 'a flavor to price (repeatable; default: [flavors] and the rates file)', collect)
+    .option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/adapters.js')).adapters as Action, options));
 
   return program;
 }

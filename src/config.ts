@@ -26,6 +26,12 @@ export interface MainConfig {
   /** Absolute path of the meters file. */
   meters: string;
   maxGapSeconds: number;
+  /** Absolute path of the JSON status file every `bill` run writes (default: status.json next to the database). */
+  statusFile: string;
+  /** Tenants billed at once by `bill` (default 4; `--concurrency` overrides). */
+  concurrency: number;
+  /** Hours after a month is billable (end + settle_hours) by which the monthly run is expected to have billed it (default 24). */
+  graceHours: number;
 }
 
 export interface TelemetryConfig {
@@ -69,9 +75,25 @@ export function isSecretKey(key: string): boolean {
 export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean; prefix?: boolean }> = {
   main: {
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
-      'allow_unpriced', 'meters', 'max_gap'],
+      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours',
+      // --all: tenants to keep / drop (src/telemetry/settings.ts)
+      'include_tenants', 'exclude_tenants'],
   },
-  telemetry: { keys: ['backend', 'file', 'url', 'region'] },
+  telemetry: {
+    keys: ['backend', 'file', 'url', 'region',
+      // HTTP backends (src/telemetry/settings.ts)
+      'timeout', 'retries', 'page_size', 'concurrency', 'ca_file', 'insecure', 'regions'],
+  },
+  // Keystone v3 for the HTTP backends (src/telemetry/settings.ts, keystone.ts)
+  keystone: {
+    keys: ['auth_url', 'auth_type', 'username', 'user_id', 'password', 'user_domain_name', 'user_domain_id', 'project_name',
+      'project_id', 'project_domain_name', 'project_domain_id', 'application_credential_id', 'application_credential_name',
+      'application_credential_secret', 'interface', 'region_name'],
+  },
+  // [region:NAME]: one telemetry endpoint per region (src/telemetry/settings.ts)
+  region: { keys: ['url', 'region_name'], prefix: true },
+  // backend = gnocchi (src/telemetry/gnocchi-settings.ts, docs/gnocchi.md)
+  gnocchi: { keys: ['auth_type', 'user', 'granularity', 'aggregation', 'uptime_metric', 'mapping', 'source', 'keep_alive'] },
   datacenters: { free: true },
   flavors: { free: true },
   'invoice:object': { free: true },
@@ -86,6 +108,9 @@ export const DEFAULTS = {
   currency: 'USD',
   currencyDigits: 2,
   maxGapSeconds: 3600,
+  statusFile: 'status.json',
+  concurrency: 4,
+  graceHours: 24,
   region: 'RegionOne',
   trackedStates: ['active', 'paused', 'rescued', 'resized', 'verify_resize'],
 } as const;
@@ -152,7 +177,11 @@ export function parseConfig(text: string, file: string): Config {
     allowUnpriced: at.boolean('main', 'allow_unpriced') ?? false,
     meters: at.path('main', 'meters', dir) ?? packageFile('config', 'meters.ini'),
     maxGapSeconds: at.number('main', 'max_gap', 1) ?? DEFAULTS.maxGapSeconds,
+    statusFile: '',
+    concurrency: at.integer('main', 'concurrency', 1, 64) ?? DEFAULTS.concurrency,
+    graceHours: at.number('main', 'grace_hours', 0) ?? DEFAULTS.graceHours,
   };
+  main.statusFile = at.path('main', 'status_file', dir) ?? path.join(path.dirname(main.database), DEFAULTS.statusFile);
 
   const backend = at.oneOf('telemetry', 'backend', ['file', 'ceilometer', 'gnocchi'] as const);
   if (!backend) throw at.error('telemetry', 'backend', 'is required: one of file, ceilometer, gnocchi');
@@ -325,13 +354,15 @@ export class Reader {
   url(section: string, key: string): string | undefined {
     const value = this.string(section, key);
     if (value === undefined) return undefined;
+    // A URL that does not parse may still carry `user:password@`: never echo that part.
+    const shown = value.replace(/\/\/.*@/, '//(hidden)@');
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      throw this.bad(section, key, value, 'use an http:// or https:// URL');
+      throw this.bad(section, key, shown, 'use an http:// or https:// URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw this.bad(section, key, value, 'use an http:// or https:// URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw this.bad(section, key, shown, 'use an http:// or https:// URL');
     if (url.username || url.password) throw this.error(section, key, 'must not carry credentials; use the auth keys');
     return value.replace(/\/+$/, '');
   }

@@ -10,6 +10,8 @@ export interface Deps {
   stderr: (text: string) => void;
   /** stderr is a terminal: progress lines and colour are allowed. */
   isTTY: boolean;
+  /** stdout is a terminal: tables on stdout may be coloured (absent: treated as not a terminal). */
+  stdoutIsTTY?: boolean;
   readText: (file: string) => Promise<string>;
   host: string;
   pid: number;
@@ -23,6 +25,7 @@ export function processDeps(): Deps {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     readText: (file) => readFile(file, 'utf8'),
     host: os.hostname(),
     pid: process.pid,

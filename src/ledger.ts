@@ -457,7 +457,9 @@ export class Ledger {
       return fn();
     } catch (error) {
       if (error instanceof ArtificeError) throw error;
-      if (error instanceof Database.SqliteError) {
+      // By its code, not `instanceof`: errors from the native addon may come from another realm
+      // (Jest's VM modules), where neither SqliteError nor Error is the class this module sees.
+      if (isSqliteError(error)) {
         const detail = error.code.startsWith('SQLITE_BUSY')
           ? `another process has held the lock for over ${this.busyTimeoutMs} ms`
           : `${error.message} (${error.code})`;
@@ -468,3 +470,7 @@ export class Ledger {
   }
 }
 
+function isSqliteError(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof error === 'object' && typeof code === 'string' && code.startsWith('SQLITE_');
+}

@@ -68,7 +68,7 @@ export function parseInstant(text: string, timeZone: string, flag: string): Micr
   const local = DATE_ONLY.exec(value) ?? NAIVE.exec(value);
   if (local) {
     const [, y, mo, d, h = '0', mi = '0', s = '0'] = local;
-    const parsed = parseTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi}:${s.padStart(2, '0')}Z`);
+    const parsed = parseTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
     if (parsed !== undefined) {
       return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS;
     }

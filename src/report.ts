@@ -1,9 +1,12 @@
-/** How outcomes are shown: the table, the `--json` object of DESIGN §7, and the exit code. */
+/** How outcomes are shown: the table, the `--json` object of DESIGN §7, `--explain`, and the exit code. */
+import type { ChalkInstance } from 'chalk';
 import type { Outcome, OutcomeStatus } from './billing.js';
 import { Decimal, formatMoney, formatQuantity, formatRate } from './decimal.js';
 import { EXIT } from './errors.js';
+import type { InvoiceLine } from './invoice/contract.js';
 import { renderTable } from './table.js';
-import { formatTimestamp } from './time.js';
+import { formatTimestamp, US_PER_HOUR } from './time.js';
+import type { UsageRecord } from './usage/types.js';
 
 /** DESIGN §6: 1 if any tenant failed; 3 if nothing could be billed (all skipped); else 0. */
 export function exitCodeFor(outcomes: Outcome[]): number {
@@ -12,7 +15,75 @@ export function exitCodeFor(outcomes: Outcome[]): number {
   return EXIT.ok;
 }
 
-export function outcomesJson(outcomes: Outcome[], digits: number): string {
+/** One invoice line with the resources (usage records) behind it: what `--explain` shows. */
+export interface ExplainedLine {
+  datacenter: string;
+  name: string;
+  unit: string;
+  quantity: Decimal;
+  /** null when the line was never priced (the tenant failed before, e.g. no price). */
+  rate: Decimal | null;
+  amount: Decimal | null;
+  resources: UsageRecord[];
+}
+
+/**
+ * Pairs lines with their resources: the records of the same (datacenter, service). Records
+ * without a line (pricing failed) still appear, unpriced, so a failure can be explained too.
+ */
+export function explainLines(lines: readonly InvoiceLine[], usage: readonly UsageRecord[]): ExplainedLine[] {
+  const key = (datacenter: string, name: string) => `${datacenter}\u0000${name}`;
+  const explained = new Map<string, ExplainedLine>();
+  for (const line of lines) {
+    explained.set(key(line.datacenter, line.name), {
+      datacenter: line.datacenter, name: line.name, unit: line.unit, quantity: line.quantity, rate: line.rate, amount: line.amount, resources: [],
+    });
+  }
+  for (const record of usage) {
+    const k = key(record.datacenter, record.service);
+    let entry = explained.get(k);
+    if (!entry) {
+      entry = { datacenter: record.datacenter, name: record.service, unit: record.unit, quantity: new Decimal(0), rate: null, amount: null, resources: [] };
+      explained.set(k, entry);
+    }
+    if (entry.rate === null) entry.quantity = entry.quantity.plus(record.quantity);
+    entry.resources.push(record);
+  }
+  return [...explained.values()];
+}
+
+function gapHours(record: UsageRecord): Decimal {
+  return record.gaps.reduce((sum, gap) => sum.plus(new Decimal(gap.end - gap.start).div(US_PER_HOUR)), new Decimal(0));
+}
+
+function explainJson(lines: ExplainedLine[], digits: number) {
+  return lines.map((line) => ({
+    datacenter: line.datacenter,
+    name: line.name,
+    unit: line.unit,
+    quantity: formatQuantity(line.quantity, 12),
+    rate: line.rate === null ? null : formatRate(line.rate),
+    amount: line.amount === null ? null : formatMoney(line.amount, digits),
+    resources: line.resources.map((r) => ({
+      resource_id: r.resourceId,
+      meter: r.meter,
+      quantity: formatQuantity(r.quantity, 12),
+      unit: r.unit,
+      samples: r.samples,
+      first_sample: r.firstSample === null ? null : formatTimestamp(r.firstSample),
+      last_sample: r.lastSample === null ? null : formatTimestamp(r.lastSample),
+      gaps: r.gaps.map((g) => ({ start: formatTimestamp(g.start), end: formatTimestamp(g.end) })),
+      gap_hours: formatQuantity(gapHours(r), 6),
+    })),
+  }));
+}
+
+export interface JsonOptions {
+  /** `--explain`: the explained lines of an outcome (absent: no `explain` key). */
+  explain?: (o: Outcome) => ExplainedLine[];
+}
+
+export function outcomesJson(outcomes: Outcome[], digits: number, options: JsonOptions = {}): string {
   const bills = outcomes.map((o) => ({
     tenant: o.tenant.id,
     ...(o.tenant.name ? { tenant_name: o.tenant.name } : {}),
@@ -32,8 +103,30 @@ export function outcomesJson(outcomes: Outcome[], digits: number): string {
     })),
     ...(o.error !== undefined ? { error: o.error } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
+    ...(o.billId ? { bill: o.billId } : {}),
+    ...(o.resumed ? { resumed: true } : {}),
+    ...(options.explain ? { explain: explainJson(options.explain(o), digits) } : {}),
   }));
-  return `${JSON.stringify({ bills }, null, 2)}\n`;
+  return `${JSON.stringify({ bills, summary: summaryJson(outcomes, digits) }, null, 2)}\n`;
+}
+
+/** Counts per status and totals per currency, for `--json`, the runs table and the status file. */
+export function summaryJson(outcomes: Outcome[], digits: number) {
+  const counts: Record<string, number> = { committed: 0, skipped: 0, empty: 0, failed: 0 };
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  const totals: Record<string, string> = {};
+  for (const [currency, total] of totalsByCurrency(outcomes)) totals[currency] = formatMoney(total, digits);
+  return { tenants: outcomes.length, ...counts, totals };
+}
+
+function totalsByCurrency(outcomes: Outcome[]): Map<string, Decimal> {
+  const totals = new Map<string, Decimal>();
+  for (const o of outcomes) {
+    if ((o.status === 'committed' || o.status === 'preview') && o.total) {
+      totals.set(o.currency, (totals.get(o.currency) ?? new Decimal(0)).plus(o.total));
+    }
+  }
+  return totals;
 }
 
 function tenantLabel(o: Outcome): string {
@@ -53,9 +146,31 @@ export function linesTable(o: Outcome, digits: number): string {
   );
 }
 
-export function summaryTable(outcomes: Outcome[], digits: number): string {
+/** The colour of a status word on a terminal. */
+export function paintStatus(style: ChalkInstance | undefined, status: string, text = status): string {
+  if (!style) return text;
+  switch (status) {
+    case 'committed':
+    case 'ok':
+    case 'PASS':
+      return style.green(text);
+    case 'failed':
+    case 'FAIL':
+      return style.red.bold(text);
+    case 'skipped':
+    case 'pending':
+      return style.yellow(text);
+    default:
+      return style.dim(text);
+  }
+}
+
+export function summaryTable(outcomes: Outcome[], digits: number, style?: ChalkInstance): string {
   return renderTable(
-    [{ header: 'tenant' }, { header: 'window' }, { header: 'status' }, { header: 'lines', align: 'right' }, { header: 'total', align: 'right' }, { header: 'invoice / reason' }],
+    [
+      { header: 'tenant' }, { header: 'window' }, { header: 'status', paint: (padded, raw) => paintStatus(style, raw, padded) },
+      { header: 'lines', align: 'right' }, { header: 'total', align: 'right' }, { header: 'invoice / reason' },
+    ],
     outcomes.map((o) => [
       tenantLabel(o),
       o.window.label,
@@ -67,20 +182,58 @@ export function summaryTable(outcomes: Outcome[], digits: number): string {
   );
 }
 
-/** `3 committed, 1 skipped, 0 empty, 0 failed; billed 123.45 USD` */
+/** `3 committed, 1 skipped, 0 failed; billed 123.45 USD` */
 export function summaryLine(outcomes: Outcome[], digits: number): string {
   const order: OutcomeStatus[] = ['committed', 'preview', 'skipped', 'empty', 'failed'];
   const counts = order
     .map((status) => [status, outcomes.filter((o) => o.status === status).length] as const)
     .filter(([status, n]) => n > 0 || ['committed', 'skipped', 'failed'].includes(status))
     .map(([status, n]) => `${n} ${status}`);
-  const totals = new Map<string, Decimal>();
-  for (const o of outcomes) {
-    if ((o.status === 'committed' || o.status === 'preview') && o.total) {
-      totals.set(o.currency, (totals.get(o.currency) ?? new Decimal(0)).plus(o.total));
-    }
-  }
-  const money = [...totals].map(([currency, total]) => `${formatMoney(total, digits)} ${currency}`).join(', ');
+  const money = [...totalsByCurrency(outcomes)].map(([currency, total]) => `${formatMoney(total, digits)} ${currency}`).join(', ');
   const verb = outcomes.some((o) => o.status === 'preview') ? 'would bill' : 'billed';
   return `${counts.join(', ')}${money ? `; ${verb} ${money}` : ''}\n`;
+}
+
+/** After a long table: the failed tenants again, one line each, so three failures in 500 rows are not missed. */
+export function failuresText(outcomes: Outcome[]): string {
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length === 0) return '';
+  return `failed (${failed.length}):\n${failed.map((o) => `  ${tenantLabel(o)} ${o.window.label}: ${o.error ?? 'failed'}\n`).join('')}`;
+}
+
+function gapsText(record: UsageRecord): string {
+  if (record.gaps.length === 0) return 'none';
+  const shown = record.gaps.slice(0, 3).map((g) => `${formatTimestamp(g.start)}..${formatTimestamp(g.end)}`);
+  const more = record.gaps.length > 3 ? `, +${record.gaps.length - 3} more` : '';
+  return `${record.gaps.length} (${formatQuantity(gapHours(record), 2)} h): ${shown.join(', ')}${more}`;
+}
+
+/**
+ * `--explain` as text: per line, `datacenter / service: quantity unit × rate = amount`, then
+ * a table of its resources (id, meter, quantity, samples, first/last sample, coverage gaps).
+ */
+export function explainText(o: Outcome, lines: ExplainedLine[], digits: number): string {
+  const head = `${tenantLabel(o)} ${o.window.label}: how each line came to be` +
+    (o.billId ? ` (bill ${o.billId.slice(0, 8)}${o.status === 'skipped' ? ', as stored in the ledger' : ''})` : '');
+  if (lines.length === 0) return `${head}\n  no usage: no resource of a configured meter had samples in the window\n`;
+  const parts = [`${head}\n`];
+  for (const line of lines) {
+    const priced = line.rate === null || line.amount === null
+      ? 'not priced'
+      : `× ${formatRate(line.rate)} = ${formatMoney(line.amount, digits)} ${o.currency}`;
+    parts.push(`\n  ${line.datacenter} / ${line.name}: ${formatQuantity(line.quantity, 4)} ${line.unit} ${priced}` +
+      ` (${line.resources.length} resource${line.resources.length === 1 ? '' : 's'})\n`);
+    const table = renderTable(
+      [
+        { header: 'resource' }, { header: 'meter' }, { header: 'quantity', align: 'right' }, { header: 'samples', align: 'right' },
+        { header: 'first sample' }, { header: 'last sample' }, { header: 'coverage gaps' },
+      ],
+      line.resources.map((r) => [
+        r.resourceId, r.meter, formatQuantity(r.quantity, 4), String(r.samples),
+        r.firstSample === null ? '' : formatTimestamp(r.firstSample), r.lastSample === null ? '' : formatTimestamp(r.lastSample), gapsText(r),
+      ]),
+    );
+    parts.push(table.split('\n').filter(Boolean).map((row) => `    ${row}\n`).join(''));
+  }
+  return parts.join('');
 }

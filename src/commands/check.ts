@@ -1,13 +1,21 @@
 /**
- * `artifice check`: config, telemetry (endpoints, auth, meters), adapter and price coverage in
- * one report with pass/fail per item. Exit 0 when every item passes, 2 when one fails.
+ * `artifice check`: config, telemetry (endpoints, auth, meters), adapter, ledger, status file
+ * and price coverage in one report with PASS/FAIL per item, then one line saying how many
+ * failed. Exit 0 when every item passes, 2 when any fails (2: the configuration or what it
+ * points at needs fixing; nothing was billed or written).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { CheckItem } from '../check-item.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { loadInvoiceClass } from '../invoice/load.js';
+import { Ledger, SCHEMA_VERSION } from '../ledger.js';
+import { Output } from '../output.js';
+import { paintStatus } from '../report.js';
 import { renderTable } from '../table.js';
+import { formatTimestamp } from '../time.js';
 import { openCollector } from '../telemetry/open.js';
 import { readConfig, type CommonOptions } from './common.js';
 
@@ -21,9 +29,14 @@ type Part = (config: Config) => Promise<CheckItem[]>;
 const telemetryPart: Part = async (config) => {
   const collector = await openCollector(config);
   try {
+    // A collector with its own check reports auth, endpoints and meters item by item (it never
+    // throws); prepare() would stop at the first problem.
+    if (collector.check) {
+      const items = await collector.check(config.meterSpecs);
+      return [{ name: 'telemetry', ok: items.every((i) => i.ok), detail: collector.description }, ...items];
+    }
     await collector.prepare?.();
-    const items = (await collector.check?.(config.meterSpecs)) ?? [];
-    return [{ name: 'telemetry', ok: true, detail: collector.description }, ...items];
+    return [{ name: 'telemetry', ok: true, detail: collector.description }];
   } finally {
     await collector.close();
   }
@@ -34,9 +47,116 @@ const adapterPart: Part = async (config) => {
   return [{ name: 'adapter', ok: true, detail: `${config.main.invoiceObject} loads and has addSection, addLine, cost, commit` }];
 };
 
+/** The nearest directory of `file` that exists, and whether this process may write in it. */
+function writableDir(file: string): { dir: string; ok: boolean } {
+  let dir = path.dirname(path.resolve(file));
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return { dir, ok: true };
+  } catch {
+    return { dir, ok: false };
+  }
+}
+
+/** The ledger opens and its schema is current; or it does not exist yet and can be created. */
+const ledgerPart: Part = async (config) => {
+  const file = config.main.database;
+  if (!fs.existsSync(file)) {
+    const { dir, ok } = writableDir(file);
+    return [{ name: 'ledger', ok, detail: ok ? `${file} does not exist yet; the first bill creates it (${dir} is writable)` : `${file} does not exist and ${dir} is not writable; fix [main] database or the permissions` }];
+  }
+  const ledger = Ledger.open(file);
+  try {
+    const pending = ledger.pendingBills().length;
+    const last = ledger.lastRun();
+    return [{
+      name: 'ledger', ok: true,
+      detail: `${file}: schema ${SCHEMA_VERSION}, ${ledger.tenants().length} tenants, ${pending} pending claim${pending === 1 ? '' : 's'}` +
+        (last ? `, last run ${last.startedAt} (${last.status})` : ', no run yet'),
+    }];
+  } finally {
+    ledger.close();
+  }
+};
+
+/** Every bill run writes the status file: its directory must be writable. */
+const statusFilePart: Part = async (config) => {
+  const file = config.main.statusFile;
+  const { dir, ok } = fs.existsSync(file) ? { dir: path.dirname(file), ok: isWritable(file) } : writableDir(file);
+  return [{ name: 'status file', ok, detail: ok ? `${file} (${fs.existsSync(file) ? 'exists' : 'written by the first bill run'})` : `${file}: ${dir} is not writable; fix [main] status_file or the permissions` }];
+};
+
+function isWritable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Price coverage: the adapter's cost() for every metered service (other than instance flavors)
+ * in every datacenter ([datacenters] names and the region), every flavor named in [flavors],
+ * and every datacenter/service on the tenants' latest committed bills in the ledger.
+ */
+const pricesPart: Part = async (config) => {
+  const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
+  const invoice = new Adapter({ id: 'artifice-check' }, { ...config.invoice }, {
+    billId: 'check', start: formatTimestamp(0), end: formatTimestamp(1), currency: config.main.currency,
+    digits: config.main.currencyDigits, dryRun: true, revision: 1, configDir: config.dir,
+  });
+  const datacenters = [...new Set([...Object.values(config.datacenters), config.telemetry.region])].sort();
+  const services = [...new Set(config.meterSpecs.filter((m) => m.transform !== 'uptime').map((m) => m.service))].sort();
+  const pairs = new Map<string, [string, string]>();
+  const add = (dc: string, name: string) => pairs.set(`${dc}/${name}`, [dc, name]);
+  for (const dc of datacenters) for (const name of services) add(dc, name);
+  const flavors = [...new Set(Object.values(config.flavors))];
+  for (const dc of datacenters) for (const name of flavors) add(dc, name);
+  let fromLedger = 0;
+  if (fs.existsSync(config.main.database)) {
+    const ledger = Ledger.open(config.main.database);
+    try {
+      for (const tenant of ledger.tenants()) {
+        const w = ledger.lastBilledWindow(tenant.id);
+        if (!w) continue;
+        for (const bill of ledger.bills({ tenant: tenant.id, start: w.start, end: w.end, status: ['committed'] })) {
+          for (const line of ledger.lines(bill.id)) {
+            if (!pairs.has(`${line.datacenter}/${line.name}`)) fromLedger++;
+            add(line.datacenter, line.name);
+          }
+        }
+      }
+    } finally {
+      ledger.close();
+    }
+  }
+  const missing: string[] = [];
+  for (const [key, [dc, name]] of pairs) {
+    const rate = await invoice.cost(dc, name);
+    if (rate === undefined || rate === null) missing.push(key);
+  }
+  const what = `${services.length} metered services and ${flavors.length} [flavors] in ${datacenters.length} datacenters (${datacenters.join(', ')})` +
+    `, ${fromLedger} more pairs from the latest bills`;
+  if (missing.length) {
+    return [{
+      name: 'prices', ok: false,
+      detail: `no price for ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (datacenter/service; checked ${what}); ` +
+        `add rows to the rates${config.main.allowUnpriced ? ' (allow_unpriced = true bills them at 0)' : ', or a * row'}`,
+    }];
+  }
+  return [{ name: 'prices', ok: true, detail: `${pairs.size} datacenter/service pairs priced: ${what}` }];
+};
+
+/** Parts run in this order; other parts (telemetry details, adapters) are added here. */
 export const CHECK_PARTS: { name: string; run: Part }[] = [
   { name: 'telemetry', run: telemetryPart },
   { name: 'adapter', run: adapterPart },
+  { name: 'prices', run: pricesPart },
+  { name: 'ledger', run: ledgerPart },
+  { name: 'status file', run: statusFilePart },
 ];
 
 export async function check(options: CheckOptions, deps: Deps): Promise<number> {
@@ -57,10 +177,16 @@ export async function check(options: CheckOptions, deps: Deps): Promise<number> 
       }
     }
   }
+  const failed = items.filter((i) => !i.ok);
   if (options.json) {
-    deps.stdout(`${JSON.stringify({ ok: items.every((i) => i.ok), items }, null, 2)}\n`);
+    deps.stdout(`${JSON.stringify({ ok: failed.length === 0, failed: failed.length, items }, null, 2)}\n`);
   } else {
-    deps.stdout(renderTable([{ header: 'check' }, { header: 'result' }, { header: 'detail' }], items.map((i) => [i.name, i.ok ? 'ok' : 'FAIL', i.detail])));
+    const out = new Output(deps);
+    const paint = (padded: string, raw: string) => paintStatus(out.out, raw, padded);
+    out.stdout(renderTable([{ header: 'check' }, { header: 'result', paint }, { header: 'detail' }], items.map((i) => [i.name, i.ok ? 'PASS' : 'FAIL', i.detail])));
+    out.stdout(failed.length === 0
+      ? `\nall ${items.length} checks passed\n`
+      : `\n${failed.length} of ${items.length} checks failed: ${[...new Set(failed.map((i) => i.name))].join(', ')} (exit ${EXIT.usage})\n`);
   }
-  return items.every((i) => i.ok) ? EXIT.ok : EXIT.usage;
+  return failed.length === 0 ? EXIT.ok : EXIT.usage;
 }

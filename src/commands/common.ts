@@ -6,6 +6,8 @@ import { UsageError } from '../errors.js';
 import { Ledger, type Owner } from '../ledger.js';
 import { monthWindow, monthOf, resolveWindow, type BillingWindow, type WindowOptions } from '../period.js';
 import type { Collector, Tenant } from '../telemetry/contract.js';
+import { tenantFilter } from '../telemetry/settings.js';
+import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
 import { formatTimestamp, type Micros } from '../time.js';
 
 export interface CommonOptions {
@@ -26,17 +28,36 @@ export function windowOf(options: WindowOptions, config: Config, deps: Deps): Bi
   return resolveWindow(options, config.main.timezone, deps.now());
 }
 
-/** `--tenant` (repeatable) or `--all` (tenants with telemetry in the window). */
-export async function selectTenants(options: SelectOptions, collector: Collector, window: BillingWindow): Promise<Tenant[]> {
+/**
+ * `--tenant` (repeatable) or `--all`. With a project directory (Keystone, exposed by the
+ * collector as `tenantDirectory`), `--all` is every enabled project and `--tenant` takes an id or
+ * a name; without one, `--all` is the tenants with telemetry in the window and `--tenant` is an
+ * id. `[main] include_tenants / exclude_tenants` then filter `--all` (when `config` is given).
+ */
+export async function selectTenants(options: SelectOptions, collector: Collector, window: BillingWindow, config?: Config): Promise<Tenant[]> {
   const given = (options.tenant ?? []).map((id) => id.trim()).filter(Boolean);
   if (options.all && given.length) throw new UsageError('give either --tenant or --all, not both');
   if (!options.all && !given.length) throw new UsageError('say which tenants: --tenant ID (repeatable) or --all');
-  if (given.length) return [...new Set(given)].map((id) => ({ id }));
-  return collector.tenants(window.start, window.end);
+  const directory = tenantDirectoryOf(collector);
+  if (given.length) {
+    const unique = [...new Set(given)];
+    if (!directory) return unique.map((id) => ({ id }));
+    const resolved = await Promise.all(unique.map((ref) => directory.resolveTenant(ref)));
+    return resolved.filter((tenant, i) => resolved.findIndex((t) => t.id === tenant.id) === i);
+  }
+  const listed = directory ? await directory.listTenants() : await collector.tenants(window.start, window.end);
+  if (!config) return listed;
+  const { tenants, missing } = filterTenants(listed, tenantFilter(config));
+  if (missing.length && directory) {
+    throw new UsageError(`[main] include_tenants names ${missing.join(', ')}: no enabled project has that id or name in ${directory.description}`);
+  }
+  // Without a directory, an included id with no telemetry in the window is still billed (empty).
+  return [...tenants, ...missing.map((id) => ({ id }))];
 }
 
-export function openLedger(config: Config): Ledger {
-  return Ledger.open(config.main.database);
+/** The ledger of `config`; with `deps`, its stamps (claims, heartbeats, runs) use the injected clock. */
+export function openLedger(config: Config, deps?: Pick<Deps, 'now'>): Ledger {
+  return Ledger.open(config.main.database, deps ? { now: deps.now } : {});
 }
 
 export function ownerOf(deps: Deps): Owner {

@@ -14,6 +14,7 @@ import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
 export const BUILT_IN: Record<string, { describe: string; load: () => Promise<Record<string, unknown>> }> = {
   csv: { describe: 'one CSV file per bill (sections, subtotals, total)', load: () => import('../../invoices/csv/index.js') },
   json: { describe: 'one JSON file per bill', load: () => import('../../invoices/json/index.js') },
+  odoo: { describe: 'one draft customer invoice per bill in Odoo, over JSON-RPC (INVOICES.md)', load: () => import('../../invoices/odoo/index.js') },
 };
 
 export interface LoadedAdapter {
@@ -24,7 +25,7 @@ export interface LoadedAdapter {
 export function splitSpec(spec: string): { module: string; exportName: string | undefined } {
   // The class follows the last colon, unless that colon belongs to a Windows drive (C:\…).
   const colon = spec.lastIndexOf(':');
-  if (colon <= 1) return { module: spec, exportName: undefined };
+  if (colon < 0 || (colon === 1 && /^[A-Za-z]:[\\/]/.test(spec))) return { module: spec, exportName: undefined };
   return { module: spec.slice(0, colon), exportName: spec.slice(colon + 1) || undefined };
 }
 
@@ -81,7 +82,9 @@ async function importPackage(name: string, configDir: string, where: string): Pr
     return (await import(name)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && errorMessage(error).includes(`'${name}'`)) {
+    // Node says ERR_MODULE_NOT_FOUND; other loaders (Jest's, CommonJS) MODULE_NOT_FOUND. Only the
+    // package itself missing is this message: a package whose own import fails says so below.
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && errorMessage(error).includes(`'${name}'`)) {
       throw new AdapterError(
         `${where}: no built-in adapter, file or package named '${name}'; built-ins: ${Object.keys(BUILT_IN).join(', ')}; ` +
           `for a file start the path with ./ ; for a package run npm install ${name}`,

@@ -8,6 +8,14 @@ export async function openCollector(config: Config): Promise<Collector> {
       const { FileCollector } = await import('./file.js');
       return new FileCollector(config.telemetry.file!, { region: config.telemetry.region });
     }
+    case 'ceilometer': {
+      const { openCeilometer } = await import('./ceilometer.js');
+      return openCeilometer(config);
+    }
+    case 'gnocchi': {
+      const { openGnocchi } = await import('./gnocchi.js');
+      return openGnocchi(config);
+    }
     default:
       throw new (await import('../errors.js')).ConfigError(
         `${config.file} [telemetry] backend = ${config.telemetry.backend} is not available in this build yet; use backend = file`,

@@ -1,0 +1,137 @@
+// An example artifice invoice adapter, in plain JavaScript with no dependencies: one Markdown
+// file per bill, priced from a rates CSV. Copy this directory to start your own (INVOICES.md).
+//
+//   [main]
+//   invoice:object = ./adapters/example-markdown/index.mjs:MarkdownInvoice   ; a path, or
+//   invoice:object = artifice-example-markdown:MarkdownInvoice               ; an npm package
+//
+//   [invoice:object]
+//   rates = rates.csv              ; datacenter,service,unit,rate (`*` = any datacenter); required
+//   output_dir = invoices          ; default: invoices-md
+//   title = ACME Cloud             ; optional heading
+//
+// Relative paths are relative to the ini file (context.configDir).
+
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** One parse per rates file per process: a batch of many tenants shares it. */
+const rateFiles = new Map();
+
+/** @returns {Promise<Map<string, string>>} `datacenter\0service` → rate (a decimal string). */
+function loadRates(file) {
+  let rates = rateFiles.get(file);
+  if (!rates) {
+    rates = readFile(file, 'utf8').then(
+      (text) => {
+        const table = new Map();
+        const rows = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+        rows.slice(1).forEach((row, index) => {
+          const [datacenter, service, , rate] = row.split(',').map((cell) => cell.trim());
+          // Rates stay strings: artifice reads them as exact decimals (never as floats).
+          if (!datacenter || !service || !/^\d+(\.\d+)?$/.test(rate ?? '')) {
+            throw new Error(`[invoice:object] rates ${file} row ${index + 2}: expected datacenter,service,unit,rate with a decimal rate`);
+          }
+          table.set(`${datacenter}\0${service}`, rate);
+        });
+        return table;
+      },
+      (error) => {
+        throw new Error(`[invoice:object] rates: cannot read ${file} (${error.code ?? error.message})`);
+      },
+    );
+    rateFiles.set(file, rates);
+    rates.catch(() => rateFiles.delete(file));
+  }
+  return rates;
+}
+
+export class MarkdownInvoice {
+  /**
+   * @param {{id: string, name?: string}} tenant
+   * @param {Record<string, string>} config   the [invoice:object] section, as given
+   * @param {{billId: string, start: string, end: string, currency: string, digits: number,
+   *          dryRun: boolean, revision: number, configDir: string}} context
+   */
+  constructor(tenant, config, context) {
+    // Check the configuration here: a mistake fails before anything is written.
+    if (!config.rates) throw new Error('[invoice:object] rates is required by the example-markdown adapter (a datacenter,service,unit,rate CSV)');
+    this.tenant = tenant;
+    this.context = context;
+    this.title = config.title ?? 'Cloud usage';
+    this.ratesFile = path.resolve(context.configDir, config.rates);
+    this.outputDir = path.resolve(context.configDir, config.output_dir ?? 'invoices-md');
+    /** @type {Map<string, object[]>} datacenter → its lines, in the order they were added */
+    this.sections = new Map();
+  }
+
+  /** The unit rate of a service in a datacenter: its own row, else the `*` row, else undefined (no price). */
+  async cost(datacenter, service) {
+    const rates = await loadRates(this.ratesFile);
+    return rates.get(`${datacenter}\0${service}`) ?? rates.get(`*\0${service}`);
+  }
+
+  addSection(datacenter) {
+    if (!this.sections.has(datacenter)) this.sections.set(datacenter, []);
+  }
+
+  /** `line`: {datacenter, name, quantity, unit, rate, amount}; the numbers are decimal.js Decimals. */
+  addLine(line) {
+    const lines = this.sections.get(line.datacenter);
+    if (!lines) throw new Error(`line ${line.name}: no section ${line.datacenter} (addSection comes first)`);
+    lines.push(line);
+  }
+
+  /** The same file for every attempt at one bill: a resumed bill rewrites it, never adds a second. */
+  fileName() {
+    const safe = (text) => text.replace(/[^A-Za-z0-9._-]/g, '_');
+    const compact = (iso) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
+    return `${safe(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.md`;
+  }
+
+  render() {
+    const { currency, digits, start, end, billId } = this.context;
+    const money = (decimal) => decimal.toFixed(digits);
+    const out = [
+      `# ${this.title}: ${this.tenant.name ?? this.tenant.id}`,
+      '',
+      `Tenant \`${this.tenant.id}\`, from ${start} to ${end} (bill \`${billId}\`).`,
+      '',
+    ];
+    let total = null;
+    for (const [datacenter, lines] of this.sections) {
+      let subtotal = null;
+      out.push(`## ${datacenter}`, '', '| service | quantity | unit | rate | amount |', '|---|--:|---|--:|--:|');
+      for (const line of lines) {
+        // Amounts are already rounded once per line by artifice: add them, never re-multiply.
+        subtotal = subtotal ? subtotal.plus(line.amount) : line.amount;
+        out.push(`| ${line.name} | ${line.quantity.toDecimalPlaces(4).toFixed()} | ${line.unit} | ${line.rate.toFixed()} | ${money(line.amount)} |`);
+      }
+      if (subtotal) {
+        out.push(`| **subtotal** | | | | **${money(subtotal)}** |`, '');
+        total = total ? total.plus(subtotal) : subtotal;
+      }
+    }
+    out.push(`**Total: ${total ? money(total) : (0).toFixed(digits)} ${currency}**`, '');
+    return out.join('\n');
+  }
+
+  /** Writes the file atomically (temp file + rename) and returns its path: the ledger keeps it. */
+  async commit() {
+    const file = path.join(this.outputDir, this.fileName());
+    if (this.context.dryRun) return file;
+    const temp = `${file}.tmp-${process.pid}`;
+    try {
+      await mkdir(this.outputDir, { recursive: true });
+      await writeFile(temp, this.render());
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw new Error(`cannot write ${file}: ${error.code ?? error.message}; check [invoice:object] output_dir`);
+    }
+    return file;
+  }
+}
+
+export default MarkdownInvoice;

@@ -1,0 +1,211 @@
+/**
+ * Gnocchi measures → the normalized samples of contract.ts, so the usage transforms (DESIGN §3)
+ * stay the same for every backend. Pure: no HTTP here. The rules (docs/gnocchi.md):
+ *
+ * - A measure `[t, g, v]` is a bucket `[t, t + g)` (Gnocchi's timestamp is the bucket start).
+ *   It becomes a sample at t (at `started_at` when the resource started inside the bucket).
+ * - uptime: the instance is up in every bucket where its uptime metric (vcpus) has a measure,
+ *   bounded by the resource's `started_at`/`ended_at`. Each such sample reports status `active`
+ *   and the flavor of the resource revision in force at its time; a revision that starts inside
+ *   an up bucket (a resize) adds a sample at its `revision_start`, so the bucket's time splits
+ *   between the two flavors.
+ * - uptime and gauge: where a run of contiguous buckets ends (the next bucket has no measure,
+ *   or the resource ended), an end sample closes it — status `deleted` at `ended_at`, else
+ *   status `unmeasured` (volume 0 for a gauge) at the bucket end — so a bucket holds exactly
+ *   its own time whatever `max_gap` is (≥ granularity), and nothing is billed past `ended_at`.
+ * - gauge: the sample's volume is the bucket's aggregate (mean by default), held over the bucket.
+ * - counter: the bucket's aggregate (last by default) of the cumulative value at t, no end
+ *   samples (an end sample of 0 would read as a counter reset).
+ * - sum: the bucket's aggregate (sum) at t.
+ */
+import { parseTimestamp, type Micros } from '../time.js';
+import type { TransformName } from '../usage/types.js';
+import type { Sample, SampleType } from './contract.js';
+
+/** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
+export interface GnocchiResourceRow {
+  id: string;
+  project_id?: string | null;
+  started_at?: string | null;
+  ended_at?: string | null;
+  revision_start?: string | null;
+  revision_end?: string | null;
+  metrics?: Record<string, string>;
+  [attribute: string]: unknown;
+}
+
+export interface Revision {
+  start: Micros;
+  attributes: Record<string, unknown>;
+}
+
+/** A resource with its revisions, oldest first; `startedAt`/`endedAt`/`metrics` are the current revision's. */
+export interface ResourceTimeline {
+  id: string;
+  projectId: string | null;
+  startedAt: Micros | null;
+  endedAt: Micros | null;
+  metrics: Record<string, string>;
+  revisions: Revision[];
+}
+
+/** A measure bucket: start time, width, aggregated value. */
+export interface Bucket {
+  t: Micros;
+  granularityUs: Micros;
+  value: number;
+}
+
+/** Fields that describe the revision rather than the resource: not copied into sample metadata. */
+const BOOKKEEPING = new Set(['metrics', 'revision_start', 'revision_end', 'created_by_user_id', 'created_by_project_id', 'creator']);
+
+function time(value: unknown): Micros | null {
+  return typeof value === 'string' ? (parseTimestamp(value) ?? null) : null;
+}
+
+function attributesOf(row: GnocchiResourceRow): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (BOOKKEEPING.has(key) || (value !== null && typeof value === 'object')) continue;
+    attributes[key] = value;
+  }
+  return attributes;
+}
+
+/**
+ * Groups history rows by resource. A resource whose current revision (`revision_end` null) is
+ * not among the rows is left out: its current state does not match the search (e.g. it ended
+ * before the window, though an older revision still said it was running).
+ */
+export function buildTimelines(rows: readonly GnocchiResourceRow[]): ResourceTimeline[] {
+  const byId = new Map<string, GnocchiResourceRow[]>();
+  for (const row of rows) {
+    if (typeof row.id !== 'string') continue;
+    let list = byId.get(row.id);
+    if (!list) byId.set(row.id, (list = []));
+    list.push(row);
+  }
+  const timelines: ResourceTimeline[] = [];
+  for (const [id, list] of byId) {
+    const current = list.find((row) => row.revision_end === null || row.revision_end === undefined);
+    if (!current) continue;
+    const revisions = list
+      .map((row) => ({ start: time(row.revision_start) ?? Number.NEGATIVE_INFINITY, attributes: attributesOf(row) }))
+      .sort((a, b) => a.start - b.start);
+    timelines.push({
+      id,
+      projectId: typeof current.project_id === 'string' ? current.project_id : null,
+      startedAt: time(current.started_at),
+      endedAt: time(current.ended_at),
+      metrics: { ...(current.metrics ?? {}) },
+      revisions,
+    });
+  }
+  return timelines.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The revision in force at `t`: the last one started at or before t, else the first one. */
+export function revisionAt(timeline: ResourceTimeline, t: Micros): Revision | undefined {
+  let found: Revision | undefined;
+  for (const revision of timeline.revisions) {
+    if (revision.start <= t) found = revision;
+    else break;
+  }
+  return found ?? timeline.revisions[0];
+}
+
+/** `[t, granularity, value]` rows of a Gnocchi answer → buckets, sorted, unreadable rows dropped. */
+export function parseMeasures(rows: unknown): Bucket[] {
+  if (!Array.isArray(rows)) return [];
+  const buckets: Bucket[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row) || row.length < 3) continue;
+    const t = typeof row[0] === 'string' ? parseTimestamp(row[0]) : undefined;
+    const g = Number(row[1]);
+    const value = row[2];
+    if (t === undefined || !Number.isFinite(g) || g <= 0 || typeof value !== 'number' || !Number.isFinite(value)) continue;
+    buckets.push({ t, granularityUs: Math.round(g * 1_000_000), value });
+  }
+  return buckets.sort((a, b) => a.t - b.t);
+}
+
+export interface SampleContext {
+  meter: string;
+  transform: TransformName;
+  metricId: string;
+  unit: string;
+  region: string;
+  source: string;
+  /** The query's exclusive end: no sample at or after it. */
+  end: Micros;
+}
+
+const SAMPLE_TYPE: Record<TransformName, SampleType> = { uptime: 'gauge', gauge: 'gauge', counter: 'cumulative', sum: 'delta' };
+
+/** Sample metadata at `t`: the revision's attributes, plus the flavor keys the uptime transform reads. */
+function metadataAt(timeline: ResourceTimeline, t: Micros, extra: Record<string, unknown>): Record<string, unknown> {
+  const attributes = revisionAt(timeline, t)?.attributes ?? {};
+  const metadata: Record<string, unknown> = { ...attributes };
+  const flavorName = attributes.flavor_name;
+  const flavorId = attributes.flavor_id;
+  if (typeof flavorName === 'string' && flavorName.trim() !== '') metadata['flavor.name'] = flavorName;
+  if (typeof flavorId === 'string' && flavorId.trim() !== '') metadata['flavor.id'] = flavorId;
+  return { ...metadata, ...extra };
+}
+
+/** One resource's buckets of one metric → samples (see the module comment for the rules). */
+export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly Bucket[], ctx: SampleContext): Sample[] {
+  const samples: Sample[] = [];
+  const sample = (t: Micros, volume: number, metadata: Record<string, unknown>, suffix = ''): Sample => ({
+    meter: ctx.meter,
+    resourceId: timeline.id,
+    projectId: timeline.projectId,
+    timestamp: t,
+    volume,
+    unit: ctx.unit,
+    type: SAMPLE_TYPE[ctx.transform],
+    metadata,
+    id: `gnocchi:${ctx.metricId}:${t}${suffix}`,
+    source: ctx.source,
+    region: ctx.region,
+  });
+
+  if (ctx.transform === 'counter' || ctx.transform === 'sum') {
+    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, metadataAt(timeline, b.t, {})));
+    return samples;
+  }
+
+  const uptime = ctx.transform === 'uptime';
+  const starts = new Set(buckets.map((b) => b.t));
+  const from = timeline.startedAt ?? Number.NEGATIVE_INFINITY;
+  const until = timeline.endedAt ?? Number.POSITIVE_INFINITY;
+  for (const b of buckets) {
+    const bucketEnd = b.t + b.granularityUs;
+    const a = Math.max(b.t, from);
+    const e = Math.min(bucketEnd, until);
+    if (a >= e || a >= ctx.end) continue;
+    if (uptime) {
+      samples.push(sample(a, 1, metadataAt(timeline, a, { status: 'active' })));
+      // A revision (resize) that starts inside the bucket takes the rest of it.
+      for (const revision of timeline.revisions) {
+        if (revision.start > a && revision.start < e && revision.start < ctx.end) {
+          samples.push(sample(revision.start, 1, metadataAt(timeline, revision.start, { status: 'active' }), ':revision'));
+        }
+      }
+    } else {
+      samples.push(sample(a, b.value, metadataAt(timeline, a, {})));
+    }
+    // The next bucket continues this one only if it has a measure and the resource still lives then.
+    const continued = e === bucketEnd && starts.has(bucketEnd) && until > bucketEnd;
+    if (!continued && e < ctx.end) {
+      const deleted = e === until;
+      const marker = { 'gnocchi.end': deleted ? 'ended_at' : 'no measure after this bucket' };
+      samples.push(
+        uptime
+          ? sample(e, 0, metadataAt(timeline, e, { ...marker, status: deleted ? 'deleted' : 'unmeasured' }), ':end')
+          : sample(e, 0, metadataAt(timeline, e, marker), ':end'),
+      );
+    }
+  }
+  return samples;
+}

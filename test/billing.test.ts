@@ -1,0 +1,224 @@
+/**
+ * src/billing.ts with a real ledger file and in-memory collector and adapter: what happens when
+ * another run takes a bill over, when the run is asked to stop, when commit() fails, and how
+ * the batch spreads tenants over its workers.
+ */
+import { readFileSync } from 'node:fs';
+import { billTenant, billTenants, type BillingContext, type StopState } from '../src/billing.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { Decimal } from '../src/decimal.js';
+import type { InvoiceClass, InvoiceContext, InvoiceLine } from '../src/invoice/contract.js';
+import { Ledger, type Owner } from '../src/ledger.js';
+import { monthWindow } from '../src/period.js';
+import type { Collector, Sample, SampleQuery, Tenant } from '../src/telemetry/contract.js';
+import { FileCollector } from '../src/telemetry/file.js';
+import { cleanTempDirs } from './helpers/tmp.js';
+import { AFTER_MAY, plan, writeCloud, type Cloud } from './operator/fixture.js';
+
+afterAll(cleanTempDirs);
+
+const MAY = monthWindow({ year: 2024, month: 5 }, 'UTC');
+
+/** An adapter that records what billing did with it; `onCost`/`onCommit` hook into the life cycle. */
+function recordingAdapter(hooks: { onCost?: () => void; onSection?: () => void; onCommit?: (context: InvoiceContext) => void } = {}) {
+  const commits: string[] = [];
+  class Recording {
+    lines: InvoiceLine[] = [];
+    constructor(readonly tenant: Tenant, readonly config: Record<string, string>, readonly context: InvoiceContext) {}
+    cost(): Decimal {
+      hooks.onCost?.();
+      return new Decimal('0.01');
+    }
+    addSection(): void {
+      hooks.onSection?.();
+    }
+    addLine(line: InvoiceLine): void {
+      this.lines.push(line);
+    }
+    async commit(): Promise<string> {
+      hooks.onCommit?.(this.context);
+      commits.push(this.context.billId);
+      return `ref-${this.context.billId}`;
+    }
+  }
+  return { Adapter: Recording as unknown as InvoiceClass, commits };
+}
+
+/** The file collector with a hook before each samples() query. */
+function hookedCollector(config: Config, before: (query: SampleQuery) => Promise<void> | void): Collector {
+  const inner = new FileCollector(config.telemetry.file!, { region: config.telemetry.region });
+  return {
+    description: 'hooked',
+    tenants: (s, e) => inner.tenants(s, e),
+    close: () => inner.close(),
+    samples: async (query): Promise<Sample[]> => {
+      await before(query);
+      return inner.samples(query);
+    },
+  };
+}
+
+let cloud: Cloud;
+let config: Config;
+const opened: Ledger[] = [];
+
+function open(options?: Parameters<typeof Ledger.open>[1]): Ledger {
+  const ledger = Ledger.open(cloud.database, options);
+  opened.push(ledger);
+  return ledger;
+}
+
+const me = (runId = 'run-me'): Owner => ({ host: 'this-host', pid: process.pid, runId });
+
+function context(fields: Partial<BillingContext> & Pick<BillingContext, 'collector' | 'Adapter' | 'ledger'>): BillingContext {
+  return { config, owner: me(), now: () => AFTER_MAY, dryRun: false, ...fields };
+}
+
+beforeEach(async () => {
+  cloud = writeCloud(plan(3));
+  config = await loadConfig({ flag: cloud.ini, env: {}, cwd: cloud.dir }, async (file) => readFileSync(file, 'utf8'));
+});
+
+afterEach(() => {
+  for (const ledger of opened.splice(0)) ledger.close();
+});
+
+describe('another run takes the bill over', () => {
+  it('while this run measures: it stops, never commits, records nothing, and says who holds the bill now', async () => {
+    const ledger = open();
+    let tookOver = false;
+    const collector = hookedCollector(config, () => {
+      if (tookOver) return;
+      tookOver = true;
+      // Another host decides this run is dead and resumes its pending bill.
+      const other = open({ isOwnerAlive: () => false });
+      const claim = other.claim({ id: 'tenant-01' }, MAY, { host: 'other-host', pid: 4242, runId: 'run-other' });
+      expect(claim).toMatchObject({ kind: 'claimed', resumed: true });
+    });
+    const { Adapter, commits } = recordingAdapter();
+    const outcome = await billTenant(context({ collector, Adapter, ledger }), { id: 'tenant-01' }, MAY);
+
+    expect(outcome).toMatchObject({ status: 'skipped', skip: 'busy', heldBy: { host: 'other-host', pid: 4242 } });
+    expect(outcome.reason).toMatch(/^taken over by another run before its usage was recorded \(other-host pid 4242 \(run run-othe\) holds it now\)/);
+    expect(commits).toEqual([]);
+    const [bill] = ledger.bills({ tenant: 'tenant-01' });
+    expect(bill).toMatchObject({ status: 'pending', owner: { runId: 'run-other' } });
+    expect(ledger.usage(bill!.id)).toEqual([]);
+  });
+
+  it('between recording usage and commit (the adapter is slow to take the lines): no commit either', async () => {
+    const ledger = open();
+    let sections = 0;
+    const { Adapter, commits } = recordingAdapter({
+      onSection: () => {
+        if (++sections !== 1) return;
+        open({ isOwnerAlive: () => false }).claim({ id: 'tenant-02' }, MAY, { host: 'other-host', pid: 7, runId: 'run-other' });
+      },
+    });
+    const collector = hookedCollector(config, () => {});
+    const outcome = await billTenant(context({ collector, Adapter, ledger }), { id: 'tenant-02' }, MAY);
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.reason).toMatch(/^taken over by another run before the invoice was committed \(other-host pid 7 /);
+    expect(commits).toEqual([]);
+    // The usage this run recorded stays for the new owner to replace (recordUsage replaces rows).
+    const [bill] = ledger.bills({ tenant: 'tenant-02' });
+    expect(bill).toMatchObject({ status: 'pending', owner: { runId: 'run-other' } });
+  });
+});
+
+describe('a stop request (SIGINT/SIGTERM)', () => {
+  it('fails the tenant in progress before commit (its window stays billable) and starts no other', async () => {
+    const ledger = open();
+    const stop: StopState = { reason: null };
+    const collector = hookedCollector(config, () => {
+      stop.reason = 'SIGTERM';
+    });
+    const { Adapter, commits } = recordingAdapter();
+    const tenants = [{ id: 'tenant-01' }, { id: 'tenant-02' }, { id: 'tenant-03' }];
+    const outcomes = await billTenants(context({ collector, Adapter, ledger, stop }), tenants, MAY, { concurrency: 1 });
+
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(outcomes[0]!.error).toBe('interrupted by SIGTERM before its usage was recorded; the window stays billable');
+    expect(outcomes[1]!.error).toBe('not attempted: the run was interrupted by SIGTERM');
+    expect(commits).toEqual([]);
+    // Only the tenant that was started has a row, and it is failed (not pending): the next run bills it.
+    expect(ledger.bills().map((b) => [b.tenant, b.status])).toEqual([['tenant-01', 'failed']]);
+  });
+
+  it('lets a bill that reached commit() finish', async () => {
+    const ledger = open();
+    const stop: StopState = { reason: null };
+    const { Adapter, commits } = recordingAdapter({ onCommit: () => (stop.reason = 'SIGINT') });
+    const collector = hookedCollector(config, () => {});
+    const outcomes = await billTenants(context({ collector, Adapter, ledger, stop }), [{ id: 'tenant-01' }, { id: 'tenant-02' }], MAY, { concurrency: 1 });
+    expect(outcomes.map((o) => o.status)).toEqual(['committed', 'failed']);
+    expect(commits).toHaveLength(1);
+  });
+});
+
+describe('commit() fails', () => {
+  it('the bill stays pending, and the next run resumes it with the same bill id (one invoice)', async () => {
+    const ledger = open();
+    let fail = true;
+    const seen: string[] = [];
+    const { Adapter, commits } = recordingAdapter({
+      onCommit: (ctx) => {
+        seen.push(ctx.billId);
+        if (fail) throw new Error('ERP timed out after creating the invoice?');
+      },
+    });
+    const collector = hookedCollector(config, () => {});
+    const first = await billTenant(context({ collector, Adapter, ledger }), { id: 'tenant-01' }, MAY);
+    expect(first.status).toBe('failed');
+    expect(first.error).toMatch(/^ERP timed out.*; the bill \w{8} stays pending: the invoice may have been committed, and the next run resumes it with the same bill id$/);
+    expect(ledger.bills()).toMatchObject([{ status: 'pending' }]);
+
+    // The next run: this run's process is "gone".
+    fail = false;
+    const next = open({ isOwnerAlive: () => false });
+    const second = await billTenant(context({ collector, Adapter, ledger: next, owner: me('run-next') }), { id: 'tenant-01' }, MAY);
+    expect(second).toMatchObject({ status: 'committed', resumed: true, billId: first.billId });
+    expect(seen).toEqual([first.billId, first.billId]);
+    expect(commits).toEqual([first.billId]);
+    expect(next.bills()).toMatchObject([{ id: first.billId, status: 'committed' }]);
+  });
+});
+
+describe('billTenants', () => {
+  it('bills at most `concurrency` tenants at once, keeps input order, and a failing tenant stops nothing', async () => {
+    const ledger = open();
+    let inFlight = 0;
+    let most = 0;
+    const collector: Collector = {
+      description: 'counting',
+      tenants: async () => [],
+      close: async () => {},
+      samples: async (query) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        // Let the other workers run before this query finishes.
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        if (query.projectId === 'bad') throw new Error('boom');
+        return [];
+      },
+    };
+    const { Adapter } = recordingAdapter();
+    const tenants = ['a', 'b', 'bad', 'c', 'd', 'e', 'f'].map((id) => ({ id }));
+    const seen: number[] = [];
+    const outcomes = await billTenants(context({ collector, Adapter, ledger }), tenants, MAY, {
+      concurrency: 3,
+      onDone: (_o, done, total) => {
+        seen.push(done);
+        expect(total).toBe(7);
+      },
+    });
+    expect(outcomes.map((o) => o.tenant.id)).toEqual(tenants.map((t) => t.id));
+    expect(outcomes.map((o) => o.status)).toEqual(['empty', 'empty', 'failed', 'empty', 'empty', 'empty', 'empty']);
+    expect(outcomes[2]!.error).toBe('boom');
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Each tenant queries every meter at once, so in-flight queries are up to 3 tenants × meters.
+    expect(most).toBeLessThanOrEqual(3 * config.meterSpecs.length);
+    expect(most).toBeGreaterThan(config.meterSpecs.length);
+  });
+});

@@ -1,0 +1,449 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Decimal } from '../src/decimal.js';
+import {
+  configPath,
+  DEFAULTS,
+  loadConfig,
+  parseConfig,
+  parseMeters,
+  Reader,
+  type Config,
+} from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import { parseIni } from '../src/ini-file.js';
+import { packageFile } from '../src/paths.js';
+
+const FILE = '/etc/artifice/artifice.ini';
+const MINIMAL = '[telemetry]\nbackend = file\nfile = samples.ndjson\n';
+const METERS_FILE = '/etc/artifice/meters.ini';
+
+/** Runs `fn` and returns the ConfigError it throws (fails the test if it throws anything else or nothing). */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+async function configErrorAsync(promise: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+/** A [main] section with one key added to the minimal file. */
+const withMain = (lines: string) => `[main]\n${lines}\n${MINIMAL}`;
+
+describe('parseConfig: defaults', () => {
+  let config: Config;
+  beforeAll(() => {
+    config = parseConfig(MINIMAL, FILE);
+  });
+
+  it('fills every [main] default of artifice.ini.example', () => {
+    expect(config.file).toBe(FILE);
+    expect(config.dir).toBe('/etc/artifice');
+    expect(config.main.invoiceObject).toBe('csv');
+    expect(config.main.database).toBe('/etc/artifice/artifice.sqlite');
+    expect(config.main.timezone).toBe('UTC');
+    expect(config.main.settleHours).toBe(6);
+    expect(config.main.currency).toBe('USD');
+    expect(config.main.currencyDigits).toBe(2);
+    expect(config.main.allowUnpriced).toBe(false);
+    expect(config.main.maxGapSeconds).toBe(3600);
+    expect(config.main.meters).toBe(packageFile('config', 'meters.ini'));
+    expect(path.isAbsolute(config.main.meters)).toBe(true);
+    expect(config.main.statusFile).toBe('/etc/artifice/status.json'); // beside the database
+    expect(config.main.concurrency).toBe(4);
+    expect(config.main.graceHours).toBe(24);
+  });
+
+  it('the status file follows the database when only the database moves', () => {
+    expect(parseConfig(withMain('database = /var/lib/artifice/l.sqlite'), FILE).main.statusFile).toBe('/var/lib/artifice/status.json');
+  });
+
+  it('trusts exactly `openstack` by default (anchored, so a forged `<project>:openstack` is not trusted)', () => {
+    const sources = config.main.trustSources;
+    const trusted = (source: string) => sources.some((re) => re.test(source));
+    expect(trusted('openstack')).toBe(true);
+    expect(trusted('abc:openstack')).toBe(false);
+    expect(trusted('openstack2')).toBe(false);
+  });
+
+  it('defaults telemetry region and leaves the free sections empty', () => {
+    expect(config.telemetry).toMatchObject({ backend: 'file', file: '/etc/artifice/samples.ndjson', region: 'RegionOne' });
+    expect(config.telemetry.url).toBeUndefined();
+    expect(config.datacenters).toEqual({});
+    expect(config.flavors).toEqual({});
+    expect(config.invoice).toEqual({});
+    expect(config.meterSpecs).toEqual([]);
+  });
+
+  it('DEFAULTS agree with DESIGN', () => {
+    expect(DEFAULTS.settleHours).toBe(6);
+    expect(DEFAULTS.maxGapSeconds).toBe(3600);
+    expect(DEFAULTS.trackedStates).toEqual(['active', 'paused', 'rescued', 'resized', 'verify_resize']);
+  });
+});
+
+describe('parseConfig: every key', () => {
+  const TEXT = [
+    '[main]',
+    'invoice:object = ./adapters/erp.mjs:ErpInvoice',
+    'database = data/ledger.sqlite',
+    'timezone = Pacific/Auckland',
+    'settle_hours = 12.5',
+    'trust_sources = openstack, ceilometer-.*',
+    'currency = NZD',
+    'currency_digits = 3',
+    'allow_unpriced = true',
+    'meters = conf/meters.ini',
+    'max_gap = 600',
+    'status_file = run/status.json',
+    'concurrency = 8',
+    'grace_hours = 48',
+    '',
+    '[telemetry]',
+    'backend = ceilometer',
+    'file = samples/s.ndjson.gz',
+    'url = https://ceilometer.example.com:8777/',
+    'region = RegionTwo',
+    '',
+    '[datacenters]',
+    'az-1 = Wellington',
+    'compute-7 = Auckland',
+    '',
+    '[flavors]',
+    '1 = m1.tiny',
+    '',
+    '[invoice:object]',
+    'output_dir = out/invoices',
+    'rates = ../rates.csv',
+    'api_key = abc',
+  ].join('\n');
+  let config: Config;
+  beforeAll(() => {
+    config = parseConfig(TEXT, '/srv/billing/artifice.ini');
+  });
+
+  it('[main]', () => {
+    expect(config.main.invoiceObject).toBe('./adapters/erp.mjs:ErpInvoice');
+    expect(config.main.database).toBe('/srv/billing/data/ledger.sqlite');
+    expect(config.main.timezone).toBe('Pacific/Auckland');
+    expect(config.main.settleHours).toBe(12.5);
+    expect(config.main.currency).toBe('NZD');
+    expect(config.main.currencyDigits).toBe(3);
+    expect(config.main.allowUnpriced).toBe(true);
+    expect(config.main.meters).toBe('/srv/billing/conf/meters.ini');
+    expect(config.main.maxGapSeconds).toBe(600);
+    expect(config.main.statusFile).toBe('/srv/billing/run/status.json');
+    expect(config.main.concurrency).toBe(8);
+    expect(config.main.graceHours).toBe(48);
+  });
+
+  it('trust_sources is a list of whole-source regexes', () => {
+    const trusted = (source: string) => config.main.trustSources.some((re) => re.test(source));
+    expect(config.main.trustSources).toHaveLength(2);
+    expect(trusted('openstack')).toBe(true);
+    expect(trusted('ceilometer-west')).toBe(true);
+    expect(trusted('p1:ceilometer-west')).toBe(false);
+    expect(trusted('other')).toBe(false);
+  });
+
+  it('[telemetry]', () => {
+    expect(config.telemetry.backend).toBe('ceilometer');
+    expect(config.telemetry.file).toBe('/srv/billing/samples/s.ndjson.gz');
+    expect(config.telemetry.url).toBe('https://ceilometer.example.com:8777');
+    expect(config.telemetry.region).toBe('RegionTwo');
+    expect(config.telemetry.section.region).toBe('RegionTwo');
+  });
+
+  it('[datacenters], [flavors] and [invoice:object] are passed as given (paths not resolved)', () => {
+    expect(config.datacenters).toEqual({ 'az-1': 'Wellington', 'compute-7': 'Auckland' });
+    expect(config.flavors).toEqual({ 1: 'm1.tiny' });
+    expect(config.invoice).toEqual({ output_dir: 'out/invoices', rates: '../rates.csv', api_key: 'abc' });
+  });
+
+  it.each([
+    ['yes', true], ['on', true], ['1', true], ['TRUE', true],
+    ['no', false], ['off', false], ['0', false], ['false', false],
+  ])('allow_unpriced = %s → %s', (text, value) => {
+    expect(parseConfig(withMain(`allow_unpriced = ${text}`), FILE).main.allowUnpriced).toBe(value);
+  });
+
+  it('absolute paths stay as they are', () => {
+    const config = parseConfig(withMain('database = /var/lib/artifice/l.sqlite'), FILE);
+    expect(config.main.database).toBe('/var/lib/artifice/l.sqlite');
+  });
+
+  it('settle_hours = 0 is allowed (bill as soon as the window ends)', () => {
+    expect(parseConfig(withMain('settle_hours = 0'), FILE).main.settleHours).toBe(0);
+  });
+});
+
+describe('parseConfig: errors name file, section and key', () => {
+  it('a key before any section', () => {
+    const error = configError(() => parseConfig(`stray = 1\n${MINIMAL}`, FILE));
+    expect(error.message).toContain(FILE);
+    expect(error.message).toContain("'stray'");
+    expect(error.message).toContain('before any [section]');
+  });
+
+  it('an unclosed section header is not silently taken as a section', () => {
+    const error = configError(() => parseConfig(`[main\ncurrency = EUR\n${MINIMAL}`, FILE));
+    expect(error.message).toContain(FILE);
+    expect(error.message).toContain('[main');
+  });
+
+  it('an unknown section lists the known ones', () => {
+    const error = configError(() => parseConfig(`${MINIMAL}[mian]\ncurrency = EUR\n`, FILE));
+    expect(error.message).toContain(`${FILE}: unknown section [mian]; known sections: [main], [telemetry]`);
+    for (const known of ['[datacenters]', '[flavors]', '[invoice:object]']) expect(error.message).toContain(known);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('an unknown key in [main]', () => {
+    const error = configError(() => parseConfig(withMain('curency = EUR'), FILE));
+    expect(error.message).toContain(`${FILE} [main] curency: unknown key`);
+    expect(error.message).toContain('currency');
+  });
+
+  it('an unknown key in [telemetry]', () => {
+    const error = configError(() => parseConfig(`${MINIMAL}mode = fast\n`, FILE));
+    expect(error.message).toContain(`${FILE} [telemetry] mode: unknown key`);
+  });
+
+  it('backend = mongo', () => {
+    const error = configError(() => parseConfig('[telemetry]\nbackend = mongo\n', FILE));
+    expect(error.message).toBe(`${FILE} [telemetry] backend = 'mongo' is not valid: use one of file, ceilometer, gnocchi`);
+  });
+
+  it('a missing backend', () => {
+    const error = configError(() => parseConfig('[main]\ncurrency = EUR\n', FILE));
+    expect(error.message).toContain(`${FILE} [telemetry] backend is required`);
+  });
+
+  it('backend = file without a file', () => {
+    const error = configError(() => parseConfig('[telemetry]\nbackend = file\n', FILE));
+    expect(error.message).toContain(`${FILE} [telemetry] file is required`);
+  });
+
+  it.each([
+    ['timezone = Mars/Olympus_Mons', '[main] timezone', "'Mars/Olympus_Mons'"],
+    ['currency = usd', '[main] currency', "'usd'"],
+    ['currency = DOLLARS', '[main] currency', "'DOLLARS'"],
+    ['settle_hours = -1', '[main] settle_hours', "'-1'"],
+    ['settle_hours = six', '[main] settle_hours', "'six'"],
+    ['currency_digits = 2.5', '[main] currency_digits', "'2.5'"],
+    ['currency_digits = 9', '[main] currency_digits', "'9'"],
+    ['allow_unpriced = maybe', '[main] allow_unpriced', "'maybe'"],
+    ['max_gap = 0', '[main] max_gap', "'0'"],
+    ['concurrency = 0', '[main] concurrency', "'0'"],
+    ['grace_hours = -2', '[main] grace_hours', "'-2'"],
+    ['trust_sources = openstack, (unclosed', '[main] trust_sources', '(unclosed'],
+  ])('%s', (line, where, shown) => {
+    const error = configError(() => parseConfig(withMain(line), FILE));
+    expect(error.message).toContain(`${FILE} ${where} = `);
+    expect(error.message).toContain(shown);
+    expect(error.message).toContain('is not valid');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['url = ftp://ceilometer.example.com/'],
+    ['url = not a url'],
+  ])('[telemetry] %s', (line) => {
+    const error = configError(() => parseConfig(`${MINIMAL}${line}\n`, FILE));
+    expect(error.message).toContain(`${FILE} [telemetry] url = `);
+    expect(error.message).toContain('http:// or https://');
+  });
+});
+
+describe('secrets never appear in messages', () => {
+  const SECRET = 'hunter2-s3cr3t';
+
+  it('a secret-looking key standing before any section', () => {
+    const error = configError(() => parseConfig(`password = ${SECRET}\n${MINIMAL}`, FILE));
+    expect(error.message).toContain('password');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('an unknown secret-looking key', () => {
+    const error = configError(() => parseConfig(withMain(`api_key = ${SECRET}`), FILE));
+    expect(error.message).toContain('api_key');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('credentials inside a URL', () => {
+    const error = configError(() => parseConfig(`${MINIMAL}url = https://admin:${SECRET}@ceilometer.example.com/\n`, FILE));
+    expect(error.message).toContain('[telemetry] url');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it.each([
+    [`http://admin:${SECRET}@`],
+    [`http://admin:${SECRET}/x@ceilometer.example.com/`],
+    [`ftp://admin:${SECRET}@ceilometer.example.com/`],
+  ])('credentials inside a bad URL: %s', (url) => {
+    const error = configError(() => parseConfig(`${MINIMAL}url = ${url}\n`, FILE));
+    expect(error.message).toContain('[telemetry] url');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('a bad value of a secret-looking key is shown as (hidden)', () => {
+    const reader = new Reader(FILE, parseIni(`[keystone]\ntoken_ttl = ${SECRET}\nttl = ${SECRET}\n`));
+    const hidden = configError(() => reader.number('keystone', 'token_ttl', 0));
+    expect(hidden.message).toBe(`${FILE} [keystone] token_ttl = (hidden) is not valid: use a number ≥ 0`);
+    // The same value under an innocent key is shown: the hiding is by key, as documented.
+    const shown = configError(() => reader.number('keystone', 'ttl', 0));
+    expect(shown.message).toContain(`'${SECRET}'`);
+  });
+});
+
+describe('configPath: --config, then ARTIFICE_CONFIG, then ./artifice.ini', () => {
+  const cwd = '/home/op';
+
+  it('--config wins over the environment', () => {
+    expect(configPath({ flag: 'a.ini', env: { ARTIFICE_CONFIG: '/etc/b.ini' }, cwd })).toEqual({ file: '/home/op/a.ini', from: '--config' });
+  });
+
+  it('ARTIFICE_CONFIG when there is no flag', () => {
+    expect(configPath({ env: { ARTIFICE_CONFIG: 'conf/b.ini' }, cwd })).toEqual({ file: '/home/op/conf/b.ini', from: 'ARTIFICE_CONFIG' });
+  });
+
+  it('./artifice.ini otherwise (an empty ARTIFICE_CONFIG counts as unset)', () => {
+    expect(configPath({ env: {}, cwd }).file).toBe('/home/op/artifice.ini');
+    expect(configPath({ env: { ARTIFICE_CONFIG: '' }, cwd }).file).toBe('/home/op/artifice.ini');
+  });
+});
+
+describe('loadConfig', () => {
+  /** A virtual file system: the given files, then the real one (for the packaged meters.ini). */
+  const reader = (files: Record<string, string>) => async (file: string) => {
+    if (file in files) return files[file]!;
+    if (file.startsWith('/virtual/')) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT' });
+    return readFile(file, 'utf8');
+  };
+
+  it('resolves relative paths against the ini file, not the working directory', async () => {
+    const config = await loadConfig(
+      { flag: 'conf/artifice.ini', env: {}, cwd: '/virtual/home' },
+      reader({
+        '/virtual/home/conf/artifice.ini': '[main]\ndatabase = ../db/ledger.sqlite\nmeters = m.ini\n[telemetry]\nbackend = file\nfile = ./s.ndjson\n',
+        '/virtual/home/conf/m.ini': '[volume.size]\ntransform = gauge\nunit = gigabyte-hour\n',
+      }),
+    );
+    expect(config.file).toBe('/virtual/home/conf/artifice.ini');
+    expect(config.dir).toBe('/virtual/home/conf');
+    expect(config.main.database).toBe('/virtual/home/db/ledger.sqlite');
+    expect(config.main.meters).toBe('/virtual/home/conf/m.ini');
+    expect(config.telemetry.file).toBe('/virtual/home/conf/s.ndjson');
+    expect(config.meterSpecs.map((s) => s.meter)).toEqual(['volume.size']);
+  });
+
+  it('reads the file named by ARTIFICE_CONFIG, and the packaged meters by default', async () => {
+    const config = await loadConfig(
+      { env: { ARTIFICE_CONFIG: '/virtual/etc/a.ini' }, cwd: '/virtual/home' },
+      reader({ '/virtual/etc/a.ini': MINIMAL, '/virtual/home/artifice.ini': '[mian]\n' }),
+    );
+    expect(config.file).toBe('/virtual/etc/a.ini');
+    expect(config.meterSpecs.map((s) => s.meter)).toEqual([
+      'instance', 'volume.size', 'ip.floating', 'image.size', 'storage.objects.size', 'network.incoming.bytes', 'network.outgoing.bytes',
+    ]);
+  });
+
+  it('a missing config file says which file and where the name came from', async () => {
+    const error = await configErrorAsync(loadConfig({ env: {}, cwd: '/virtual/nowhere' }, reader({})));
+    expect(error.message).toContain('/virtual/nowhere/artifice.ini');
+    expect(error.message).toContain('the default ./artifice.ini');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('an unreadable meters file names the ini key', async () => {
+    const error = await configErrorAsync(
+      loadConfig({ flag: '/virtual/a.ini', env: {}, cwd: '/' }, reader({ '/virtual/a.ini': withMain('meters = nope.ini') })),
+    );
+    expect(error.message).toContain('/virtual/a.ini [main] meters');
+    expect(error.message).toContain('/virtual/nope.ini');
+  });
+});
+
+describe('parseMeters', () => {
+  it('the packaged config/meters.ini is the table of DESIGN §7', async () => {
+    const file = packageFile('config', 'meters.ini');
+    const specs = parseMeters(await readFile(file, 'utf8'), file, 3600);
+    const GIB = '1073741824';
+    const table = specs.map((s) => [s.meter, s.transform, s.service, s.unit, s.divideBy.toString()]);
+    expect(table).toEqual([
+      ['instance', 'uptime', 'flavor', 'hour', '1'],
+      ['volume.size', 'gauge', 'volume.size', 'gigabyte-hour', '1'],
+      ['ip.floating', 'gauge', 'ip.floating', 'hour', '1'],
+      ['image.size', 'gauge', 'image.size', 'gigabyte-hour', GIB],
+      ['storage.objects.size', 'gauge', 'storage.objects.size', 'gigabyte-hour', GIB],
+      ['network.incoming.bytes', 'counter', 'network.incoming.bytes', 'gigabyte', GIB],
+      ['network.outgoing.bytes', 'counter', 'network.outgoing.bytes', 'gigabyte', GIB],
+    ]);
+    expect(specs.every((s) => s.maxGapUs === 3_600_000_000)).toBe(true);
+    expect(specs[0]!.trackedStates).toEqual(['active', 'paused', 'rescued', 'resized', 'verify_resize']);
+  });
+
+  it('dotted section names survive, and per-meter keys are read', () => {
+    const specs = parseMeters(
+      [
+        '[storage.objects.size]', 'transform = gauge', 'unit = gigabyte-hour', 'divide_by = 1073741824', 'max_gap = 7200',
+        '[vm]', 'transform = uptime', 'unit = hour', 'tracked_states = ACTIVE, Paused',
+        '[api.requests]', 'transform = sum', 'service = requests', 'unit = request',
+      ].join('\n'),
+      METERS_FILE,
+      900,
+    );
+    // The `ini` package re-inserts dotted sections after the plain ones: the set is what counts.
+    expect(specs.map((s) => s.meter).sort()).toEqual(['api.requests', 'storage.objects.size', 'vm']);
+    const byName = (meter: string) => specs.find((s) => s.meter === meter)!;
+    const [objects, vm, requests] = [byName('storage.objects.size'), byName('vm'), byName('api.requests')];
+    expect(objects.service).toBe('storage.objects.size');
+    expect(objects.divideBy.equals(new Decimal(1073741824))).toBe(true);
+    expect(objects.maxGapUs).toBe(7200 * 1_000_000);
+    expect(vm.service).toBe('flavor');
+    expect(vm.maxGapUs).toBe(900 * 1_000_000);
+    expect(vm.trackedStates).toEqual(['active', 'paused']);
+    expect(requests).toMatchObject({ transform: 'sum', service: 'requests', unit: 'request' });
+  });
+
+  it('a bad transform names the meter', () => {
+    const error = configError(() => parseMeters('[volume.size]\ntransform = integral\nunit = gigabyte-hour\n', METERS_FILE, 3600));
+    expect(error.message).toBe(
+      `${METERS_FILE} [volume.size] transform = 'integral' is not valid: use one of uptime, gauge, counter, sum`,
+    );
+  });
+
+  it('a missing transform or unit names the meter', () => {
+    expect(configError(() => parseMeters('[ip.floating]\nunit = hour\n', METERS_FILE, 3600)).message).toContain(
+      `${METERS_FILE} [ip.floating] transform is required`,
+    );
+    expect(configError(() => parseMeters('[ip.floating]\ntransform = gauge\n', METERS_FILE, 3600)).message).toContain(
+      `${METERS_FILE} [ip.floating] unit is required`,
+    );
+  });
+
+  it('an unknown key, a non-positive divide_by, keys before any meter, and an empty file', () => {
+    expect(configError(() => parseMeters('[image.size]\ntransform = gauge\nunit = h\ndivisor = 2\n', METERS_FILE, 3600)).message).toContain(
+      `${METERS_FILE} [image.size] divisor is not a meter key`,
+    );
+    expect(configError(() => parseMeters('[image.size]\ntransform = gauge\nunit = h\ndivide_by = 0\n', METERS_FILE, 3600)).message).toContain(
+      `${METERS_FILE} [image.size] divide_by = '0' is not valid`,
+    );
+    expect(configError(() => parseMeters('unit = h\n[image.size]\ntransform = gauge\nunit = h\n', METERS_FILE, 3600)).message).toContain(
+      `${METERS_FILE}: keys before the first [meter] section: unit`,
+    );
+    expect(configError(() => parseMeters('; nothing\n', METERS_FILE, 3600)).message).toContain('no meters defined');
+  });
+});

@@ -1,0 +1,264 @@
+/**
+ * Adapters written by users, loaded through the real loader: the example in
+ * invoices/example-markdown (by path and as a package), a plain-JS adapter in a directory of its
+ * own (by path, by package name: ESM, CommonJS, scoped), and the one-line errors of a wrong spec,
+ * a missing export and a class without `commit`.
+ */
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli.js';
+import { bill } from '../../src/commands/bill.js';
+import type { Deps } from '../../src/deps.js';
+import { AdapterError } from '../../src/errors.js';
+import { loadInvoiceClass } from '../../src/invoice/load.js';
+import { Decimal } from '../../src/decimal.js';
+import { Ledger } from '../../src/ledger.js';
+import { packageFile } from '../../src/paths.js';
+import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
+
+const EXAMPLE = packageFile('invoices', 'example-markdown', 'index.mjs');
+const SAMPLES = packageFile('config', 'demo', 'samples.ndjson.gz');
+const RATES = packageFile('config', 'rates.csv');
+
+/** What a user writes: plain JavaScript, its own helper module, no artifice import. */
+const USER_ADAPTER = `
+import { describe } from './lib/describe.mjs';
+
+export class MyInvoice {
+  constructor(tenant, config, context) {
+    this.tenant = tenant; this.config = config; this.context = context; this.lines = [];
+  }
+  cost(datacenter, service) { return service === 'free' ? '0' : this.config.flat_rate; }
+  addSection() {}
+  addLine(line) { this.lines.push(line); }
+  async commit() { return describe(this.context.billId, this.lines.length); }
+}
+
+export class NoCommit {
+  cost() { return 1; }
+  addSection() {}
+  addLine() {}
+}
+
+export default MyInvoice;
+`;
+
+const PACKAGE_ESM = `
+export class ErpInvoice {
+  constructor(tenant, config, context) { this.tenant = tenant; this.context = context; }
+  cost() { return 2; }
+  addSection() {}
+  addLine() {}
+  commit() { return 'ERP-' + this.tenant.id + '-' + this.context.billId; }
+}
+export default ErpInvoice;
+`;
+
+const PACKAGE_CJS = `
+class LegacyInvoice {
+  cost() { return '1.5'; }
+  addSection() {}
+  addLine() {}
+  commit() { return 'legacy'; }
+}
+module.exports = LegacyInvoice;
+`;
+
+const CONTEXT = {
+  billId: 'bill-1', start: '2024-05-01T00:00:00Z', end: '2024-06-01T00:00:00Z', currency: 'USD', digits: 2,
+  dryRun: false, revision: 1, configDir: '',
+};
+
+/** A user's directory: the ini, an adapter file, and node_modules with three packages. */
+function userDir(): string {
+  const dir = tempDir('artifice-user-');
+  writeIn(dir, 'my-invoice.mjs', USER_ADAPTER);
+  writeIn(dir, 'lib/describe.mjs', 'export const describe = (bill, n) => `MY-${bill}-${n}`;\n');
+  writeIn(dir, 'node_modules/acme-erp-invoice/package.json', JSON.stringify({ name: 'acme-erp-invoice', type: 'module', exports: { '.': { import: './src/index.js' } } }));
+  writeIn(dir, 'node_modules/acme-erp-invoice/src/index.js', PACKAGE_ESM);
+  writeIn(dir, 'node_modules/@acme/legacy-invoice/package.json', JSON.stringify({ name: '@acme/legacy-invoice', main: 'lib/legacy.cjs' }));
+  writeIn(dir, 'node_modules/@acme/legacy-invoice/lib/legacy.cjs', PACKAGE_CJS);
+  writeIn(dir, 'broken.mjs', 'export class Broken {\n  cost( {\n}\n');
+  return dir;
+}
+
+function deps(dir: string, out: string[], err: string[] = []): Deps {
+  return {
+    cwd: dir, env: {}, now: () => new Date('2024-06-03T00:00:00Z'),
+    stdout: (text) => out.push(text), stderr: (text) => err.push(text), isTTY: false,
+    readText: async (file) => readFileSync(file, 'utf8'), host: os.hostname(), pid: process.pid,
+  };
+}
+
+function demoIni(dir: string, spec: string, section: string): string {
+  return writeIn(dir, 'artifice.ini', `[main]
+invoice:object = ${spec}
+database = ledger.sqlite
+
+[telemetry]
+backend = file
+file = ${SAMPLES}
+
+[datacenters]
+az-north = north
+az-south = south
+
+[invoice:object]
+${section}
+`);
+}
+
+async function adapterError(spec: string, dir: string): Promise<string> {
+  try {
+    await loadInvoiceClass(spec, dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(AdapterError);
+    const message = (error as Error).message;
+    expect(message).toContain(`[main] invoice:object = ${spec}`);
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error(`expected ${spec} to fail`);
+}
+
+afterAll(cleanTempDirs);
+
+describe('a plain-JS adapter in a directory of its own', () => {
+  it('loads by path, relative to the ini file, with its own relative imports', async () => {
+    const dir = userDir();
+    for (const spec of ['./my-invoice.mjs:MyInvoice', './my-invoice.mjs', path.join(dir, 'my-invoice.mjs') + ':MyInvoice']) {
+      const { Adapter } = await loadInvoiceClass(spec, dir);
+      const invoice = new Adapter({ id: 't1' }, { flat_rate: '0.5' }, { ...CONTEXT, configDir: dir });
+      expect(await invoice.cost('north', 'm1.small')).toBe('0.5');
+      await invoice.addSection('north');
+      await invoice.addLine({ datacenter: 'north', name: 'm1.small', quantity: new Decimal(1), unit: 'hour', rate: new Decimal('0.5'), amount: new Decimal('0.5') });
+      expect(await invoice.commit()).toBe('MY-bill-1-1');
+    }
+  });
+
+  it('loads by package name from node_modules beside the ini: exports map, CommonJS main, scoped names', async () => {
+    const dir = userDir();
+    const esm = await loadInvoiceClass('acme-erp-invoice:ErpInvoice', dir);
+    expect(new esm.Adapter({ id: 't1' }, {}, { ...CONTEXT, configDir: dir }).commit()).toBe('ERP-t1-bill-1');
+    expect((await loadInvoiceClass('acme-erp-invoice', dir)).Adapter).toBe(esm.Adapter);
+    const cjs = await loadInvoiceClass('@acme/legacy-invoice', dir);
+    expect(new cjs.Adapter({ id: 't1' }, {}, { ...CONTEXT, configDir: dir }).cost('north', 'x')).toBe('1.5');
+    // From a subdirectory too: node_modules is looked up walking up from the ini's directory.
+    const nested = path.join(dir, 'etc', 'artifice');
+    writeIn(nested, 'placeholder', '');
+    expect((await loadInvoiceClass('acme-erp-invoice:ErpInvoice', nested)).Adapter).toBe(esm.Adapter);
+  });
+
+  it('bills the demo month by path: the bill command drives it like a built-in', async () => {
+    const dir = userDir();
+    const out: string[] = [];
+    const code = await bill({ config: demoIni(dir, './my-invoice.mjs:MyInvoice', 'flat_rate = 0.01'), all: true, month: '2024-05', json: true }, deps(dir, out));
+    expect(code).toBe(0);
+    const bills = JSON.parse(out.join('')).bills as { status: string; invoice: string; lines: unknown[] }[];
+    expect(bills).toHaveLength(3);
+    for (const b of bills) {
+      expect(b.status).toBe('committed');
+      expect(b.invoice).toMatch(new RegExp(`^MY-[0-9a-f-]{36}-${b.lines.length}$`));
+    }
+  });
+
+  describe('one-line errors naming the spec', () => {
+    it('a wrong spec: no such file, no such package', async () => {
+      const dir = userDir();
+      expect(await adapterError('./no-such-file.mjs:MyInvoice', dir)).toContain(`no file ${path.join(dir, 'no-such-file.mjs')}`);
+      expect(await adapterError('no-such-adapter-package:Thing', dir)).toContain("no built-in adapter, file or package named 'no-such-adapter-package'");
+      expect(await adapterError('./broken.mjs:Broken', dir)).toContain("cannot load module './broken.mjs'");
+    });
+
+    it('a missing export names what the module does export', async () => {
+      const dir = userDir();
+      const message = await adapterError('./my-invoice.mjs:MyInvoices', dir);
+      expect(message).toContain("has no export 'MyInvoices'");
+      expect(message).toContain('it exports MyInvoice, NoCommit');
+      expect(await adapterError('acme-erp-invoice:Erp', dir)).toContain("has no export 'Erp'");
+    });
+
+    it('a class without commit', async () => {
+      const dir = userDir();
+      expect(await adapterError('./my-invoice.mjs:NoCommit', dir)).toContain('NoCommit is not an invoice adapter: it lacks commit');
+    });
+
+    it('the bill command stops with that line, exit 2, before billing anything', async () => {
+      const dir = userDir();
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['node', 'artifice', 'bill', '--config', demoIni(dir, './my-invoice.mjs:NoCommit', ''), '--all', '--month', '2024-05'], deps(dir, out, err));
+      expect(code).toBe(2);
+      expect(err.join('')).toBe('artifice: [main] invoice:object = ./my-invoice.mjs:NoCommit: NoCommit is not an invoice adapter: it lacks commit (see INVOICES.md)\n');
+      // The run may be recorded (a failed run is not a silent one), but no bill was claimed.
+      if (existsSync(path.join(dir, 'ledger.sqlite'))) {
+        const ledger = Ledger.open(path.join(dir, 'ledger.sqlite'));
+        expect(ledger.bills()).toEqual([]);
+        ledger.close();
+      }
+    });
+  });
+});
+
+describe('the example adapter, invoices/example-markdown', () => {
+  async function billWith(spec: string, dir: string) {
+    const out: string[] = [];
+    const code = await bill({ config: demoIni(dir, spec, `rates = ${RATES}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
+    return { code, bills: JSON.parse(out.join('')).bills as { tenant: string; status: string; total: string; invoice: string }[] };
+  }
+
+  it('bills the demo month by path: one Markdown file per bill, totals as the CSV adapter’s', async () => {
+    const csvDir = tempDir();
+    const csvOut: string[] = [];
+    await bill({ config: demoIni(csvDir, 'csv', `rates = ${RATES}\noutput_dir = out`), all: true, month: '2024-05', json: true }, deps(csvDir, csvOut));
+    const csvTotals = Object.fromEntries((JSON.parse(csvOut.join('')).bills as { tenant: string; total: string }[]).map((b) => [b.tenant, b.total]));
+
+    const dir = tempDir();
+    const { code, bills } = await billWith(`${path.relative(dir, EXAMPLE)}:MarkdownInvoice`, dir);
+    expect(code).toBe(0);
+    expect(readdirSync(path.join(dir, 'md')).sort()).toEqual(bills.map((b) => path.basename(b.invoice)).sort());
+    for (const b of bills) {
+      expect(b.status).toBe('committed');
+      expect(b.total).toBe(csvTotals[b.tenant]);
+      const text = readFileSync(b.invoice, 'utf8');
+      expect(text).toContain('# Demo Cloud: ');
+      expect(text).toContain(`**Total: ${b.total} USD**`);
+    }
+    const acme = readFileSync(bills.find((b) => b.tenant === '20bef52e4e1bf47d0fb39f90e12eb92d')!.invoice, 'utf8');
+    expect(acme).toContain('| m1.small | 744 | hour | 0.025 | 18.60 |');
+  });
+
+  it('loads as an npm package too (copied into node_modules beside the ini)', async () => {
+    const dir = tempDir();
+    cpSync(path.dirname(EXAMPLE), path.join(dir, 'node_modules', 'artifice-example-markdown'), { recursive: true });
+    const loaded = await loadInvoiceClass('artifice-example-markdown:MarkdownInvoice', dir);
+    const invoice = new loaded.Adapter({ id: 't1', name: 'T One' }, { rates: RATES }, { ...CONTEXT, configDir: dir, dryRun: true });
+    expect(await invoice.cost('south', 'm1.small')).toBe('0.022');
+    expect(await invoice.cost('north', 'm1.small')).toBe('0.025');
+    expect(await invoice.cost('north', 'm9.huge')).toBeUndefined();
+    expect(await invoice.commit()).toBe(path.join(dir, 'invoices-md', 't1_20240501T000000Z_20240601T000000Z.md'));
+    expect(readdirSync(dir)).toEqual(['node_modules']);
+  });
+
+  it('is idempotent: committing the same bill twice leaves one file with the same content', async () => {
+    const dir = tempDir();
+    const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, dir);
+    const once = async () => {
+      const invoice = new Adapter({ id: 't1' }, { rates: RATES }, { ...CONTEXT, configDir: dir });
+      await invoice.addSection('north');
+      await invoice.addLine({ datacenter: 'north', name: 'm1.small', quantity: new Decimal('744'), unit: 'hour', rate: new Decimal('0.025'), amount: new Decimal('18.60') });
+      return invoice.commit();
+    };
+    const first = await once();
+    const content = readFileSync(first, 'utf8');
+    expect(await once()).toBe(first);
+    expect(readdirSync(path.dirname(first))).toEqual([path.basename(first)]);
+    expect(readFileSync(first, 'utf8')).toBe(content);
+  });
+
+  it('a missing rates key is a one-line error at construction', async () => {
+    const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, tempDir());
+    expect(() => new Adapter({ id: 't1' }, {}, { ...CONTEXT })).toThrow(/^\[invoice:object\] rates is required by the example-markdown adapter/);
+  });
+});

@@ -1,0 +1,151 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AdapterError } from '../../src/errors.js';
+import CsvInvoice from '../../invoices/csv/index.js';
+import { bill, context, line, LINES } from '../helpers/invoice.js';
+import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';
+
+const TENANT = { id: '20bef52e4e1bf47d0fb39f90e12eb92d', name: 'acme-webshop' };
+const NAME = '20bef52e4e1bf47d0fb39f90e12eb92d_20240501T000000Z_20240601T000000Z.csv';
+
+/** What LINES render to, written out by hand. */
+const EXPECTED = [
+  'tenant,20bef52e4e1bf47d0fb39f90e12eb92d,acme-webshop',
+  'bill,bill-0001',
+  'window,2024-05-01T00:00:00Z,2024-06-01T00:00:00Z',
+  'currency,USD',
+  '',
+  'datacenter,service,quantity,unit,rate,amount',
+  'north,m1.small,744,hour,0.025,18.60',
+  'north,volume.size,74400,gigabyte-hour,0.000137,10.19',
+  'north,subtotal,,,,28.79',
+  'south,m1.large,10.5,hour,0.1,1.05',
+  'south,network.outgoing.bytes,1.370282,gigabyte,0.09,0.12',
+  'south,subtotal,,,,1.17',
+  'total,,,,,29.96',
+  '',
+].join('\n');
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('artifice-csv-');
+});
+afterEach(cleanTempDirs);
+
+describe('csv: commit', () => {
+  it('writes <tenant>_<start>_<end>.csv under output_dir (relative to the ini dir) with sections, subtotals and total', async () => {
+    const { reference } = await bill(CsvInvoice, TENANT, { output_dir: 'out/invoices' }, context(dir));
+    const outDir = path.join(dir, 'out', 'invoices');
+    expect(reference).toBe(path.join(outDir, NAME));
+    expect(filesIn(outDir)).toEqual([NAME]);
+    expect(readFileSync(reference, 'utf8')).toBe(EXPECTED);
+  });
+
+  it('output_dir defaults to `output` beside the ini file', async () => {
+    const { reference } = await bill(CsvInvoice, TENANT, {}, context(dir));
+    expect(reference).toBe(path.join(dir, 'output', NAME));
+  });
+
+  it('is idempotent: a second commit of the same bill rewrites the same file with the same content', async () => {
+    const first = await bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir));
+    const before = readFileSync(first.reference, 'utf8');
+    // A resumed bill: a new adapter instance, the same bill id and window.
+    const second = await bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir));
+    expect(second.reference).toBe(first.reference);
+    expect(readFileSync(second.reference, 'utf8')).toBe(before);
+    expect(filesIn(path.join(dir, 'out'))).toEqual([NAME]); // no second invoice, no temp file
+  });
+
+  it('replaces a stale or half-written file at the same path whole', async () => {
+    writeIn(dir, `out/${NAME}`, 'garbage from a crashed writer');
+    const { reference } = await bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir));
+    expect(readFileSync(reference, 'utf8')).toBe(EXPECTED);
+    expect(filesIn(path.join(dir, 'out'))).toEqual([NAME]);
+  });
+
+  it('revision 2 gets _r2', async () => {
+    const { reference } = await bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir, { revision: 2, billId: 'bill-0002' }));
+    expect(path.basename(reference)).toBe('20bef52e4e1bf47d0fb39f90e12eb92d_20240501T000000Z_20240601T000000Z_r2.csv');
+  });
+
+  it('a window that is not a month, and an unsafe tenant id, still give a safe, distinct name', async () => {
+    const { reference } = await bill(CsvInvoice, { id: '../a b/c' }, { output_dir: 'out' }, context(dir, {
+      start: '2024-05-10T07:00:00Z', end: '2024-05-20T00:00:00Z',
+    }));
+    expect(path.dirname(reference)).toBe(path.join(dir, 'out'));
+    expect(path.basename(reference)).toBe('.._a_b_c_20240510T070000Z_20240520T000000Z.csv');
+  });
+
+  it('dry run returns the path it would write and writes nothing', async () => {
+    const { reference } = await bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir, { dryRun: true }));
+    expect(reference).toBe(path.join(dir, 'out', NAME));
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  it('quotes cells that hold commas or quotes', async () => {
+    const { reference } = await bill(CsvInvoice, { id: 't1', name: 'Acme, "Ltd"' }, { output_dir: 'out' }, context(dir), [
+      line('north', 'm1.small', '1', 'hour', '0.025', '0.03'),
+    ]);
+    expect(readFileSync(reference, 'utf8').split('\n')[0]).toBe('tenant,t1,"Acme, ""Ltd"""');
+  });
+
+  it('a bill without a name and with another currency and digits', async () => {
+    const { reference } = await bill(CsvInvoice, { id: 't1' }, { output_dir: 'out' }, context(dir, { currency: 'KWD', digits: 3 }), [
+      line('dc', 'm1.small', '1', 'hour', '0.0125', '0.013'),
+    ]);
+    expect(readFileSync(reference, 'utf8')).toBe(
+      [
+        'tenant,t1,', 'bill,bill-0001', 'window,2024-05-01T00:00:00Z,2024-06-01T00:00:00Z', 'currency,KWD', '',
+        'datacenter,service,quantity,unit,rate,amount', 'dc,m1.small,1,hour,0.0125,0.013', 'dc,subtotal,,,,0.013', 'total,,,,,0.013', '',
+      ].join('\n'),
+    );
+  });
+
+  it('a commit that cannot write is an AdapterError naming the file, and leaves no temp file', async () => {
+    // The invoice path is taken by a directory: the rename fails after the temp file was written.
+    mkdirSync(path.join(dir, 'out', NAME), { recursive: true });
+    const failing = bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir));
+    await expect(failing).rejects.toThrow(AdapterError);
+    await expect(bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir))).rejects.toThrow(`cannot write invoice ${path.join(dir, 'out', NAME)}`);
+    expect(filesIn(path.join(dir, 'out'))).toEqual([NAME]);
+  });
+
+  it('an output_dir that cannot be created is an AdapterError', async () => {
+    if (process.getuid?.() === 0) return; // root ignores permissions
+    mkdirSync(path.join(dir, 'locked'));
+    chmodSync(path.join(dir, 'locked'), 0o500);
+    try {
+      await expect(bill(CsvInvoice, TENANT, { output_dir: 'locked/out' }, context(dir))).rejects.toThrow(AdapterError);
+    } finally {
+      chmodSync(path.join(dir, 'locked'), 0o700);
+    }
+  });
+});
+
+describe('csv: lines and prices', () => {
+  it('a line for a datacenter without a section is an AdapterError', () => {
+    const invoice = new CsvInvoice(TENANT, {}, context(dir));
+    expect(() => invoice.addLine(LINES[0]!)).toThrow(AdapterError);
+    expect(() => invoice.addLine(LINES[0]!)).toThrow('north');
+  });
+
+  it('cost() reads the rates file named by [invoice:object] rates, relative to the ini dir', async () => {
+    writeIn(dir, 'conf/rates.csv', 'datacenter,service,unit,rate\n*,m1.small,hour,0.03\nsouth,m1.small,hour,0.02\n');
+    const invoice = new CsvInvoice(TENANT, { rates: 'conf/rates.csv' }, context(dir));
+    expect((await invoice.cost('north', 'm1.small'))?.toString()).toBe('0.03');
+    expect((await invoice.cost('south', 'm1.small'))?.toString()).toBe('0.02');
+    expect(await invoice.cost('south', 'm1.huge')).toBeUndefined();
+  });
+
+  it('cost() defaults to the packaged config/rates.csv', async () => {
+    const invoice = new CsvInvoice(TENANT, {}, context(dir));
+    expect((await invoice.cost('north', 'm1.small'))?.toString()).toBe('0.025');
+    expect((await invoice.cost('south', 'm1.small'))?.toString()).toBe('0.022');
+  });
+
+  it('a bad rates file fails cost() with the file and row', async () => {
+    writeIn(dir, 'bad.csv', 'datacenter,service,unit,rate\n*,m1.small,hour,free\n');
+    const invoice = new CsvInvoice(TENANT, { rates: 'bad.csv' }, context(dir));
+    await expect(invoice.cost('north', 'm1.small')).rejects.toThrow(`rates file ${path.join(dir, 'bad.csv')} row 2`);
+  });
+});

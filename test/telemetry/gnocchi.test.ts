@@ -1,0 +1,432 @@
+/**
+ * The Gnocchi collector without a server: archive policies, bucket → sample mapping (through the
+ * real usage transforms), settings, and the HTTP flow against a scripted fake (paging, errors).
+ * The suite against a real Gnocchi is test/gnocchi-live (`npm run test:gnocchi`).
+ */
+import { readFileSync } from 'node:fs';
+import { parseConfig, SECTIONS } from '../../src/config.js';
+import { Decimal } from '../../src/decimal.js';
+import { packageFile } from '../../src/paths.js';
+import { ConfigError, TelemetryError } from '../../src/errors.js';
+import type { Sample } from '../../src/telemetry/contract.js';
+import { aliveFilter, basicAuth, GnocchiCollector, nextMarker, openGnocchi } from '../../src/telemetry/gnocchi.js';
+import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi-policy.js';
+import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi-samples.js';
+import { readGnocchiSettings, type GnocchiSettings } from '../../src/telemetry/gnocchi-settings.js';
+import { HttpClient, type FetchLike } from '../../src/telemetry/http.js';
+import { parseIni } from '../../src/ini-file.js';
+import { computeUsage } from '../../src/usage/index.js';
+import type { MeterSpec } from '../../src/usage/types.js';
+import { at, GIB, HOUR, spec } from '../usage/helpers.js';
+
+const PROJECT = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
+const MAY = { start: at('2024-05-01T00:00Z'), end: at('2024-06-01T00:00Z') };
+const DAY = { start: at('2024-05-10T00:00Z'), end: at('2024-05-11T00:00Z') };
+const INSTANCE = spec({ meter: 'instance', transform: 'uptime', service: 'flavor' });
+const VOLUME = spec({ meter: 'volume.size', transform: 'gauge', unit: 'gigabyte-hour' });
+const TRAFFIC = spec({ meter: 'network.outgoing.bytes', transform: 'counter', unit: 'gigabyte', divideBy: new Decimal(GIB) });
+
+const BILLING_1H: ArchivePolicy = {
+  name: 'billing-1h',
+  back_window: 0,
+  definition: [{ timespan: '400 days, 0:00:00', granularity: '1:00:00', points: 9600 }],
+  aggregation_methods: ['count', 'min', 'max', 'rate:mean', 'mean', 'sum', 'last'],
+};
+const CEILOMETER_LOW: ArchivePolicy = {
+  name: 'ceilometer-low',
+  definition: [{ timespan: '30 days, 0:00:00', granularity: '0:05:00', points: 8640 }],
+  aggregation_methods: ['mean'],
+};
+
+function row(fields: Partial<GnocchiResourceRow> & { id: string }): GnocchiResourceRow {
+  return {
+    project_id: PROJECT, started_at: '2024-04-01T00:00:00+00:00', ended_at: null, revision_start: '2024-04-01T00:00:00+00:00',
+    revision_end: null, type: 'instance', flavor_name: 'm1.small', flavor_id: '2', metrics: { vcpus: 'm-1' }, ...fields,
+  };
+}
+
+/** Hourly buckets [from, to) with a value. */
+function hourly(from: string, to: string, value = 1): [string, number, number][] {
+  const rows: [string, number, number][] = [];
+  for (let t = Date.parse(from); t < Date.parse(to); t += 3_600_000) rows.push([new Date(t).toISOString().replace('Z', '+00:00'), 3600.0, value]);
+  return rows;
+}
+
+function samplesOf(timeline: ResourceTimeline, rows: unknown, meterSpec: MeterSpec, end = MAY.end): Sample[] {
+  return bucketsToSamples(timeline, parseMeasures(rows), {
+    meter: meterSpec.meter, transform: meterSpec.transform, metricId: 'm-1', unit: '', region: 'RegionOne', source: 'openstack', end,
+  });
+}
+
+function usage(samples: Sample[], meterSpec: MeterSpec, w = MAY): Record<string, string> {
+  const result = computeUsage(samples, [meterSpec], { window: w, trustSources: [/^openstack$/], datacenterOf: (s) => s.region });
+  const sums = new Map<string, Decimal>();
+  for (const r of result.records) sums.set(r.service, (sums.get(r.service) ?? new Decimal(0)).plus(r.quantity));
+  return Object.fromEntries([...sums].map(([service, q]) => [service, q.toString()]));
+}
+
+describe('archive policies', () => {
+  it('parses Python timedelta strings and seconds', () => {
+    expect(parseTimespan('1:00:00')).toBe(3600);
+    expect(parseTimespan('0:05:00')).toBe(300);
+    expect(parseTimespan('365 days, 0:00:00')).toBe(365 * 86400);
+    expect(parseTimespan('1 day, 0:00:00')).toBe(86400);
+    expect(parseTimespan('0:00:00.500000')).toBe(0.5);
+    expect(parseTimespan(60)).toBe(60);
+    expect(parseTimespan('an hour')).toBeUndefined();
+  });
+
+  it('takes the first preferred aggregation the policy holds', () => {
+    expect(choosePolicy(BILLING_1H, 3600, ['last', 'max', 'mean'])).toEqual({ ok: true, aggregation: 'last', timespan: 400 * 86400 });
+    expect(choosePolicy({ ...BILLING_1H, aggregation_methods: ['mean'] }, 3600, ['last', 'max', 'mean'])).toMatchObject({ ok: true, aggregation: 'mean' });
+  });
+
+  it('says which policy lacks the granularity or the aggregation, and what it has', () => {
+    const gran = choosePolicy(CEILOMETER_LOW, 3600, ['mean']);
+    expect(gran).toMatchObject({ ok: false, problem: 'granularity' });
+    expect(gran.ok || gran.reason).toContain("archive policy 'ceilometer-low' keeps granularity 300 s, not 3600 s");
+    const agg = choosePolicy(CEILOMETER_LOW, 300, ['max']);
+    expect(agg.ok || agg.reason).toContain("archive policy 'ceilometer-low' holds the aggregation method mean, not max");
+  });
+});
+
+describe('resource history', () => {
+  it('groups revisions by resource, oldest first, with the current revision deciding the lifespan', () => {
+    const [t] = buildTimelines([
+      row({ id: 'vm-1', revision_end: null, revision_start: '2024-05-10T14:30:00+00:00', flavor_name: 'm1.medium' }),
+      row({ id: 'vm-1', revision_end: '2024-05-10T14:30:00+00:00', revision_start: '2024-04-01T00:00:00+00:00', flavor_name: 'm1.small' }),
+    ]);
+    expect(t!.revisions.map((r) => r.attributes.flavor_name)).toEqual(['m1.small', 'm1.medium']);
+    expect(t!.startedAt).toBe(at('2024-04-01T00:00Z'));
+    expect(t!.endedAt).toBeNull();
+  });
+
+  it('leaves out a resource whose current revision did not match the search (it ended before the window)', () => {
+    expect(buildTimelines([row({ id: 'vm-1', revision_end: '2024-06-10T00:00:00+00:00' })])).toEqual([]);
+  });
+});
+
+describe('buckets → samples → usage', () => {
+  const timeline = (fields: Partial<GnocchiResourceRow> = {}, older: Partial<GnocchiResourceRow>[] = []) =>
+    buildTimelines([row({ id: 'vm-1', ...fields }), ...older.map((o) => row({ id: 'vm-1', ...o }))])[0]!;
+
+  it('bills every bucket with a measure, whole, as the bucket start: a month of hours is 744 h', () => {
+    const samples = samplesOf(timeline(), hourly('2024-04-30T23:00Z', '2024-06-01T00:00Z'), INSTANCE);
+    expect(usage(samples, INSTANCE)).toEqual({ 'm1.small': '744' });
+  });
+
+  it('splits the hours of a resize at the revision_start, even inside a bucket', () => {
+    const t = timeline(
+      { revision_start: '2024-05-10T14:30:00+00:00', flavor_name: 'm1.medium', flavor_id: '3' },
+      [{ revision_start: '2024-04-01T00:00:00+00:00', revision_end: '2024-05-10T14:30:00+00:00' }],
+    );
+    const samples = samplesOf(t, hourly('2024-05-10T00:00Z', '2024-05-11T00:00Z'), INSTANCE, DAY.end);
+    expect(usage(samples, INSTANCE, DAY)).toEqual({ 'm1.small': '14.5', 'm1.medium': '9.5' });
+  });
+
+  it('a resize inside the last bucket of a run still ends with that bucket', () => {
+    const t = timeline(
+      { revision_start: '2024-05-10T14:30:00+00:00', flavor_name: 'm1.medium' },
+      [{ revision_start: '2024-04-01T00:00:00+00:00', revision_end: '2024-05-10T14:30:00+00:00' }],
+    );
+    // Up 12:00–15:00 only: 14:00–14:30 small, 14:30–15:00 medium; a max_gap of 3 h bills nothing more.
+    const longHold = { ...INSTANCE, maxGapUs: 3 * HOUR };
+    const samples = samplesOf(t, hourly('2024-05-10T12:00Z', '2024-05-10T15:00Z'), longHold, DAY.end);
+    expect(usage(samples, longHold, DAY)).toEqual({ 'm1.small': '2.5', 'm1.medium': '0.5' });
+  });
+
+  it('bounds the up time by started_at and ended_at, and bills nothing for buckets without a measure', () => {
+    const t = timeline({ started_at: '2024-05-10T09:40:00+00:00', ended_at: '2024-05-10T16:10:00+00:00' });
+    const rows = [...hourly('2024-05-10T09:00Z', '2024-05-10T12:00Z'), ...hourly('2024-05-10T13:00Z', '2024-05-10T17:00Z')];
+    const samples = samplesOf(t, rows, INSTANCE, DAY.end);
+    // 09:40–12:00 (2 h 20) + 13:00–16:10 (3 h 10): the 12:00 bucket has no measure.
+    expect(usage(samples, INSTANCE, DAY)).toEqual({ 'm1.small': '5.5' });
+    expect(samples.find((s) => s.timestamp === at('2024-05-10T16:10Z'))?.metadata.status).toBe('deleted');
+    expect(samples.find((s) => s.timestamp === at('2024-05-10T12:00Z'))?.metadata.status).toBe('unmeasured');
+  });
+
+  it('gives the flavor of the first revision to buckets before it (the resource was recorded late)', () => {
+    const t = timeline({ revision_start: '2024-06-20T00:00:00+00:00' });
+    expect(usage(samplesOf(t, hourly('2024-05-10T00:00Z', '2024-05-10T02:00Z'), INSTANCE, DAY.end), INSTANCE, DAY)).toEqual({ 'm1.small': '2' });
+  });
+
+  it('reads a flavor that has only an id through the flavor_id key (resolved by [flavors])', () => {
+    const t = timeline({ flavor_name: '', flavor_id: '42' });
+    const samples = samplesOf(t, hourly('2024-05-10T00:00Z', '2024-05-10T01:00Z'), INSTANCE, DAY.end);
+    expect(samples[0]!.metadata['flavor.id']).toBe('42');
+    expect(samples[0]!.metadata['flavor.name']).toBeUndefined();
+  });
+
+  it('integrates a gauge bucket by bucket and ends it where the measures stop or the resource ended', () => {
+    const t = timeline({ type: 'volume', metrics: { 'volume.size': 'm-1' }, ended_at: '2024-05-10T05:30:00+00:00' });
+    const rows = [...hourly('2024-05-10T00:00Z', '2024-05-10T02:00Z', 100), ...hourly('2024-05-10T02:00Z', '2024-05-10T03:00Z', 125), ...hourly('2024-05-10T04:00Z', '2024-05-10T06:00Z', 150)];
+    const longHold = { ...VOLUME, maxGapUs: 6 * HOUR };
+    // 2 h × 100 + 1 h × 125 + (03:00 no measure) + 04:00–05:30 × 150 = 550 GB-h
+    expect(usage(samplesOf(t, rows, longHold, DAY.end), longHold, DAY)).toEqual({ 'volume.size': '550' });
+  });
+
+  it('reads a counter bucket by bucket without end samples, the look-back bucket being the baseline', () => {
+    const t = timeline({ type: 'instance_network_interface', metrics: { 'network.outgoing.bytes': 'm-1' } });
+    const rows = [['2024-05-09T23:00:00+00:00', 3600, 10 * GIB], ['2024-05-10T00:00:00+00:00', 3600, 12 * GIB], ['2024-05-10T01:00:00+00:00', 3600, 1 * GIB]];
+    const samples = samplesOf(t, rows, TRAFFIC, DAY.end);
+    expect(samples.map((s) => s.type)).toEqual(['cumulative', 'cumulative', 'cumulative']);
+    // +2 GB, then a reset counted from zero: +1 GB.
+    expect(usage(samples, TRAFFIC, DAY)).toEqual({ 'network.outgoing.bytes': '3' });
+  });
+
+  it('drops rows it cannot read and sorts the rest', () => {
+    expect(parseMeasures([['2024-05-10T01:00:00+00:00', 3600, 2], ['bad', 3600, 1], ['2024-05-10T00:00:00+00:00', 3600, null], ['2024-05-10T00:00:00+00:00', 3600, 1]]))
+      .toEqual([{ t: at('2024-05-10T00:00Z'), granularityUs: HOUR, value: 1 }, { t: at('2024-05-10T01:00Z'), granularityUs: HOUR, value: 2 }]);
+  });
+});
+
+describe('settings', () => {
+  const config = (gnocchi: string, specs: MeterSpec[] = [INSTANCE, VOLUME, TRAFFIC]) => ({
+    file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(`[gnocchi]\n${gnocchi}\n`), meterSpecs: specs,
+  });
+  const MAPPING = '[instance]\nresource_type = instance\n[volume.size]\nresource_type = volume\nmetric = volume.size\n[network.outgoing.bytes]\nresource_type = instance_network_interface\nmetric = network.outgoing.bytes\n';
+  const read = (gnocchi: string, mapping = MAPPING, specs?: MeterSpec[]) => readGnocchiSettings(config(`mapping = map.ini\n${gnocchi}`, specs), () => mapping);
+
+  it('has defaults: 1 h, mean for uptime and gauges, last/max/mean for counters, vcpus as the uptime metric', () => {
+    const s = read('');
+    expect(s).toMatchObject({ granularity: 3600, user: 'admin', source: 'openstack', uptimeMetric: 'vcpus', mappingFile: '/etc/map.ini' });
+    expect(s.authType).toBeUndefined();
+    expect(s.meters.get('instance')).toMatchObject({ resourceType: 'instance', metric: 'vcpus', aggregations: ['mean'] });
+    expect(s.meters.get('network.outgoing.bytes')!.aggregations).toEqual(['last', 'max', 'mean']);
+  });
+
+  it('reads the packaged mapping for the packaged meters', () => {
+    const s = readGnocchiSettings(config(''));
+    expect(s.meters.get('volume.size')).toMatchObject({ resourceType: 'volume', metric: 'volume.size' });
+  });
+
+  it('accepts every key of artifice.ini.example\'s [gnocchi] section, with the defaults it documents', () => {
+    const example = readFileSync(packageFile('artifice.ini.example'), 'utf8');
+    const block = example.slice(example.indexOf('; [gnocchi]\n'));
+    const keys = block.slice(0, block.indexOf('\n\n')).split('\n').filter((l) => /^; [a-z_]+ = /.test(l)).map((l) => l.slice(2));
+    expect(keys.map((l) => l.split(' = ')[0]).sort()).toEqual([...SECTIONS.gnocchi!.keys!].sort());
+    const ini = `[gnocchi]\n${keys.join('\n').replace('mapping = config/gnocchi.ini', `mapping = ${packageFile('config', 'gnocchi.ini')}`)}\n`;
+    const s = readGnocchiSettings({ file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(ini), meterSpecs: [INSTANCE, VOLUME, TRAFFIC] });
+    const defaults = readGnocchiSettings({ file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(''), meterSpecs: [INSTANCE, VOLUME, TRAFFIC] });
+    expect({ ...s, authType: undefined }).toEqual(defaults);
+  });
+
+  it('refuses a meter without a mapping section, a bad aggregation, and a max_gap shorter than the granularity', () => {
+    expect(() => read('', '[instance]\nresource_type = instance\n')).toThrow(/meter volume.size \(from meters.ini\) has no \[volume.size\] section/);
+    expect(() => read('aggregation = average')).toThrow(ConfigError);
+    expect(() => read('aggregation = average')).toThrow(/'average' is not a Gnocchi aggregation method/);
+    expect(() => read('granularity = 7200')).toThrow(/granularity = 7200 s is longer than max_gap of meter instance \(3600 s\)/);
+    expect(() => read('auth_type = token')).toThrow(/auth_type/);
+  });
+});
+
+describe('the collector against a scripted Gnocchi', () => {
+  type Handler = (method: string, url: URL, body: unknown) => { status: number; body?: unknown; headers?: Record<string, string> } | Error;
+
+  function collector(handler: Handler, options: { pageSize?: number; now?: number; specs?: MeterSpec[]; settings?: Partial<GnocchiSettings> } = {}) {
+    const calls: string[] = [];
+    const fetch: FetchLike = async (url, init) => {
+      const u = new URL(url);
+      calls.push(`${init.method} ${u.pathname}${u.search}`);
+      const answer = handler(init.method, u, init.body === undefined ? undefined : JSON.parse(init.body));
+      if (answer instanceof Error) throw answer;
+      const headers = new Map(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      return { status: answer.status, headers: { get: (n: string) => headers.get(n.toLowerCase()) ?? null }, text: async () => (answer.body === undefined ? '' : JSON.stringify(answer.body)) };
+    };
+    const specs = options.specs ?? [INSTANCE];
+    const settings = readGnocchiSettings(
+      { file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(''), meterSpecs: specs },
+      () => '[instance]\nresource_type = instance\n[volume.size]\nresource_type = volume\nmetric = volume.size\n',
+    );
+    Object.assign(settings, { authType: 'basic' }, options.settings);
+    const http = new HttpClient({ fetch, retries: 0 });
+    const c = new GnocchiCollector({
+      settings, specs, http, auth: basicAuth('admin'), pageSize: options.pageSize, now: () => options.now ?? Date.parse('2024-06-02T00:00:00Z'),
+      endpoints: async () => [{ url: 'http://gnocchi:8041/v1', region: 'RegionOne', source: '[telemetry] url' }],
+    });
+    return { c, calls };
+  }
+
+  const query = { projectId: PROJECT, meter: 'instance', start: MAY.start - HOUR, end: MAY.end };
+  const history = [
+    row({ id: 'vm-1', revision_end: '2024-05-10T14:30:00+00:00', metrics: { vcpus: 'm-1' } }),
+    row({ id: 'vm-2', metrics: { vcpus: 'm-2' } }),
+    row({ id: 'vm-1', revision_start: '2024-05-10T14:30:00+00:00', flavor_name: 'm1.medium', metrics: { vcpus: 'm-1' } }),
+  ];
+  const metric = (id: string, policy = BILLING_1H) => ({ id, name: 'vcpus', unit: 'vcpu', archive_policy: policy });
+
+  function gnocchi(overrides: Partial<Record<'search' | 'metric' | 'aggregates' | 'names', Handler>> = {}, pageSize = 1000): Handler {
+    return (method, url, body) => {
+      const path = url.pathname;
+      if (path === '/v1/search/resource/instance') {
+        if (overrides.search) return overrides.search(method, url, body);
+        const marker = url.searchParams.get('marker');
+        const from = marker === null ? 0 : Number(marker.split('@')[1]);
+        const page = history.slice(from, from + pageSize);
+        const full = page.length === pageSize;
+        return { status: 200, body: page, headers: full ? { Link: `<http://gnocchi:8041/v1/search/resource/instance?limit=${pageSize}&marker=${page[page.length - 1]!.id}%40${from + pageSize}&sort=revision_start%3Aasc>; rel="next"` } : {} };
+      }
+      if (path.startsWith('/v1/metric/')) return overrides.metric ? overrides.metric(method, url, body) : { status: 200, body: metric(path.split('/')[3]!) };
+      if (path === '/v1/metric') return overrides.names ? overrides.names(method, url, body) : { status: 200, body: [] };
+      if (path === '/v1/aggregates') {
+        if (overrides.aggregates) return overrides.aggregates(method, url, body);
+        return { status: 200, body: { measures: { 'vm-1': { vcpus: { mean: hourly('2024-04-30T23:00Z', '2024-06-01T00:00Z') } }, 'vm-2': { vcpus: { mean: hourly('2024-05-01T00:00Z', '2024-05-02T00:00Z') } } } } };
+      }
+      return { status: 404, body: { code: 404, description: `no route ${path}` } };
+    };
+  }
+
+  it('reads history, policies and measures, and the flavor splits at the resize', async () => {
+    const { c, calls } = collector(gnocchi());
+    const samples = await c.samples(query);
+    expect(usage(samples, INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
+    const search = calls.find((call) => call.startsWith('POST /v1/search/resource/instance'))!;
+    expect(search).toContain('history=true');
+    expect(calls.filter((call) => call.startsWith('GET /v1/metric/'))).toHaveLength(2);
+    expect(calls.find((call) => call.startsWith('POST /v1/aggregates'))).toContain('granularity=3600');
+  });
+
+  it('sends the window filter and basic auth as Gnocchi expects them', async () => {
+    const seen: unknown[] = [];
+    const { c } = collector((method, url, body) => {
+      if (url.pathname.startsWith('/v1/search')) seen.push(body);
+      return gnocchi()(method, url, body);
+    });
+    await c.samples(query);
+    expect(seen[0]).toEqual(aliveFilter(PROJECT, query.start, query.end, true));
+    expect(JSON.stringify(seen[0])).toContain('"revision_end":null');
+    expect(JSON.stringify(seen[0])).toContain('"ended_at":null');
+    expect(await basicAuth('admin').headers()).toEqual({ Authorization: `Basic ${Buffer.from('admin:').toString('base64')}` });
+  });
+
+  it('pages through the search with the marker of the Link header (history markers are id@revision)', async () => {
+    const { c, calls } = collector(gnocchi({}, 1), { pageSize: 1 });
+    expect(usage(await c.samples(query), INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
+    const searches = calls.filter((call) => call.startsWith('POST /v1/search'));
+    expect(searches).toHaveLength(4); // 3 full pages of 1, then an empty one
+    expect(searches[1]).toContain('marker=vm-1%401');
+    expect(nextMarker('<http://x/v1/search/resource/instance?%3D=project_id&limit=2&marker=abc%402&sort=a>; rel="next"')).toBe('abc@2');
+    expect(nextMarker(null)).toBeUndefined();
+  });
+
+  it('names tenant, meter, metric and policy when the archive policy lacks the granularity or the aggregation', async () => {
+    const { c } = collector(gnocchi({ metric: (_m, url) => ({ status: 200, body: metric(url.pathname.split('/')[3]!, CEILOMETER_LOW) }) }));
+    const error = await c.samples(query).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect((error as Error).message).toMatch(new RegExp(`^tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): metric vcpus \\(m-1\\) of resource vm-1: its archive policy 'ceilometer-low' keeps granularity 300 s, not 3600 s`));
+
+    const meanOnly = { ...BILLING_1H, name: 'mean-1h', aggregation_methods: ['mean'] };
+    const strict = collector(gnocchi({ metric: (_m, url) => ({ status: 200, body: metric(url.pathname.split('/')[3]!, meanOnly) }) }));
+    strict.c['settings'].meters.get('instance')!.aggregations = ['max'];
+    await expect(strict.c.samples(query)).rejects.toThrow(
+      new RegExp(`^tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): metric vcpus \\(m-1\\) of resource vm-1: its archive policy 'mean-1h' holds the aggregation method mean, not max`),
+    );
+  });
+
+  it('names tenant and meter when the resource type does not exist', async () => {
+    const { c } = collector(gnocchi({ search: () => ({ status: 404, body: { code: 404, title: 'Not Found', description: 'Resource type instance does not exist' } }) }));
+    await expect(c.samples(query)).rejects.toThrow(new RegExp(`tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): Gnocchi has no resource type 'instance'`));
+  });
+
+  it('names tenant and metric when Gnocchi is down', async () => {
+    const { c } = collector(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8041'), { code: 'ECONNREFUSED' }));
+    await expect(c.samples(query)).rejects.toThrow(new RegExp(`tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): cannot reach Gnocchi at http://gnocchi:8041/v1 .*ECONNREFUSED`));
+  });
+
+  it('turns a 400 Metrics not found into a message naming tenant and metric, unless the metric exists elsewhere', async () => {
+    const notFound: Handler = () => ({ status: 400, body: { code: 400, title: 'Bad Request', description: { cause: 'Metrics not found', detail: ['vcpus'] } } });
+    const noMetric = gnocchi({ search: () => ({ status: 200, body: [row({ id: 'vm-1', metrics: {} })] }), aggregates: notFound });
+    await expect(collector(noMetric).c.samples(query)).rejects.toThrow(
+      new RegExp(`tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): none of the tenant's 1 instance resource has a metric 'vcpus', and Gnocchi has no metric of that name at all \\(Gnocchi answered 400 Metrics not found`),
+    );
+    const elsewhere = gnocchi({ search: () => ({ status: 200, body: [row({ id: 'vm-1', metrics: {} })] }), aggregates: notFound, names: () => ({ status: 200, body: [metric('m-9')] }) });
+    await expect(collector(elsewhere).c.samples(query)).resolves.toEqual([]);
+  });
+
+  it('refuses a window whose first measures the archive policy no longer keeps', async () => {
+    const short = { ...BILLING_1H, name: 'short', definition: [{ granularity: '1:00:00', timespan: '7 days, 0:00:00' }] };
+    const handler = gnocchi({
+      metric: (_m, url) => {
+        if (url.pathname.endsWith('/measures')) return { status: 200, body: hourly('2024-06-01T00:00Z', '2024-06-01T02:00Z') };
+        return { status: 200, body: metric(url.pathname.split('/')[3]!, short) };
+      },
+    });
+    await expect(collector(handler).c.samples(query)).rejects.toThrow(/archive policy 'short' keeps 7 d at 1 h before its newest measure .* partly gone/);
+    // Nothing after the horizon: nothing is lost, the month bills.
+    const kept = gnocchi({ metric: (_m, url) => (url.pathname.endsWith('/measures') ? { status: 200, body: [] } : { status: 200, body: metric(url.pathname.split('/')[3]!, short) }) });
+    await expect(collector(kept).c.samples(query)).resolves.not.toEqual([]);
+  });
+
+  function withKeystone(roles: string[]) {
+    const text = '[main]\n[telemetry]\nbackend = gnocchi\n[keystone]\nauth_url = http://keystone:5000\nusername = billing\npassword = s3cret\nproject_name = admin\n';
+    const config = { ...parseConfig(text, '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] };
+    const seen: { url: string; token?: string; authorization?: string }[] = [];
+    const route = gnocchi();
+    const fetch: FetchLike = async (url, init) => {
+      seen.push({ url, token: init.headers['X-Auth-Token'], authorization: init.headers.Authorization });
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+        status, headers: { get: (n: string) => headers[n.toLowerCase()] ?? null }, text: async () => JSON.stringify(body),
+      });
+      if (url === 'http://keystone:5000/v3/auth/tokens') {
+        return reply(201, {
+          token: {
+            expires_at: '2099-01-01T00:00:00.000000Z', project: { id: 'adm', name: 'admin' }, user: { id: 'u', name: 'billing' },
+            roles: roles.map((name) => ({ name })),
+            catalog: [{ type: 'metric', endpoints: [{ interface: 'public', region_id: 'RegionOne', url: 'http://gnocchi.example:8041/' }] }],
+          },
+        }, { 'x-subject-token': 'tok-123' });
+      }
+      const answer = route(init.method, new URL(url), init.body === undefined ? undefined : JSON.parse(init.body));
+      if (answer instanceof Error) throw answer;
+      return reply(answer.status, answer.body, Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])));
+    };
+    return { c: openGnocchi(config, { fetch, now: () => Date.parse('2024-06-02T00:00:00Z') }), seen };
+  }
+
+  it('with Keystone: finds the `metric` endpoint in the catalog and sends the token to Gnocchi', async () => {
+    const { c, seen } = withKeystone(['admin', 'member']);
+    try {
+      await c.prepare();
+      expect(c.description).toContain('keystone auth');
+      expect(usage(await c.samples(query), INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
+      const toGnocchi = seen.filter((r) => r.url.startsWith('http://gnocchi.example:8041/v1/'));
+      expect(toGnocchi.length).toBeGreaterThan(3);
+      expect(toGnocchi.every((r) => r.token === 'tok-123' && r.authorization === undefined)).toBe(true);
+      expect(seen.filter((r) => r.url.endsWith('/auth/tokens'))).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('fails a tenant rather than billing it empty when the token has no admin role', async () => {
+    const { c } = withKeystone(['member']);
+    try {
+      await expect(c.samples(query)).rejects.toThrow(
+        new RegExp(`^tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): the Keystone token \\(user billing, project admin\\) has no admin role`),
+      );
+      // Its own project it may read.
+      await expect(c.samples({ ...query, projectId: 'adm' })).resolves.toEqual([]);
+      expect((await c.check([INSTANCE])).find((i) => i.name === 'keystone admin role')?.ok).toBe(false);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('needs [keystone] for auth_type = keystone, and a url for basic auth without a catalog', () => {
+    const open = (text: string) => () => openGnocchi({ ...parseConfig(`[main]\n[telemetry]\nbackend = gnocchi\n${text}`, '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] });
+    expect(open('url = http://g:8041\n[gnocchi]\nauth_type = keystone\n')).toThrow(/\[gnocchi\] auth_type = keystone needs a \[keystone\] section/);
+    expect(open('[gnocchi]\nauth_type = basic\n')).toThrow(/\[telemetry\] url is required/);
+    const basic = openGnocchi({ ...parseConfig('[main]\n[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n', '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] });
+    expect(basic.description).toBe('gnocchi http://g:8041 (basic auth, granularity 3600 s)');
+    void basic.close();
+  });
+
+  it('lists tenants from the resources that lived in the window', async () => {
+    const { c, calls } = collector((method, url) => {
+      if (url.pathname === '/v1/search/resource/instance') return { status: 200, body: [{ id: 'vm-1', project_id: 'p2' }, { id: 'vm-2', project_id: 'p1' }, { id: 'vm-3', project_id: null }] };
+      return { status: 404, body: {} };
+    });
+    expect(await c.tenants(MAY.start, MAY.end)).toEqual([{ id: 'p1' }, { id: 'p2' }]);
+    expect(calls[0]).toContain('attrs=project_id');
+  });
+});
