@@ -10,6 +10,7 @@ import { AdapterError, errorMessage } from '../src/errors.js';
 import { packageFile } from '../src/paths.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../src/invoice/contract.js';
 import { RateTable } from './rate-table.js';
+import { Sections } from './sections.js';
 
 export interface Section {
   datacenter: string;
@@ -41,7 +42,7 @@ export abstract class FileInvoice implements Invoice {
   protected abstract readonly extension: string;
   protected abstract render(document: InvoiceDocument): string;
 
-  private readonly sections = new Map<string, InvoiceLine[]>();
+  private readonly sections = new Sections((message) => new AdapterError(message));
   private readonly outputDir: string;
   private readonly ratesFile: string;
 
@@ -59,13 +60,11 @@ export abstract class FileInvoice implements Invoice {
   }
 
   addSection(datacenter: string): void {
-    if (!this.sections.has(datacenter)) this.sections.set(datacenter, []);
+    this.sections.add(datacenter);
   }
 
   addLine(line: InvoiceLine): void {
-    const lines = this.sections.get(line.datacenter);
-    if (!lines) throw new AdapterError(`line ${line.name} names datacenter ${line.datacenter}, which has no section (call addSection first)`);
-    lines.push(line);
+    this.sections.addLine(line);
   }
 
   /** The file this bill is written to: the same for every attempt at one bill. */

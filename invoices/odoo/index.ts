@@ -18,6 +18,7 @@ import { odooAmount } from './amounts.js';
 import { OdooError, type Fetch } from './jsonrpc.js';
 import { sessionFor, type Dialect, type OdooSession, type Product } from './session.js';
 import { parseOdooSettings, productCode, type OdooSettings } from './settings.js';
+import { Sections } from '../sections.js';
 
 export { resetOdooSessions } from './session.js';
 export { odooAmount, odooSubtotal } from './amounts.js';
@@ -37,7 +38,7 @@ export function parseOdooReference(reference: string): { model: string; id: numb
 export class OdooInvoice implements Invoice {
   readonly settings: OdooSettings;
   private readonly session: OdooSession;
-  private readonly sections = new Map<string, InvoiceLine[]>();
+  private readonly sections = new Sections((message) => new OdooError(message));
   /** The product cost() found for each (datacenter, service): the lines use the same one. */
   private readonly products = new Map<string, Product>();
 
@@ -86,13 +87,11 @@ export class OdooInvoice implements Invoice {
   }
 
   addSection(datacenter: string): void {
-    if (!this.sections.has(datacenter)) this.sections.set(datacenter, []);
+    this.sections.add(datacenter);
   }
 
   addLine(line: InvoiceLine): void {
-    const lines = this.sections.get(line.datacenter);
-    if (!lines) throw new OdooError(`line ${line.name} names datacenter ${line.datacenter}, which has no section (call addSection first)`);
-    lines.push(line);
+    this.sections.addLine(line);
   }
 
   /** What the invoice's source document says: tenant, window, revision (one per bill of a window). */

@@ -10,6 +10,7 @@ import type { CheckItem } from '../check-item.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
+import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadInvoiceClass } from '../invoice/load.js';
 import { Ledger, SCHEMA_VERSION } from '../ledger.js';
 import { Output } from '../output.js';
@@ -98,57 +99,33 @@ function isWritable(file: string): boolean {
 }
 
 /**
- * Price coverage: the adapter's cost() for every metered service (other than instance flavors)
- * in every datacenter ([datacenters] names and the region), every flavor named in [flavors],
- * and every datacenter/service on the tenants' latest committed bills in the ledger.
+ * Price coverage (src/invoice/coverage.ts, shared with `artifice adapters`): every metered
+ * service and flavor in every datacenter, plus every datacenter/service on the tenants'
+ * latest committed bills in the ledger.
  */
 const pricesPart: Part = async (config) => {
   const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
-  const invoice = new Adapter({ id: 'artifice-check' }, { ...config.invoice }, {
-    billId: 'check', start: formatTimestamp(0), end: formatTimestamp(1), currency: config.main.currency,
-    digits: config.main.currencyDigits, dryRun: true, revision: 1, configDir: config.dir,
-  });
-  const datacenters = [...new Set([...Object.values(config.datacenters), config.telemetry.region])].sort();
-  const services = [...new Set(config.meterSpecs.filter((m) => m.transform !== 'uptime').map((m) => m.service))].sort();
-  const pairs = new Map<string, [string, string]>();
-  const add = (dc: string, name: string) => pairs.set(`${dc}/${name}`, [dc, name]);
-  for (const dc of datacenters) for (const name of services) add(dc, name);
-  const flavors = [...new Set(Object.values(config.flavors))];
-  for (const dc of datacenters) for (const name of flavors) add(dc, name);
-  let fromLedger = 0;
-  if (fs.existsSync(config.main.database)) {
-    const ledger = Ledger.open(config.main.database);
-    try {
-      for (const tenant of ledger.tenants()) {
-        const w = ledger.lastBilledWindow(tenant.id);
-        if (!w) continue;
-        for (const bill of ledger.bills({ tenant: tenant.id, start: w.start, end: w.end, status: ['committed'] })) {
-          for (const line of ledger.lines(bill.id)) {
-            if (!pairs.has(`${line.datacenter}/${line.name}`)) fromLedger++;
-            add(line.datacenter, line.name);
-          }
-        }
-      }
-    } finally {
-      ledger.close();
-    }
-  }
-  const missing: string[] = [];
-  for (const [key, [dc, name]] of pairs) {
-    const rate = await invoice.cost(dc, name);
-    if (rate === undefined || rate === null) missing.push(key);
-  }
-  const what = `${services.length} metered services and ${flavors.length} [flavors] in ${datacenters.length} datacenters (${datacenters.join(', ')})` +
-    `, ${fromLedger} more pairs from the latest bills`;
-  if (missing.length) {
-    return [{
-      name: 'prices', ok: false,
-      detail: `no price for ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (datacenter/service; checked ${what}); ` +
-        `add rows to the rates${config.main.allowUnpriced ? ' (allow_unpriced = true bills them at 0)' : ', or a * row'}`,
-    }];
-  }
-  return [{ name: 'prices', ok: true, detail: `${pairs.size} datacenter/service pairs priced: ${what}` }];
+  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config) }));
 };
+
+/** The (datacenter, service) pairs of each tenant's latest committed bill; none without a ledger. */
+function latestBilledPairs(config: Config): { datacenter: string; service: string }[] {
+  if (!fs.existsSync(config.main.database)) return [];
+  const ledger = Ledger.open(config.main.database);
+  try {
+    const pairs: { datacenter: string; service: string }[] = [];
+    for (const tenant of ledger.tenants()) {
+      const window = ledger.lastBilledWindow(tenant.id);
+      if (!window) continue;
+      for (const bill of ledger.bills({ tenant: tenant.id, start: window.start, end: window.end, status: ['committed'] })) {
+        pairs.push(...ledger.lines(bill.id).map((line) => ({ datacenter: line.datacenter, service: line.name })));
+      }
+    }
+    return pairs;
+  } finally {
+    ledger.close();
+  }
+}
 
 /** Parts run in this order; other parts (telemetry details, adapters) are added here. */
 export const CHECK_PARTS: { name: string; run: Part }[] = [

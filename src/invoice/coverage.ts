@@ -39,6 +39,8 @@ export interface Coverage {
   flavors: string[];
   /** Where the flavors came from, for the report. */
   flavorSource: string;
+  /** How many pairs came from `extra` beyond the meters file's. */
+  extra: number;
   rows: CoverageRow[];
   /** The adapter could not even be constructed. */
   error?: string;
@@ -75,8 +77,16 @@ export async function coverageFlavors(config: Config, given: string[] = []): Pro
   return { flavors, source: sources.join(' and ') || 'nowhere (no [flavors], no rates file): pass --flavor NAME' };
 }
 
-export async function priceCoverage(config: Config, Adapter: InvoiceClass, options: { flavors?: string[]; now?: Date } = {}): Promise<Coverage> {
-  const datacenters = coverageDatacenters(config);
+export interface CoverageOptions {
+  flavors?: string[];
+  now?: Date;
+  /** More (datacenter, service) pairs to price, e.g. the lines of the latest bills (`check`). */
+  extra?: { datacenter: string; service: string }[];
+}
+
+export async function priceCoverage(config: Config, Adapter: InvoiceClass, options: CoverageOptions = {}): Promise<Coverage> {
+  const extra = options.extra ?? [];
+  const datacenters = [...new Set([...coverageDatacenters(config), ...extra.map((pair) => pair.datacenter)])];
   const { flavors, source } = await coverageFlavors(config, options.flavors);
   const services: { service: string; meter: string }[] = [];
   for (const spec of config.meterSpecs) {
@@ -84,7 +94,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     else services.push({ service: spec.service, meter: spec.meter });
   }
   const unique = services.filter((s, i) => services.findIndex((o) => o.service === s.service) === i);
-  const base = { datacenters, flavors, flavorSource: source };
+  const base = { datacenters, flavors, flavorSource: source, extra: 0 };
 
   let adapter: Invoice;
   try {
@@ -103,24 +113,31 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${oneLine(error)}`, ok: false };
   }
 
+  const pairs = datacenters.flatMap((datacenter) => unique.map(({ service, meter }) => ({ datacenter, service, meter })));
+  const known = new Set(pairs.map((pair) => `${pair.datacenter}\u0000${pair.service}`));
+  for (const pair of extra) {
+    const key = `${pair.datacenter}\u0000${pair.service}`;
+    if (known.has(key)) continue;
+    known.add(key);
+    pairs.push({ ...pair, meter: 'latest bill' });
+    base.extra++;
+  }
   const rows: CoverageRow[] = [];
-  for (const datacenter of datacenters) {
-    for (const { service, meter } of unique) {
-      let rate: string | null = null;
-      let problem: string | undefined;
-      try {
-        const value = await adapter.cost(datacenter, service);
-        if (value === undefined || value === null) problem = 'no price';
-        else {
-          const decimal = new Decimal(value as Decimal.Value);
-          if (!decimal.isFinite() || decimal.isNegative()) problem = `cost() returned ${String(value)}, not a rate ≥ 0`;
-          else rate = formatRate(decimal);
-        }
-      } catch (error) {
-        problem = oneLine(error);
+  for (const { datacenter, service, meter } of pairs) {
+    let rate: string | null = null;
+    let problem: string | undefined;
+    try {
+      const value = await adapter.cost(datacenter, service);
+      if (value === undefined || value === null) problem = 'no price';
+      else {
+        const decimal = new Decimal(value as Decimal.Value);
+        if (!decimal.isFinite() || decimal.isNegative()) problem = `cost() returned ${String(value)}, not a rate ≥ 0`;
+        else rate = formatRate(decimal);
       }
-      rows.push({ datacenter, service, meter, rate, ...(problem ? { problem } : {}) });
+    } catch (error) {
+      problem = oneLine(error);
     }
+    rows.push({ datacenter, service, meter, rate, ...(problem ? { problem } : {}) });
   }
   return { ...base, rows, ok: rows.length > 0 && rows.every((row) => row.rate !== null) };
 }
@@ -129,7 +146,8 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
 export function coverageItems(coverage: Coverage): { name: string; ok: boolean; detail: string }[] {
   if (coverage.error) return [{ name: 'price coverage', ok: false, detail: coverage.error }];
   if (coverage.rows.length === 0) return [{ name: 'price coverage', ok: false, detail: 'no datacenter or no service to price' }];
-  const flavors = `uptime services are flavor names: ${coverage.flavors.length ? coverage.flavors.join(', ') : 'none'} (from ${coverage.flavorSource})`;
+  const flavors = `uptime services are flavor names: ${coverage.flavors.length ? coverage.flavors.join(', ') : 'none'} (from ${coverage.flavorSource})` +
+    (coverage.extra ? `; ${coverage.extra} more datacenter/service pairs from the latest bills` : '');
   const items = coverage.datacenters.map((datacenter) => {
     const rows = coverage.rows.filter((row) => row.datacenter === datacenter);
     const missing = rows.filter((row) => row.rate === null);

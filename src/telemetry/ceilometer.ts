@@ -25,7 +25,7 @@ import type { MeterSpec } from '../usage/types.js';
 import { normalizeCeilometerSample } from './ceilometer-sample.js';
 import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
 import { HttpError, type HttpClient, type HttpIo } from './http.js';
-import { openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import type { TenantDirectory } from './tenants.js';
 
 export const CEILOMETER_DEFAULT_PAGE_SIZE = 1000;
@@ -188,19 +188,9 @@ export class CeilometerCollector implements Collector {
   async check(specs: MeterSpec[]): Promise<CheckItem[]> {
     const items: CheckItem[] = [];
     if (this.keystone) {
-      try {
-        const token = await this.keystone.token();
-        items.push({ name: 'keystone auth', ok: true, detail: `${this.keystone.authUrl}: ${this.keystone.describeToken(token)}` });
-        if (!token.roles.some((role) => role.toLowerCase() === 'admin')) {
-          items.push({
-            name: 'keystone admin role', ok: false,
-            detail: `the token has no admin role: Ceilometer shows it only project ${token.project?.id ?? '?'}'s samples, so other tenants would bill as empty`,
-          });
-        }
-      } catch (error) {
-        items.push({ name: 'keystone auth', ok: false, detail: errorMessage(error) });
-        return items;
-      }
+      const keystone = await keystoneCheck(this.keystone, (project) => `Ceilometer shows it only project ${project}'s samples, so other tenants would bill as empty`);
+      items.push(...keystone.items);
+      if (!keystone.ok) return items;
     } else {
       items.push({ name: 'keystone auth', ok: true, detail: 'none ([keystone] absent or auth_type = none): requests carry no token' });
     }

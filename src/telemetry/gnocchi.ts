@@ -31,7 +31,7 @@ import {
 } from './gnocchi-samples.js';
 import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi-settings.js';
 import { HttpError, type AuthProvider, type FetchLike, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
-import { openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import { httpSettings } from './settings.js';
 import type { TenantDirectory } from './tenants.js';
 
@@ -453,19 +453,9 @@ export class GnocchiCollector implements Collector {
   async check(specs: MeterSpec[]): Promise<CheckItem[]> {
     const items: CheckItem[] = [];
     if (this.keystone) {
-      try {
-        const token = await this.keystone.token();
-        items.push({ name: 'keystone auth', ok: true, detail: `${this.keystone.authUrl}: ${this.keystone.describeToken(token)}` });
-        if (!token.roles.some((role) => role.toLowerCase() === 'admin')) {
-          items.push({
-            name: 'keystone admin role', ok: false,
-            detail: `the token has no admin role: Gnocchi shows it only project ${token.project?.id ?? '?'}'s resources, so artifice fails the other tenants`,
-          });
-        }
-      } catch (error) {
-        items.push({ name: 'keystone auth', ok: false, detail: errorMessage(error) });
-        return items;
-      }
+      const keystone = await keystoneCheck(this.keystone, (project) => `Gnocchi shows it only project ${project}'s resources, so artifice fails the other tenants`);
+      items.push(...keystone.items);
+      if (!keystone.ok) return items;
     }
     let endpoints: ResolvedEndpoint[];
     try {

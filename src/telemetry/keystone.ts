@@ -7,6 +7,7 @@
  *
  * Secrets (password, credential secret, token) never appear in an error or a log line.
  */
+import type { CheckItem } from '../check-item.js';
 import type { Config } from '../config.js';
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../errors.js';
 import { formatTimestamp, parseTimestamp, US_PER_MS } from '../time.js';
@@ -406,4 +407,25 @@ export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: Ke
     directory: keystone ? new KeystoneDirectory(keystone) : undefined,
     close: () => http.close(),
   };
+}
+
+/**
+ * `artifice check` items for Keystone: auth works (user, project, roles, expiry — never the
+ * token), and whether the token has the admin role; `withoutAdmin(project)` says what the lack
+ * means for this backend. `ok` is false when authentication itself failed (nothing else can be checked).
+ */
+export async function keystoneCheck(keystone: KeystoneAuth, withoutAdmin: (project: string) => string): Promise<{ items: CheckItem[]; ok: boolean }> {
+  try {
+    const token = await keystone.token();
+    const items: CheckItem[] = [{ name: 'keystone auth', ok: true, detail: `${keystone.authUrl}: ${keystone.describeToken(token)}` }];
+    if (!token.roles.some((role) => role.toLowerCase() === 'admin')) {
+      items.push({
+        name: 'keystone admin role', ok: false,
+        detail: `the token has no admin role: ${withoutAdmin(token.project?.id ?? '?')}`,
+      });
+    }
+    return { items, ok: true };
+  } catch (error) {
+    return { items: [{ name: 'keystone auth', ok: false, detail: errorMessage(error) }], ok: false };
+  }
 }

@@ -31,7 +31,8 @@ describe('check', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^config\s+PASS\s+/m);
     expect(result.stdout).toMatch(/^adapter\s+PASS\s+csv loads/m);
-    expect(result.stdout).toMatch(/^prices\s+PASS\s+\d+ datacenter\/service pairs priced: 6 metered services and 0 \[flavors\] in 2 datacenters \(RegionOne, east\)/m);
+    expect(result.stdout).toMatch(/^price coverage\s+PASS\s+east: all \d+ services priced$/m);
+    expect(result.stdout).toMatch(/^price coverage\s+PASS\s+RegionOne: all \d+ services priced$/m);
     expect(result.stdout).toMatch(/^ledger\s+PASS\s+.*does not exist yet; the first bill creates it/m);
     expect(result.stdout).toMatch(/^status file\s+PASS\s+.*status\.json \(written by the first bill run\)/m);
     expect(result.stdout).toMatch(/\nall \d+ checks passed\n$/);
@@ -45,14 +46,17 @@ describe('check', () => {
     expect((await run(['bill', '--config', cloud.ini, '--all', '--month', '2024-05'], { cwd: cloud.dir })).code).toBe(1);
     const ok = await run(['check', '--config', cloud.ini, '--json'], { cwd: cloud.dir });
     const report = JSON.parse(ok.stdout) as Report;
-    expect(report.items.find((i) => i.name === 'prices')).toMatchObject({ ok: true, detail: expect.stringContaining('1 more pairs from the latest bills') });
+    const coverage = report.items.filter((i) => i.name === 'price coverage');
+    expect(coverage.length).toBeGreaterThan(1);
+    expect(coverage.every((i) => i.ok)).toBe(true);
     expect(report.items.find((i) => i.name === 'ledger')).toMatchObject({ ok: true, detail: expect.stringMatching(/2 tenants, 0 pending claims, last run \S+ \(partial\)/) });
 
     const noVolume = writeCloud(plan(1), { rates: FULL.replace('*,volume.size,gigabyte-hour,0.0001\n', '') });
     const result = await run(['check', '--config', noVolume.ini], { cwd: noVolume.dir });
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/^prices\s+FAIL\s+no price for RegionOne\/volume\.size, east\/volume\.size \(datacenter\/service; checked .*\); add rows to the rates, or a \* row$/m);
-    expect(result.stdout).toMatch(/\n1 of \d+ checks failed: prices \(exit 2\)\n$/);
+    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+RegionOne: no price for volume\.size$/m);
+    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+east: no price for volume\.size$/m);
+    expect(result.stdout).toMatch(/\n2 of \d+ checks failed: price coverage \(exit 2\)\n$/);
   });
 
   it('a config that does not load: FAIL, exit 2, the other parts are not run', async () => {

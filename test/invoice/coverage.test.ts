@@ -46,6 +46,26 @@ function deps(dir: string, out: string[]): Deps {
 afterAll(cleanTempDirs);
 
 describe('priceCoverage', () => {
+  it('extra pairs (the latest bills, for check) are priced too, once, and counted', async () => {
+    const dir = tempDir();
+    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size,gigabyte-hour,0.0001\nwest,x1.huge,hour,2\n');
+    const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${rates}`), env: {}, cwd: dir });
+    const { Adapter } = await loadInvoiceClass('csv', dir);
+    const coverage = await priceCoverage(config, Adapter, {
+      extra: [{ datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'north', service: 'volume.size' }, { datacenter: 'east', service: 'gone.service' }],
+    });
+    expect(coverage.datacenters).toEqual(['north', 'south', 'RegionOne', 'west', 'east']);
+    // x1.huge is a flavor of the rates file, so it is priced everywhere as a meter pair;
+    // north/volume.size is a meter pair already; the other two are counted once each.
+    expect(coverage.extra).toBe(2);
+    expect(coverage.rows.find((r) => r.datacenter === 'west' && r.service === 'x1.huge')).toEqual({ datacenter: 'west', service: 'x1.huge', meter: 'instance', rate: '2' });
+    expect(coverage.rows.filter((r) => r.meter === 'latest bill')).toEqual([
+      { datacenter: 'west', service: 'x9.legacy', meter: 'latest bill', rate: null, problem: 'no price' },
+      { datacenter: 'east', service: 'gone.service', meter: 'latest bill', rate: null, problem: 'no price' },
+    ]);
+    expect(coverageItems(coverage).at(-1)!.detail).toContain('2 more datacenter/service pairs from the latest bills');
+  });
+
   it('datacenters are the [datacenters] values, then the region; flavors come from the rates file', async () => {
     const dir = tempDir();
     const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${RATES}`), env: {}, cwd: dir });
