@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ACME, AFTER_MAY, demo, expectOneLine, GLOBEX, INITECH, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin, type Demo,
+  ACME, demo, expectOneLine, GLOBEX, INITECH, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin, type Demo,
 } from './helpers/cli.js';
 import { cleanTempDirs, filesIn, writeIn } from './helpers/tmp.js';
 

@@ -16,7 +16,6 @@ import { Ledger, SCHEMA_VERSION } from '../ledger.js';
 import { Output } from '../output.js';
 import { paintStatus } from '../report.js';
 import { renderTable } from '../table.js';
-import { formatTimestamp } from '../time.js';
 import { openCollector } from '../telemetry/open.js';
 import { readConfig, type CommonOptions } from './common.js';
 

@@ -33,7 +33,7 @@ export interface GnocchiSettings {
   uptimeMetric: string;
   /** The `source` every sample read from Gnocchi carries, for `[main] trust_sources`. */
   source: string;
-  /** Reuse HTTP connections (default false: Gnocchi under uwsgi http-socket closes them silently; see freshConnections in gnocchi.ts). */
+  /** Reuse HTTP connections (default false: Gnocchi under uwsgi http-socket closes them silently; see HttpOptions.keepAlive in http.ts). */
   keepAlive: boolean;
   /** Absolute path of the mapping file. */
   mappingFile: string;

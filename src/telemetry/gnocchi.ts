@@ -16,9 +16,6 @@
  * Keystone (`X-Auth-Token`, endpoint of service type `metric` from the catalog unless
  * `[telemetry] url` is given) or Gnocchi's own `basic` (`Authorization: Basic base64("<user>:")`).
  */
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import type { CheckItem } from '../check-item.js';
 import type { Config } from '../config.js';
 import { ConfigError, TelemetryError, errorMessage } from '../errors.js';
@@ -30,9 +27,8 @@ import {
   buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline,
 } from './gnocchi-samples.js';
 import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi-settings.js';
-import { HttpError, type AuthProvider, type FetchLike, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
+import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
-import { httpSettings } from './settings.js';
 import type { TenantDirectory } from './tenants.js';
 
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
@@ -500,52 +496,11 @@ export class GnocchiCollector implements Collector {
 /** A problem found in Gnocchi's answers (not an HTTP failure): its message is already one line for users. */
 class GnocchiProblem extends Error {}
 
-/**
- * node-fetch over agents that never reuse a connection (`[gnocchi] keep_alive = false`, the
- * default). Gnocchi under uwsgi `http-socket` (Debian's gnocchi-api; telemetry-api.md §7)
- * closes each connection after one answer without a `Connection: close` header; a pooled
- * socket reused after that fails with "socket hang up". Measured against gnocchi-up.sh: half
- * of all requests over keep-alive fail so, and under concurrency a request can meet a dead
- * socket on every retry; without keep-alive, none. (A `Connection: close` request header does
- * not help: Node keeps the socket since the answer says HTTP/1.1 without closing.) TLS trust
- * (`[telemetry] ca_file`, `insecure`) is the same as the shared client's.
- */
-export function freshConnections(tls: { caFile?: string; insecure?: boolean } = {}): { fetch: FetchLike; close: () => void } {
-  let agents: { http: http.Agent; https: https.Agent } | undefined;
-  const agentFor = (url: string): http.Agent => {
-    if (!agents) {
-      let ca: Buffer | undefined;
-      try {
-        ca = tls.caFile === undefined ? undefined : readFileSync(tls.caFile);
-      } catch (error) {
-        throw new ConfigError(`cannot read the CA file ${tls.caFile} ([telemetry] ca_file): ${errorMessage(error)}`, { cause: error });
-      }
-      agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false, ca, rejectUnauthorized: !tls.insecure }) };
-    }
-    return url.startsWith('https:') ? agents.https : agents.http;
-  };
-  return {
-    fetch: async (url, init) => {
-      const { default: fetch } = await import('node-fetch');
-      return fetch(url, { ...init, agent: agentFor(url) } as Parameters<typeof fetch>[1]);
-    },
-    close: () => {
-      agents?.http.destroy();
-      agents?.https.destroy();
-    },
-  };
-}
-
 /** `[telemetry] backend = gnocchi`: settings, HTTP client, auth and endpoints from the config. */
 export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number } = {}): GnocchiCollector {
   const settings = readGnocchiSettings(config);
-  let closeAgents: (() => void) | undefined;
-  if (!settings.keepAlive && io.fetch === undefined) {
-    const fresh = freshConnections(httpSettings(config));
-    closeAgents = fresh.close;
-    io = { ...io, fetch: fresh.fetch };
-  }
-  const client = openTelemetryClient(config, io);
+  // Gnocchi under uwsgi http-socket closes every connection silently: no reuse unless asked.
+  const client = openTelemetryClient(config, { ...io, keepAlive: settings.keepAlive });
   let authType = settings.authType;
   if (authType === undefined) authType = client.keystone ? 'keystone' : 'basic';
   if (authType === 'keystone' && !client.keystone) {
@@ -566,9 +521,6 @@ export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOp
     keystone: authType === 'keystone' ? client.keystone : undefined,
     now: io.now,
     description: `gnocchi ${urls.length > 0 ? urls.join(', ') : 'from the Keystone catalog (service type metric)'} (${authType} auth, granularity ${settings.granularity} s)`,
-    onClose: () => {
-      client.close();
-      closeAgents?.();
-    },
+    onClose: () => client.close(),
   });
 }

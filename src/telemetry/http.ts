@@ -52,6 +52,12 @@ export interface HttpOptions {
   caFile?: string;
   /** Skip TLS certificate verification (explicit, never a default). */
   insecure?: boolean;
+  /**
+   * Reuse connections (default true). A server that closes each connection after one answer
+   * without saying so (Gnocchi under uwsgi http-socket, telemetry-api.md §7) makes pooled
+   * sockets fail now and then, under concurrency on every retry: turn it off for such a server.
+   */
+  keepAlive?: boolean;
   /** Default: node-fetch 3 with keep-alive http/https agents. */
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
@@ -341,9 +347,10 @@ export class HttpClient {
         throw new ConfigError(`cannot read the CA file ${options.caFile} ([telemetry] ca_file): ${errorMessage(error)}`, { cause: error });
       }
     }
+    const keepAlive = options.keepAlive ?? true;
     this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
-      https: new https.Agent({ keepAlive: true, maxSockets: concurrency, ca, rejectUnauthorized: !options.insecure }),
+      http: new http.Agent({ keepAlive, maxSockets: concurrency }),
+      https: new https.Agent({ keepAlive, maxSockets: concurrency, ca, rejectUnauthorized: !options.insecure }),
     };
     const agents = this.agents;
     this.agent = (url) => (url.protocol === 'https:' ? agents.https : agents.http);

@@ -385,7 +385,7 @@ export interface TelemetryClient {
   close(): void;
 }
 
-export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number } = {}): TelemetryClient {
+export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number; keepAlive?: boolean } = {}): TelemetryClient {
   const settings = telemetrySettings(config);
   const http = new HttpClient({
     timeoutMs: settings.http.timeoutMs,
@@ -393,6 +393,7 @@ export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: Ke
     concurrency: settings.http.concurrency,
     caFile: settings.http.caFile,
     insecure: settings.http.insecure,
+    keepAlive: io.keepAlive,
     backoffMs: io.backoffMs,
     fetch: io.fetch,
     sleep: io.sleep,

@@ -3,7 +3,7 @@ import type { Sample } from '../telemetry/contract.js';
 import { Decimal } from '../decimal.js';
 import { US_PER_HOUR, type Micros } from '../time.js';
 import { holdSamples } from './holding.js';
-import { firstMetadataText, metadataText } from './metadata.js';
+import { firstMetadataText } from './metadata.js';
 import type { Transform } from './transform.js';
 import type { Gap, ResourceUsage } from './types.js';
 

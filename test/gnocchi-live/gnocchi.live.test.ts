@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import { SECTIONS } from '../../src/config.js';
-import { GnocchiCollector, basicAuth, freshConnections } from '../../src/telemetry/gnocchi.js';
+import { GnocchiCollector, basicAuth } from '../../src/telemetry/gnocchi.js';
 import { readGnocchiSettings } from '../../src/telemetry/gnocchi-settings.js';
 import { HttpClient } from '../../src/telemetry/http.js';
 import { parseIni } from '../../src/ini-file.js';
@@ -220,10 +220,9 @@ describe('paging and history as Gnocchi serves them', () => {
     const specs = parseMeters((await import('node:fs')).readFileSync(packageFile('config', 'meters.ini'), 'utf8'), 'meters.ini', 3600);
     const settings = readGnocchiSettings({ file: 'live.ini', dir: '.', sections: parseIni('[gnocchi]\nauth_type = basic\n'), meterSpecs: specs });
     const open = (pageSize: number) => {
-      const fresh = freshConnections();
-      const http = new HttpClient({ retries: 3, fetch: fresh.fetch });
+      const http = new HttpClient({ retries: 3, keepAlive: false });
       return new GnocchiCollector({
-        settings, specs, http, auth: basicAuth('admin'), pageSize, onClose: () => { http.close(); fresh.close(); },
+        settings, specs, http, auth: basicAuth('admin'), pageSize, onClose: () => http.close(),
         endpoints: async () => [{ url: `${URL_}/v1`, region: 'RegionOne', source: 'GNOCCHI_URL' }],
       });
     };
