@@ -29,7 +29,7 @@ function windowOptions(command: Command): Command {
 
 function selection(command: Command): Command {
   return windowOptions(command)
-    .option('--tenant <id>', 'a tenant (project) id; repeat for several', collect)
+    .option('--tenant <id>', 'a tenant (project) id, or a name Keystone resolves; repeat for several', collect)
     .option('--all', 'every tenant with telemetry in the window')
     .option('--json', 'print one JSON object instead of tables')
     .addOption(new Option('--concurrency <n>', 'tenants billed at once (default: [main] concurrency, 4)').argParser(positiveInt))
