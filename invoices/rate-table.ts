@@ -30,7 +30,8 @@ export class RateTable {
   static parse(text: string, file: string): RateTable {
     let rows: string[][];
     try {
-      rows = parse(text, { comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true });
+      // bom: a rates file saved as "CSV UTF-8" by a spreadsheet starts with a byte-order mark.
+      rows = parse(text, { bom: true, comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true });
     } catch (error) {
       throw new AdapterError(`rates file ${file}: not valid CSV: ${errorMessage(error)}`, { cause: error });
     }

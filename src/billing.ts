@@ -16,7 +16,7 @@
  *   has not reached `commit()` is marked failed ("interrupted"); one in `commit()` finishes.
  */
 import type { Config } from './config.js';
-import { Decimal } from './decimal.js';
+import { Decimal, formatMoney } from './decimal.js';
 import { ArtificeError, errorMessage } from './errors.js';
 import type { InvoiceClass, InvoiceLine } from './invoice/contract.js';
 import type { Bill, Ledger, Owner } from './ledger.js';
@@ -160,7 +160,8 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
     if (claim.kind === 'committed') {
       return {
         ...blank(tenant, window, config, 'skipped'), skip: 'billed', billId: claim.bill.id, invoice: claim.bill.reference || null,
-        total: claim.bill.total === null ? null : new Decimal(claim.bill.total),
+        // The total in the currency it was billed in, even if [main] currency changed since.
+        total: claim.bill.total === null ? null : new Decimal(claim.bill.total), currency: claim.bill.currency ?? config.main.currency,
         reason: `already billed (bill ${claim.bill.id.slice(0, 8)}, ${claim.bill.committedAt}); void it to bill again`,
       };
     }
@@ -258,7 +259,7 @@ async function finishBill(
     if (usage.records.length === 0) {
       // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
       ledger.recordUsage(bill.id, [], []);
-      ledger.markCommitted(bill.id, '', '0', config.main.currency);
+      ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
       return { ...outcome, status: 'empty' };
     }
     ledger.recordUsage(bill.id, usage.records, priced.lines);
@@ -267,7 +268,8 @@ async function finishBill(
     checkpoint('before the invoice was committed');
     committing = true;
     const reference = String(await invoice.commit());
-    ledger.markCommitted(bill.id, reference, priced.total.toString(), config.main.currency);
+    // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
+    ledger.markCommitted(bill.id, reference, formatMoney(priced.total, config.main.currencyDigits), config.main.currency);
     return { ...outcome, invoice: reference };
   } catch (error) {
     if (error instanceof LostClaim) return lostClaim(ctx, outcome, bill, ledger, error.message);

@@ -354,8 +354,9 @@ export class Reader {
   url(section: string, key: string): string | undefined {
     const value = this.string(section, key);
     if (value === undefined) return undefined;
-    // A URL that does not parse may still carry `user:password@`: never echo that part.
-    const shown = value.replace(/\/\/.*@/, '//(hidden)@');
+    // A URL that does not parse may still carry `user:password@`, with or without a scheme
+    // (`admin:pw@host`): never echo that part.
+    const shown = value.replace(/^(.*?\/\/)?.*@/, (_all, scheme: string | undefined) => `${scheme ?? ''}(hidden)@`);
     let url: URL;
     try {
       url = new URL(value);

@@ -9,9 +9,21 @@ Decimal.set({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 
 export { Decimal };
 
+/**
+ * Significant digits of a product kept before it is rounded to money. Quantities in hours are
+ * µs / 3.6e9, which has no finite decimal form (62000 s = 17.2222… h): at 60 digits it is a hair
+ * short, so an amount that is exactly half a cent (17.2222… h × 0.045 = 0.775) would round down.
+ * Dropping the last digits, far below any rational amount's distance from a half cent, gives the
+ * exact tie back, and so the rounding of the exact value.
+ */
+const AMOUNT_SIGNIFICANT_DIGITS = 50;
+
 /** amount = quantity × rate, rounded half away from zero to the currency's digits. */
 export function lineAmount(quantity: Decimal, rate: Decimal, digits: number): Decimal {
-  return quantity.times(rate).toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
+  return quantity
+    .times(rate)
+    .toSignificantDigits(AMOUNT_SIGNIFICANT_DIGITS, Decimal.ROUND_HALF_UP)
+    .toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
 }
 
 /**

@@ -17,7 +17,25 @@ export interface Deps {
   pid: number;
 }
 
+let pipesGuarded = false;
+
+/**
+ * A reader that goes away (`artifice history | head -1`, `bill --verbose 2>&1 | head`) ends the
+ * output, not the command: without a listener, the EPIPE error event would kill the process with
+ * a stack trace, possibly in the middle of a bill run. Other stream errors stay fatal.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 export function processDeps(): Deps {
+  guardPipes();
   return {
     cwd: process.cwd(),
     env: process.env,

@@ -57,7 +57,7 @@ export function monthOf(now: Date, timeZone: string): Month {
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/i;
 
 /**
  * `--from/--to` values: ISO-8601 with `Z` or an offset is taken as given; a date or a
@@ -67,10 +67,12 @@ export function parseInstant(text: string, timeZone: string, flag: string): Micr
   const value = text.trim();
   const local = DATE_ONLY.exec(value) ?? NAIVE.exec(value);
   if (local) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0'] = local;
+    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = local;
     const parsed = parseTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
     if (parsed !== undefined) {
-      return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS;
+      // Fractions beyond microseconds are truncated, as parseTimestamp does.
+      const micros = Number((frac + '000000').slice(0, 6));
+      return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS + micros;
     }
   } else {
     const parsed = parseTimestamp(value);

@@ -222,3 +222,40 @@ describe('billTenants', () => {
     expect(most).toBeGreaterThan(config.meterSpecs.length);
   });
 });
+
+describe('the total recorded in the ledger', () => {
+  it('is money with the currency digits (0.00, never 0 or 0.1), for a bill and for an empty one', async () => {
+    const ledger = open();
+    class Free {
+      cost(): string {
+        return '0';
+      }
+      addSection(): void {}
+      addLine(): void {}
+      async commit(): Promise<string> {
+        return 'ref';
+      }
+    }
+    const collector = hookedCollector(config, () => {});
+    const billed = await billTenant(context({ collector, Adapter: Free as unknown as InvoiceClass, ledger }), { id: 'tenant-01' }, MAY);
+    expect(billed.status).toBe('committed');
+    const empty = await billTenant(context({ collector, Adapter: Free as unknown as InvoiceClass, ledger }), { id: 'nobody' }, MAY);
+    expect(empty.status).toBe('empty');
+    expect(ledger.bill(billed.billId!)?.total).toBe('0.00');
+    expect(ledger.bill(empty.billId!)?.total).toBe('0.00');
+  });
+});
+
+describe('a window already billed', () => {
+  it('is skipped with the total and the currency it was billed in, even after [main] currency changed', async () => {
+    const ledger = open();
+    const { Adapter } = recordingAdapter();
+    const collector = hookedCollector(config, () => {});
+    const first = await billTenant(context({ collector, Adapter, ledger }), { id: 'tenant-01' }, MAY);
+    expect(first.status).toBe('committed');
+    const euro: Config = { ...config, main: { ...config.main, currency: 'EUR' } };
+    const again = await billTenant({ ...context({ collector, Adapter, ledger }), config: euro }, { id: 'tenant-01' }, MAY);
+    expect(again).toMatchObject({ status: 'skipped', skip: 'billed', currency: first.currency });
+    expect(again.total?.toFixed(2)).toBe(first.total?.toFixed(2));
+  });
+});

@@ -3,10 +3,12 @@
  * Expected lines and totals are the demo's documented usage (config/demo/README.md) priced by
  * hand with config/rates.csv, not values read back from the code under test.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
-  ACME, demo, expectOneLine, GLOBEX, INITECH, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin, type Demo,
+  ACME, BIN, demo, expectOneLine, GLOBEX, INITECH, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin, type Demo,
 } from './helpers/cli.js';
 import { cleanTempDirs, filesIn, writeIn } from './helpers/tmp.js';
 
@@ -388,6 +390,20 @@ describe('the real bin/artifice', () => {
     const again = runBin(['bill', '--all', ...MONTH], { cwd: d.dir }); // ./artifice.ini
     expect(again.code).toBe(3);
     expect(again.stdout).toContain('already billed');
+  }, 120_000);
+
+  it('output to a reader that went away (`… 2>&1 | head -1`) does not kill a bill run midway', async () => {
+    const d = demo();
+    const child = spawn(process.execPath, [BIN, 'bill', '--config', d.ini, '--all', ...MONTH, '--verbose'], {
+      cwd: d.dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Both readers gone before the first line: every write of the child fails with EPIPE.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(ledgerBills(d.database).map((b) => b.status)).toEqual(['committed', 'committed', 'committed']);
+    expect(existsSync(path.join(path.dirname(d.database), 'status.json'))).toBe(true); // the run was recorded to its end
   }, 120_000);
 
   it('a malformed ini: exit 2, one line, no stack, no ledger', () => {

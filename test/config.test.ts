@@ -292,6 +292,8 @@ describe('secrets never appear in messages', () => {
     [`http://admin:${SECRET}@`],
     [`http://admin:${SECRET}/x@ceilometer.example.com/`],
     [`ftp://admin:${SECRET}@ceilometer.example.com/`],
+    [`admin:${SECRET}@ceilometer.example.com:8777`],
+    [`admin:${SECRET}@ceilometer.example.com/v2`],
   ])('credentials inside a bad URL: %s', (url) => {
     const error = configError(() => parseConfig(`${MINIMAL}url = ${url}\n`, FILE));
     expect(error.message).toContain('[telemetry] url');

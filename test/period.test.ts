@@ -148,6 +148,10 @@ describe('--from/--to', () => {
     expect(parseInstant('2024-05-01', LA, '--from')).toBe(us('2024-05-01T07:00:00Z'));
     expect(parseInstant('2024-05-01T12:30', AKL, '--from')).toBe(us('2024-05-01T00:30:00Z'));
     expect(parseInstant('2024-05-01 12:30:15', AKL, '--from')).toBe(us('2024-05-01T00:30:15Z'));
+    // With a fraction, or a lower-case t, it is still naive: read in the zone, not as UTC.
+    expect(parseInstant('2024-05-01T12:30:00.000', AKL, '--from')).toBe(us('2024-05-01T00:30:00Z'));
+    expect(parseInstant('2024-05-01T12:30:15.250001', AKL, '--from')).toBe(us('2024-05-01T00:30:15Z') + 250_001);
+    expect(parseInstant('2024-05-01t12:30', AKL, '--from')).toBe(us('2024-05-01T00:30:00Z'));
   });
 
   it('a time with Z or an offset is taken as given, whatever the zone', () => {

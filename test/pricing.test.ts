@@ -91,6 +91,21 @@ describe('money: rounded half away from zero, once per line', () => {
     expect(priced.lines[0]!.amount.toFixed(2)).toBe(amount);
   });
 
+  it('an hour quantity with no finite decimal form rounds as its exact value does', async () => {
+    // 62000 s = 17.2222… h, as the uptime transform computes it; × 0.045 = 0.775 exactly → 0.78.
+    const hours = new Decimal(62_000 * 1_000_000).div(3_600_000_000);
+    const priced = await priceUsage([{ ...record('dc', 'svc', '0'), quantity: hours }], rates({ 'dc/svc': '0.045' }), DIGITS);
+    expect(priced.lines[0]!.amount.toFixed(2)).toBe('0.78');
+    // 20 min (1/3 h) × 0.405 = 0.135 → 0.14, and just below a half still rounds down.
+    const third = new Decimal(1_200 * 1_000_000).div(3_600_000_000);
+    const more = await priceUsage(
+      [{ ...record('a', 'svc', '0'), quantity: third }, { ...record('b', 'svc', '0'), quantity: third }],
+      rates({ 'a/svc': '0.405', 'b/svc': '0.40499' }),
+      DIGITS,
+    );
+    expect(more.lines.map((l) => l.amount.toFixed(2))).toEqual(['0.14', '0.13']);
+  });
+
   it('the quantities of a line are summed before the one rounding', async () => {
     // Three resources of 0.3 h at 0.01: per-resource rounding would give 3 × 0.00 = 0.00.
     const priced = await priceUsage(

@@ -53,6 +53,10 @@ describe('RateTable lookups', () => {
   it('the header is case-insensitive', () => {
     expect(RateTable.parse('Datacenter,Service,Unit,Rate\n*,s,u,1\n', FILE).lookup('x', 's')?.rate.toString()).toBe('1');
   });
+
+  it('a byte-order mark (a spreadsheet\'s "CSV UTF-8") before the header is not part of it', () => {
+    expect(RateTable.parse(`\uFEFF${HEADER}*,s,u,1\n`, FILE).lookup('x', 's')?.rate.toString()).toBe('1');
+  });
 });
 
 describe('the packaged config/rates.csv', () => {
