@@ -65,7 +65,7 @@ async function main_(): Promise<void> {
   const samples: Sample[] = [];
   for (const tenant of tenants) {
     for (const spec of config.meterSpecs) {
-      samples.push(...(await collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.maxGapUs, end: window.end })));
+      samples.push(...(await collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.lookbackUs, end: window.end })));
     }
   }
   const options = { window, trustSources: config.main.trustSources, datacenterOf: datacenterResolver(config), flavorNames: config.flavors };

@@ -110,7 +110,7 @@ function blank(tenant: Tenant, window: BillingWindow, config: Config, status: Ou
 export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Sample[]> {
   const settled = await Promise.allSettled(
     config.meterSpecs.map((spec) =>
-      collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.maxGapUs, end: window.end }),
+      collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.lookbackUs, end: window.end }),
     ),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');

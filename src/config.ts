@@ -108,6 +108,7 @@ export const DEFAULTS = {
   currency: 'USD',
   currencyDigits: 2,
   maxGapSeconds: 3600,
+  counterLookbackSeconds: 86400,
   statusFile: 'status.json',
   concurrency: 4,
   graceHours: 24,
@@ -216,20 +217,26 @@ export function parseMeters(text: string, file: string, defaultMaxGapSeconds: nu
   const specs: MeterSpec[] = [];
   for (const [meter, section] of sections) {
     if (meter === '') throw new ConfigError(`${file}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);
-    const allowed = ['transform', 'service', 'unit', 'divide_by', 'max_gap', 'tracked_states'];
+    const allowed = ['transform', 'service', 'unit', 'divide_by', 'max_gap', 'lookback', 'tracked_states'];
     const unknown = Object.keys(section).filter((key) => !allowed.includes(key));
     if (unknown.length) throw at.error(meter, unknown[0]!, `is not a meter key; allowed: ${allowed.join(', ')}`);
     const transform = at.oneOf(meter, 'transform', TRANSFORMS);
     if (!transform) throw at.error(meter, 'transform', `is required: one of ${TRANSFORMS.join(', ')}`);
     const unit = at.string(meter, 'unit');
     if (!unit) throw at.error(meter, 'unit', 'is required: the unit of the quantity, e.g. hour or gigabyte-hour');
+    const maxGapSeconds = at.number(meter, 'max_gap', 1) ?? defaultMaxGapSeconds;
+    const lookbackSeconds = at.number(meter, 'lookback', 0) ?? Math.max(maxGapSeconds, transform === 'counter' ? DEFAULTS.counterLookbackSeconds : 0);
+    if (lookbackSeconds < maxGapSeconds) {
+      throw at.error(meter, 'lookback', `= ${lookbackSeconds} is shorter than max_gap (${maxGapSeconds} s): the sample holding into the window would not be fetched`);
+    }
     specs.push({
       meter,
       transform,
       service: at.string(meter, 'service') ?? (transform === 'uptime' ? 'flavor' : meter),
       unit,
       divideBy: at.decimal(meter, 'divide_by') ?? new Decimal(1),
-      maxGapUs: (at.number(meter, 'max_gap', 1) ?? defaultMaxGapSeconds) * US_PER_SECOND,
+      maxGapUs: maxGapSeconds * US_PER_SECOND,
+      lookbackUs: lookbackSeconds * US_PER_SECOND,
       trackedStates: at.list(meter, 'tracked_states')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],
     });
   }

@@ -4,12 +4,14 @@
  * the batch spreads tenants over its workers.
  */
 import { readFileSync } from 'node:fs';
-import { billTenant, billTenants, type BillingContext, type StopState } from '../src/billing.js';
+import { billTenant, billTenants, measure, type BillingContext, type StopState } from '../src/billing.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { Decimal } from '../src/decimal.js';
 import type { InvoiceClass, InvoiceContext, InvoiceLine } from '../src/invoice/contract.js';
 import { Ledger, type Owner } from '../src/ledger.js';
 import { monthWindow } from '../src/period.js';
+import { packageFile } from '../src/paths.js';
+import { parseTimestamp } from '../src/time.js';
 import type { Collector, Sample, SampleQuery, Tenant } from '../src/telemetry/contract.js';
 import { FileCollector } from '../src/telemetry/file.js';
 import { cleanTempDirs } from './helpers/tmp.js';
@@ -257,5 +259,33 @@ describe('a window already billed', () => {
     const again = await billTenant({ ...context({ collector, Adapter, ledger }), config: euro }, { id: 'tenant-01' }, MAY);
     expect(again).toMatchObject({ status: 'skipped', skip: 'billed', currency: first.currency });
     expect(again.total?.toFixed(2)).toBe(first.total?.toFixed(2));
+  });
+});
+
+describe('the look-back of a counter', () => {
+  it('finds a baseline older than max_gap, so consecutive months add up to the whole', async () => {
+    // The demo config: default meters, max_gap 1 h (loading it writes nothing).
+    const config = await loadConfig({ flag: packageFile('config', 'demo', 'artifice.ini'), env: {}, cwd: process.cwd() });
+    expect(config.main.maxGapSeconds).toBe(3600);
+    const GIB = 2 ** 30;
+    // A counter polled with a 3-hour hole across the month boundary: 1 GiB at 04-30 21:00,
+    // 4 GiB at 05-01 00:30, 10 GiB at 05-31 23:00, 13 GiB at 06-01 02:00.
+    const at = (iso: string, gib: number): Sample => ({
+      meter: 'network.outgoing.bytes', resourceId: 'tap-1', projectId: 'p1', timestamp: parseTimestamp(iso)!, volume: gib * GIB,
+      unit: 'B', type: 'cumulative', metadata: {}, id: iso, source: 'openstack', region: 'RegionOne',
+    });
+    const all = [at('2024-04-30T21:00:00', 1), at('2024-05-01T00:30:00', 4), at('2024-05-31T23:00:00', 10), at('2024-06-01T02:00:00', 13)];
+    const collector: Collector = {
+      description: 'memory',
+      tenants: async () => [{ id: 'p1' }],
+      close: async () => {},
+      samples: async (q) => all.filter((s) => s.meter === q.meter && s.timestamp >= q.start && s.timestamp < q.end),
+    };
+    const outgoing = async (window: typeof MAY) =>
+      (await measure({ config, collector }, { id: 'p1' }, window)).records.find((r) => r.meter === 'network.outgoing.bytes')!.quantity.toString();
+    const JUNE = monthWindow({ year: 2024, month: 6 }, 'UTC');
+    // May counts 04-30 21:00 → 05-31 23:00 (9 GiB), June 05-31 23:00 → 06-01 02:00 (3 GiB): 12 = 13 − 1.
+    expect(await outgoing(MAY)).toBe('9');
+    expect(await outgoing(JUNE)).toBe('3');
   });
 });

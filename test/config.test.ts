@@ -394,6 +394,11 @@ describe('parseMeters', () => {
       ['network.outgoing.bytes', 'counter', 'network.outgoing.bytes', 'gigabyte', GIB],
     ]);
     expect(specs.every((s) => s.maxGapUs === 3_600_000_000)).toBe(true);
+    // Counters look back a day for their baseline; the others as far as a sample holds.
+    expect(specs.map((s) => [s.meter, s.lookbackUs / 1_000_000])).toEqual([
+      ['instance', 3600], ['volume.size', 3600], ['ip.floating', 3600], ['image.size', 3600], ['storage.objects.size', 3600],
+      ['network.incoming.bytes', 86400], ['network.outgoing.bytes', 86400],
+    ]);
     expect(specs[0]!.trackedStates).toEqual(['active', 'paused', 'rescued', 'resized', 'verify_resize']);
   });
 
@@ -418,6 +423,15 @@ describe('parseMeters', () => {
     expect(vm.maxGapUs).toBe(900 * 1_000_000);
     expect(vm.trackedStates).toEqual(['active', 'paused']);
     expect(requests).toMatchObject({ transform: 'sum', service: 'requests', unit: 'request' });
+  });
+
+  it('lookback is read per meter and may not be shorter than max_gap', () => {
+    const [spec] = parseMeters('[ip.floating]\ntransform = gauge\nunit = hour\nlookback = 7200\n', METERS_FILE, 3600);
+    expect(spec!.lookbackUs).toBe(7200 * 1_000_000);
+    const error = configError(() => parseMeters('[ip.floating]\ntransform = gauge\nunit = hour\nmax_gap = 600\nlookback = 60\n', METERS_FILE, 3600));
+    expect(error.message).toBe(
+      `${METERS_FILE} [ip.floating] lookback = 60 is shorter than max_gap (600 s): the sample holding into the window would not be fetched`,
+    );
   });
 
   it('a bad transform names the meter', () => {

@@ -20,6 +20,12 @@ export interface MeterSpec {
   divideBy: Decimal;
   /** How long one sample holds at most (the holding rule). */
   maxGapUs: Micros;
+  /**
+   * How far before the window start samples are fetched: at least maxGapUs, so the sample that
+   * holds into the window is seen. Counters look back further (a day by default): their baseline
+   * is the latest sample before the start however old, or consecutive months would not add up.
+   */
+  lookbackUs: Micros;
   /** uptime only: states whose time is billed. */
   trackedStates: string[];
 }

@@ -51,6 +51,7 @@ export function spec(fields: Partial<MeterSpec> & Pick<MeterSpec, 'meter' | 'tra
     unit: 'hour',
     divideBy: new Decimal(1),
     maxGapUs: HOUR,
+    lookbackUs: HOUR,
     trackedStates: TRACKED,
     ...fields,
   };
