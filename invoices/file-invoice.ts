@@ -45,6 +45,8 @@ export abstract class FileInvoice implements Invoice {
   private readonly sections = new Sections((message) => new AdapterError(message));
   private readonly outputDir: string;
   private readonly ratesFile: string;
+  /** The rates as last read by cost(), which the core calls for every line before addLine. */
+  private rates?: RateTable;
 
   constructor(
     protected readonly tenant: InvoiceTenant,
@@ -56,14 +58,23 @@ export abstract class FileInvoice implements Invoice {
   }
 
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {
-    return (await rateTable(this.ratesFile)).lookup(datacenter, name)?.rate;
+    this.rates = await rateTable(this.ratesFile);
+    return this.rates.lookup(datacenter, name)?.rate;
   }
 
   addSection(datacenter: string): void {
     this.sections.add(datacenter);
   }
 
+  /** A rate per another unit than the line's (per GB-month for GB-hours) would be wrong money: refuse it. */
   addLine(line: InvoiceLine): void {
+    const unit = this.rates?.lookup(line.datacenter, line.name)?.unit;
+    if (unit && unit !== line.unit) {
+      throw new AdapterError(
+        `rates file ${this.ratesFile}: ${line.datacenter}/${line.name} is priced per ${unit}, but its quantity is in ${line.unit} ` +
+          '(config/meters.ini unit); fix the unit column or the rate',
+      );
+    }
     this.sections.addLine(line);
   }
 

@@ -23,7 +23,8 @@ const MONTH = /^(\d{4})-(\d{2})$/;
 export function parseMonth(text: string): Month {
   const m = MONTH.exec(text.trim());
   const month = m ? Number(m[2]) : 0;
-  if (!m || month < 1 || month > 12) {
+  // Years before 1970 are no telemetry's (and Date maps years below 100 to 19xx).
+  if (!m || month < 1 || month > 12 || Number(m[1]) < 1970) {
     throw new UsageError(`--month must be a month as YYYY-MM (e.g. 2024-05), got '${text}'`);
   }
   return { year: Number(m[1]), month };

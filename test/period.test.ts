@@ -39,7 +39,7 @@ describe('parseMonth', () => {
     expect(formatMonth({ year: 2024, month: 5 })).toBe('2024-05');
   });
 
-  it.each(['2024-13', '2024-00', 'May', '2024-5', '24-05', '2024/05', '2024-05-01', ''])('rejects %p with a UsageError naming it', (text) => {
+  it.each(['2024-13', '2024-00', 'May', '2024-5', '24-05', '2024/05', '2024-05-01', '', '0024-05', '1969-12'])('rejects %p with a UsageError naming it', (text) => {
     const error = usageError(() => parseMonth(text));
     expect(error.message).toContain(`'${text}'`);
     expect(error.message).toContain('YYYY-MM');

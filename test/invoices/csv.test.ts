@@ -143,6 +143,20 @@ describe('csv: lines and prices', () => {
     expect((await invoice.cost('south', 'm1.small'))?.toString()).toBe('0.022');
   });
 
+  it('a rate per another unit than the line is refused at addLine, naming the pair and both units', async () => {
+    const rates = writeIn(dir, 'month.csv', 'datacenter,service,unit,rate\n*,volume.size,gigabyte-month,0.10\n*,m1.small,hour,0.03\n*,m1.tiny,,0.01\n');
+    const invoice = new CsvInvoice(TENANT, { rates: 'month.csv' }, context(dir));
+    invoice.addSection('north');
+    expect((await invoice.cost('north', 'volume.size'))?.toString()).toBe('0.1');
+    expect(() => invoice.addLine(line('north', 'volume.size', '744', 'gigabyte-hour', '0.1', '74.4'))).toThrow(
+      `rates file ${rates}: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate`,
+    );
+    // Matching units, and a row that leaves the unit empty, are taken as they are.
+    await invoice.cost('north', 'm1.small');
+    expect(() => invoice.addLine(line('north', 'm1.small', '1', 'hour', '0.03', '0.03'))).not.toThrow();
+    expect(() => invoice.addLine(line('north', 'm1.tiny', '1', 'hour', '0.01', '0.01'))).not.toThrow();
+  });
+
   it('a bad rates file fails cost() with the file and row', async () => {
     writeIn(dir, 'bad.csv', 'datacenter,service,unit,rate\n*,m1.small,hour,free\n');
     const invoice = new CsvInvoice(TENANT, { rates: 'bad.csv' }, context(dir));
