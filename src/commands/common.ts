@@ -31,8 +31,8 @@ export function windowOf(options: WindowOptions, config: Config, deps: Deps): Bi
 /**
  * `--tenant` (repeatable) or `--all`. With a project directory (Keystone, exposed by the
  * collector as `tenantDirectory`), `--all` is every enabled project and `--tenant` takes an id or
- * a name; without one, `--all` is the tenants with telemetry in the window and `--tenant` is an
- * id. `[main] include_tenants / exclude_tenants` then filter `--all` (when `config` is given).
+ * a name; without one, `--all` is the tenants with telemetry in the window (or within max_gap
+ * before it) and `--tenant` is an id. `[main] include_tenants / exclude_tenants` then filter `--all` (when `config` is given).
  */
 export async function selectTenants(options: SelectOptions, collector: Collector, window: BillingWindow, config?: Config): Promise<Tenant[]> {
   const given = (options.tenant ?? []).map((id) => id.trim()).filter(Boolean);
@@ -45,7 +45,10 @@ export async function selectTenants(options: SelectOptions, collector: Collector
     const resolved = await Promise.all(unique.map((ref) => directory.resolveTenant(ref)));
     return resolved.filter((tenant, i) => resolved.findIndex((t) => t.id === tenant.id) === i);
   }
-  const listed = directory ? await directory.listTenants() : await collector.tenants(window.start, window.end);
+  // Without a directory: tenants with telemetry in the window, or just before it (a sample up to
+  // max_gap before the start still holds into the window, as `--tenant` would bill it).
+  const holdBefore = config ? Math.max(0, ...config.meterSpecs.map((spec) => spec.maxGapUs)) : 0;
+  const listed = directory ? await directory.listTenants() : await collector.tenants(window.start - holdBefore, window.end);
   if (!config) return listed;
   const { tenants, missing } = filterTenants(listed, tenantFilter(config));
   if (missing.length && directory) {

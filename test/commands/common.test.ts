@@ -1,0 +1,36 @@
+/**
+ * selectTenants (src/commands/common.ts) without a project directory: `--all` is the tenants
+ * whose telemetry can bill in the window — including one whose last sample, just before the
+ * start, still holds into it (as `--tenant` would bill it).
+ */
+import { selectTenants } from '../../src/commands/common.js';
+import { loadConfig } from '../../src/config.js';
+import { monthWindow } from '../../src/period.js';
+import { FileCollector } from '../../src/telemetry/file.js';
+import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
+
+afterAll(cleanTempDirs);
+
+function sample(project: string, timestamp: string): string {
+  return JSON.stringify({
+    id: `${project}-${timestamp}`, meter: 'instance', type: 'gauge', unit: 'instance', volume: 1, project_id: project,
+    resource_id: `vm-${project}`, source: 'openstack', timestamp, metadata: { status: 'active', 'flavor.name': 'm1.small' },
+  });
+}
+
+describe('selectTenants --all from the telemetry', () => {
+  it('lists tenants with samples in the window or within max_gap before it, and no earlier', async () => {
+    const dir = tempDir();
+    writeIn(dir, 'samples.ndjson', [
+      sample('inside', '2024-05-10T00:00:00'),
+      sample('holds-in', '2024-04-30T23:30:00'), // holds 00:00–00:30 of May (max_gap 1 h)
+      sample('too-early', '2024-04-30T22:59:59'), // its hold ends before May starts
+      sample('after', '2024-06-01T00:00:00'),
+    ].join('\n'));
+    const ini = writeIn(dir, 'artifice.ini', '[main]\nmax_gap = 3600\n[telemetry]\nbackend = file\nfile = samples.ndjson\n');
+    const config = await loadConfig({ flag: ini, env: {}, cwd: dir });
+    const collector = new FileCollector(config.telemetry.file!);
+    const tenants = await selectTenants({ all: true }, collector, monthWindow({ year: 2024, month: 5 }, 'UTC'), config);
+    expect(tenants.map((t) => t.id)).toEqual(['holds-in', 'inside']);
+  });
+});
