@@ -45,10 +45,11 @@ export async function selectTenants(options: SelectOptions, collector: Collector
     const resolved = await Promise.all(unique.map((ref) => directory.resolveTenant(ref)));
     return resolved.filter((tenant, i) => resolved.findIndex((t) => t.id === tenant.id) === i);
   }
-  // Without a directory: tenants with telemetry in the window, or just before it (a sample up to
-  // max_gap before the start still holds into the window, as `--tenant` would bill it).
+  // Without a directory: tenants with telemetry in the window, or just before it: a sample less
+  // than max_gap before the start still holds into the window, as `--tenant` would bill it.
   const holdBefore = config ? Math.max(0, ...config.meterSpecs.map((spec) => spec.maxGapUs)) : 0;
-  const listed = directory ? await directory.listTenants() : await collector.tenants(window.start - holdBefore, window.end);
+  const from = holdBefore > 0 ? window.start - holdBefore + 1 : window.start;
+  const listed = directory ? await directory.listTenants() : await collector.tenants(from, window.end);
   if (!config) return listed;
   const { tenants, missing } = filterTenants(listed, tenantFilter(config));
   if (missing.length && directory) {

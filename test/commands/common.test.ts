@@ -25,6 +25,7 @@ describe('selectTenants --all from the telemetry', () => {
       sample('inside', '2024-05-10T00:00:00'),
       sample('holds-in', '2024-04-30T23:30:00'), // holds 00:00–00:30 of May (max_gap 1 h)
       sample('too-early', '2024-04-30T22:59:59'), // its hold ends before May starts
+      sample('ends-at-start', '2024-04-30T23:00:00'), // holds until exactly 00:00: nothing in May
       sample('after', '2024-06-01T00:00:00'),
     ].join('\n'));
     const ini = writeIn(dir, 'artifice.ini', '[main]\nmax_gap = 3600\n[telemetry]\nbackend = file\nfile = samples.ndjson\n');
