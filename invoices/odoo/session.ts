@@ -155,8 +155,11 @@ export class OdooSession {
 
   /**
    * Idempotent create: the record `find` finds, else a new one. When the create gets no answer
-   * (timeout, dropped connection) Odoo may have created it anyway: look again, then create only
-   * if it is still not there.
+   * (timeout, dropped connection) Odoo may have created it anyway: look again and use it if it
+   * is there. If it is not, it is not created again now: Odoo commits a request's transaction
+   * only when it answers, so a create still running (the usual cause of a timeout) is invisible
+   * to the search, and a second create would make a second record. The error leaves the bill
+   * pending; the next run (same bill id) looks for it again before creating it.
    */
   async findOrCreate(model: string, find: () => Promise<number | undefined>, values: () => Promise<Record<string, unknown>>): Promise<{ id: number; created: boolean }> {
     const existing = await find();
@@ -168,14 +171,7 @@ export class OdooSession {
       if (!(error instanceof OdooTransportError) || !error.ambiguous) throw error;
       const after = await find();
       if (after !== undefined) return { id: after, created: false };
-      try {
-        return { id: await this.create(model, record), created: true };
-      } catch (again) {
-        if (again instanceof OdooTransportError && again.ambiguous) {
-          throw new OdooError(`${again.message}; Odoo may still create the ${model}: the next run looks for it before creating another`, { cause: again });
-        }
-        throw again;
-      }
+      throw new OdooError(`${error.message}; Odoo may still create the ${model}: the next run looks for it before creating another`, { cause: error });
     }
   }
 

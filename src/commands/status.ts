@@ -72,10 +72,10 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
   out.stdout(`\npending claims: ${health.pending.length === 0 ? 'none\n' : '\n'}`);
   if (health.pending.length) {
     out.stdout(renderTable(
-      [{ header: 'tenant' }, { header: 'window' }, { header: 'bill' }, { header: 'held by' }, { header: 'alive' }, { header: 'claimed' }, { header: 'heartbeat' }],
+      [{ header: 'tenant' }, { header: 'window' }, { header: 'bill' }, { header: 'held by' }, { header: 'alive' }, { header: 'claimed' }, { header: 'heartbeat' }, { header: 'run' }],
       health.pending.map((p) => [
         p.tenant, p.window, p.bill.slice(0, 8), p.owner ? `${p.owner.host} pid ${p.owner.pid}` : '?',
-        p.alive ? 'yes' : 'no (the next run resumes it)', p.claimed_at ?? '', p.heartbeat_at ?? '',
+        p.alive ? 'yes' : 'no (the next run resumes it)', p.claimed_at ?? '', p.heartbeat_at ?? '', p.owner?.runId ?? '',
       ]),
     ));
   }

@@ -129,6 +129,9 @@ describe('status', () => {
     expect(health.unbilled).toEqual([expect.objectContaining({ tenant: 'tenant-01', why: expect.stringMatching(/^pending, its run is gone \(.* pid \d+\): the next bill run resumes it$/) })]);
     expect(code).toBe(1);
     expect(text).toMatch(new RegExp(`tenant-01\\s+2024-05\\s+\\w{8}\\s+\\S+ pid ${dead}\\s+no \\(the next run resumes it\\)`));
+    // The holder is host, pid and run (README "Running it from cron").
+    expect(text).toMatch(/^tenant-01\s.*\srun-gone$/m);
+    expect(text).toMatch(/^tenant-02\s.*\srun-alive$/m);
   });
 
   it('a run that never finished (its process is gone) is unhealthy', async () => {

@@ -19,7 +19,8 @@
  *   currency's rounding, taxes (percent) rounded per line;
  * - `failCreate(model, mode)`: the next create(s) of `model` are stored and then answered late
  *   (`hang`), or their connection is dropped (`drop`): a client that retries must find the
- *   record by its reference instead of creating a second one.
+ *   record by its reference instead of creating a second one; or they are still running when
+ *   the client gives up (`slow`: stored only when answered, invisible to a search meanwhile).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -139,7 +140,7 @@ export class FakeOdoo {
   private readonly tables = new Map<string, Rec[]>();
   private nextId = 1;
   private readonly server: http.Server;
-  private createFaults: { model: string; mode: 'hang' | 'drop'; ms: number; times: number }[] = [];
+  private createFaults: { model: string; mode: 'hang' | 'drop' | 'slow'; ms: number; times: number }[] = [];
   private readonly held = new Set<() => void>();
 
   private constructor(readonly options: FakeOdooOptions) {
@@ -208,8 +209,12 @@ export class FakeOdoo {
     return this.insert('account.tax', { name, amount: percent, type_tax_use: 'sale' });
   }
 
-  /** The next `times` creates of `model` are stored, then answered after `ms` (hang) or cut off (drop). */
-  failCreate(model: string, mode: 'hang' | 'drop', options: { ms?: number; times?: number } = {}): void {
+  /**
+   * The next `times` creates of `model` are stored, then answered after `ms` (hang) or cut off
+   * (drop); or (slow) take `ms` to run and are stored only then, as Odoo commits a request's
+   * transaction when it answers: a search meanwhile does not see the record.
+   */
+  failCreate(model: string, mode: 'hang' | 'drop' | 'slow', options: { ms?: number; times?: number } = {}): void {
     this.createFaults.push({ model, mode, ms: options.ms ?? 5000, times: options.times ?? 1 });
   }
 
@@ -246,7 +251,7 @@ export class FakeOdoo {
     }
     const id = request.id ?? null;
     const { service = '', method = '', args = [] } = request.params ?? {};
-    let fault: { model: string; mode: 'hang' | 'drop'; ms: number } | undefined;
+    let fault: { model: string; mode: 'hang' | 'drop' | 'slow'; ms: number } | undefined;
     try {
       if (request.jsonrpc !== '2.0' || request.method !== 'call') throw new OdooFault('werkzeug.exceptions.BadRequest', 'not a JSON-RPC 2.0 call');
       let result: unknown;
@@ -261,7 +266,6 @@ export class FakeOdoo {
         if (!this.users.some((u) => u.uid === uid && (u.password === password || (u.apiKey && u.apiKey === password)))) {
           throw new OdooFault('odoo.exceptions.AccessDenied', 'Access Denied');
         }
-        result = this.execute(model, modelMethod, modelArgs, kwargs);
         if (modelMethod === 'create') {
           const index = this.createFaults.findIndex((x) => x.model === model);
           if (index >= 0) {
@@ -270,6 +274,10 @@ export class FakeOdoo {
             if (--chosen.times <= 0) this.createFaults.splice(index, 1);
           }
         }
+        // `slow`: Odoo is still working on the create; its transaction (the record) becomes
+        // visible to other requests only when it answers, whether the client still waits or not.
+        if (fault?.mode === 'slow') await this.hold(fault.ms);
+        result = this.execute(model, modelMethod, modelArgs, kwargs);
       } else {
         this.calls.push({ service, method, args });
         throw new OdooFault('builtins.KeyError', `'${service}.${method}'`);

@@ -288,6 +288,20 @@ describe('commit', () => {
     expect(fake.callsOf('account.move', 'create')).toHaveLength(1);
   });
 
+  it('a create still running in Odoo when it times out (not yet visible to a search) is not sent again: the resumed bill finds it', async () => {
+    fake.failCreate('account.move', 'slow', { ms: 1500 });
+    const error = await thrown(committed({ timeout: '0.3' }));
+    expect(oneLine(error)).toContain('Odoo may still create the account.move');
+    expect(fake.callsOf('account.move', 'create')).toHaveLength(1);
+    // Odoo finishes the first create; the next run resumes the bill (same bill id) and finds it.
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    expect(fake.invoices()).toHaveLength(1);
+    const { reference } = await committed({ timeout: '0.3' });
+    expect(reference).toBe(`odoo:account.move:${fake.invoices()[0]!.id}`);
+    expect(fake.invoices()).toHaveLength(1);
+    expect(fake.callsOf('account.move', 'create')).toHaveLength(1);
+  });
+
   it('retry after a dropped connection: no second invoice, nor a second customer', async () => {
     fake.failCreate('res.partner', 'drop');
     fake.failCreate('account.move', 'drop');
