@@ -205,6 +205,13 @@ export class KeystoneAuth implements AuthProvider {
       const body: Json = await this.call('list projects', () => this.http.request('GET', url!, { query, auth: this }).then((r) => r.json<Json>()));
       const projects = body.projects;
       if (!Array.isArray(projects)) throw new TelemetryError(`Keystone GET ${url}: no "projects" list in the answer`);
+      // Keystone's list_limit cuts the list and says only `"truncated": true` (no links.next:
+      // it cannot page projects). Billing the first N and skipping the rest would be silent.
+      if (body.truncated === true) {
+        throw new ConfigError(
+          `Keystone truncated the project list at ${projects.length} projects (its list_limit) and cannot page past it, so --all would skip tenants; raise Keystone's [resource] list_limit (or [DEFAULT] list_limit) above the number of projects, or name the tenants with --tenant`,
+        );
+      }
       for (const p of projects) {
         const project = asObject(p);
         if (!project || typeof project.id !== 'string') continue;

@@ -57,8 +57,13 @@ export interface FakeKeystoneOptions {
   tokenTtlMs?: number;
   /** Epoch ms. Default Date.now. */
   now?: () => number;
-  /** Page size of GET /v3/projects (Keystone's list_limit). Default: no paging. */
+  /** Page size of GET /v3/projects, paged by `links.next` (not what Keystone does; see projectListLimit). Default: no paging. */
   projectPageSize?: number;
+  /**
+   * Keystone's `list_limit`: GET /v3/projects answers only this many projects with
+   * `"truncated": true` and `links.next` null (Keystone cannot page projects). Default: none.
+   */
+  projectListLimit?: number;
 }
 
 export interface FakeToken {
@@ -298,9 +303,13 @@ export class FakeKeystone {
       n.searchParams.set('marker', list[list.length - 1]!.id);
       next = n.toString();
     }
+    const limit = this.options.projectListLimit;
+    const truncated = limit !== undefined && list.length > limit;
+    if (truncated) list = list.slice(0, limit);
     send(res, 200, {
       projects: list.map((p) => ({ id: p.id, name: p.name, domain_id: p.domain_id, enabled: p.enabled ?? true, is_domain: false, links: {} })),
       links: { self: `${this.url}${url.pathname}${url.search}`, previous: null, next },
+      ...(truncated ? { truncated: true } : {}),
     });
   }
 

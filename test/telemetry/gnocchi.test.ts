@@ -174,6 +174,32 @@ describe('buckets → samples → usage', () => {
     expect(usage(samples, TRAFFIC, DAY)).toEqual({ 'network.outgoing.bytes': '3' });
   });
 
+  it('windows that start mid-bucket (a +05:30 zone at 1 h) add up to the whole, for every transform', () => {
+    // Started, resized and deleted inside the buckets that straddle the window edges.
+    const t = timeline(
+      { started_at: '2024-04-30T18:10:00+00:00', ended_at: '2024-05-01T18:50:00+00:00', revision_start: '2024-04-30T18:45:00+00:00', flavor_name: 'm1.large' },
+      [{ started_at: '2024-04-30T18:10:00+00:00', revision_start: '2024-04-01T00:00:00+00:00', revision_end: '2024-04-30T18:45:00+00:00' }],
+    );
+    const rows = hourly('2024-04-30T12:00Z', '2024-05-02T00:00Z').map(([ts, g], i) => [ts, g, i * GIB + (i % 5)] as [string, number, number]);
+    const SUM = spec({ meter: 'x.delta', transform: 'sum', unit: 'x' });
+    // What Gnocchi answers for start/stop: buckets from the one holding `start`, before `stop`.
+    const read = (s: MeterSpec, from: number, to: number) =>
+      bucketsToSamples(t, parseMeasures(rows).filter((b) => b.t >= Math.floor((from - s.lookbackUs) / HOUR) * HOUR && b.t < to), {
+        meter: s.meter, transform: s.transform, metricId: 'm-1', unit: '', region: 'RegionOne', source: 'openstack', end: to,
+      });
+    const edges = [at('2024-04-30T00:00Z'), at('2024-04-30T18:30Z'), at('2024-05-01T18:30Z'), at('2024-05-02T00:00Z')];
+    for (const s of [INSTANCE, VOLUME, TRAFFIC, SUM]) {
+      const total = new Map<string, Decimal>();
+      for (let i = 0; i + 1 < edges.length; i++) {
+        for (const [k, v] of Object.entries(usage(read(s, edges[i]!, edges[i + 1]!), s, { start: edges[i]!, end: edges[i + 1]! }))) {
+          total.set(k, (total.get(k) ?? new Decimal(0)).plus(new Decimal(v)));
+        }
+      }
+      const whole = usage(read(s, edges[0]!, edges[3]!), s, { start: edges[0]!, end: edges[3]! });
+      expect(Object.fromEntries([...total].map(([k, v]) => [k, v.toString()]))).toEqual(whole);
+    }
+  });
+
   it('drops rows it cannot read and sorts the rest', () => {
     expect(parseMeasures([['2024-05-10T01:00:00+00:00', 3600, 2], ['bad', 3600, 1], ['2024-05-10T00:00:00+00:00', 3600, null], ['2024-05-10T00:00:00+00:00', 3600, 1]]))
       .toEqual([{ t: at('2024-05-10T00:00Z'), granularityUs: HOUR, value: 1 }, { t: at('2024-05-10T01:00Z'), granularityUs: HOUR, value: 2 }]);

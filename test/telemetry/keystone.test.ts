@@ -192,6 +192,19 @@ describe('KeystoneAuth tokens', () => {
     await expect(auth.project('nobody')).rejects.toThrow(`--tenant nobody: Keystone (${ks.url}/v3) has no project with that id or name`);
   });
 
+  it('refuses a project list Keystone truncated at its list_limit (it cannot page projects) rather than skipping tenants', async () => {
+    await ks.close();
+    ks = await FakeKeystone.start(fakeOptions({ projectListLimit: 3 }));
+    const auth = new KeystoneAuth(password(), http());
+    const error = await auth.projects().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/truncated the project list at 3 projects \(its list_limit\)/);
+    // Under the limit, the list is whole.
+    await ks.close();
+    ks = await FakeKeystone.start(fakeOptions({ projectListLimit: 100 }));
+    expect(await new KeystoneAuth(password(), http()).projects()).toHaveLength(6);
+  });
+
   it('a user without the admin role cannot list projects: a ConfigError that says so', async () => {
     const auth = new KeystoneAuth({ ...password(), user: { name: 'viewer', domain: { name: 'Default' } } } as KeystoneSettings, http());
     await expect(auth.projects()).rejects.toThrow(ConfigError);
