@@ -7,9 +7,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
-import { packageFile } from '../src/paths.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../src/invoice/contract.js';
-import { RateTable } from './rate-table.js';
+import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 
 export interface Section {
@@ -54,7 +53,7 @@ export abstract class FileInvoice implements Invoice {
     protected readonly context: InvoiceContext,
   ) {
     this.outputDir = path.resolve(context.configDir, config.output_dir ?? 'output');
-    this.ratesFile = config.rates ? path.resolve(context.configDir, config.rates) : packageFile('config', 'rates.csv');
+    this.ratesFile = ratesFileOf(config, context.configDir);
   }
 
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {

@@ -3,11 +3,19 @@
  * datacenter of `*` prices a service everywhere that has no row of its own.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Decimal } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
+import type { InvoiceConfig } from '../src/invoice/contract.js';
+import { packageFile } from '../src/paths.js';
 
 const HEADER = ['datacenter', 'service', 'unit', 'rate'];
+
+/** The rates file of the built-in file adapters: `[invoice:object] rates` (relative to the ini), else the packaged one. */
+export function ratesFileOf(config: InvoiceConfig, configDir: string): string {
+  return config.rates ? path.resolve(configDir, config.rates) : packageFile('config', 'rates.csv');
+}
 
 export interface Rate {
   rate: Decimal;
@@ -61,6 +69,11 @@ export class RateTable {
 
   private static key(datacenter: string, service: string): string {
     return `${datacenter}\u0000${service}`;
+  }
+
+  /** Every service that has a rate somewhere, in file order. */
+  services(): string[] {
+    return [...new Set([...this.rates.keys()].map((key) => key.split('\u0000')[1]!))];
   }
 
   /** The datacenter's own rate, else the `*` rate, else undefined. */

@@ -21,7 +21,7 @@ import { billTenants, describeOwner, type BillingContext, type Outcome, type Sto
 import type { Config } from '../config.js';
 import { formatMoney } from '../decimal.js';
 import type { Deps } from '../deps.js';
-import { ArtificeError, EXIT, UsageError, errorMessage } from '../errors.js';
+import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { assessHealth, nextRunExpectedBy, writeStatusFile, STATUS_FILE_VERSION, type RunSummary, type StatusFile } from '../health.js';
 import { loadInvoiceClass } from '../invoice/load.js';
 import type { Ledger, RunError } from '../ledger.js';
@@ -35,7 +35,7 @@ import {
 import type { Collector, Tenant } from '../telemetry/contract.js';
 import { openCollector } from '../telemetry/open.js';
 import { formatTimestamp } from '../time.js';
-import { openLedger, readConfig, selectTenants, windowOf, type SelectOptions } from './common.js';
+import { checkSelection, openLedger, readConfig, selectTenants, windowOf, type SelectOptions } from './common.js';
 
 export interface BillOptions extends SelectOptions {
   dryRun?: boolean;
@@ -66,12 +66,6 @@ export function processSignals(handler: (signal: string) => boolean): () => void
     process.off('SIGINT', on);
     process.off('SIGTERM', on);
   };
-}
-
-function checkSelection(options: SelectOptions): void {
-  const given = (options.tenant ?? []).map((id) => id.trim()).filter(Boolean);
-  if (options.all && given.length) throw new UsageError('give either --tenant or --all, not both');
-  if (!options.all && !given.length) throw new UsageError('say which tenants: --tenant ID (repeatable) or --all');
 }
 
 export async function bill(options: BillOptions, deps: BillDeps): Promise<number> {

@@ -34,10 +34,16 @@ export function windowOf(options: WindowOptions, config: Config, deps: Deps): Bi
  * a name; without one, `--all` is the tenants with telemetry in the window (or within max_gap
  * before it) and `--tenant` is an id. `[main] include_tenants / exclude_tenants` then filter `--all` (when `config` is given).
  */
-export async function selectTenants(options: SelectOptions, collector: Collector, window: BillingWindow, config?: Config): Promise<Tenant[]> {
+/** `--tenant` or `--all`, exactly one of them; returns the given tenant refs, trimmed. */
+export function checkSelection(options: SelectOptions): string[] {
   const given = (options.tenant ?? []).map((id) => id.trim()).filter(Boolean);
   if (options.all && given.length) throw new UsageError('give either --tenant or --all, not both');
   if (!options.all && !given.length) throw new UsageError('say which tenants: --tenant ID (repeatable) or --all');
+  return given;
+}
+
+export async function selectTenants(options: SelectOptions, collector: Collector, window: BillingWindow, config?: Config): Promise<Tenant[]> {
+  const given = checkSelection(options);
   const directory = tenantDirectoryOf(collector);
   if (given.length) {
     const unique = [...new Set(given)];

@@ -13,13 +13,11 @@
  * `cost()` is called: nothing is committed.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { RateTable, ratesFileOf } from '../../invoices/rate-table.js';
 import type { Config } from '../config.js';
 import { Decimal, formatRate } from '../decimal.js';
 import { errorMessage } from '../errors.js';
-import { packageFile } from '../paths.js';
 import { formatTimestamp } from '../time.js';
 import type { Invoice, InvoiceClass } from './contract.js';
 
@@ -52,21 +50,15 @@ export function coverageDatacenters(config: Config): string[] {
   return [...new Set([...Object.values(config.datacenters), ...regions].map((name) => name.trim()).filter(Boolean))];
 }
 
-/** The rates file the built-in file adapters read (the flavor list comes from it). */
-function ratesFile(config: Config): string {
-  return config.invoice.rates ? path.resolve(config.dir, config.invoice.rates) : packageFile('config', 'rates.csv');
-}
-
 export async function coverageFlavors(config: Config, given: string[] = []): Promise<{ flavors: string[]; source: string }> {
   if (given.length) return { flavors: [...new Set(given)], source: '--flavor' };
   const otherServices = new Set(config.meterSpecs.filter((spec) => spec.transform !== 'uptime').map((spec) => spec.service));
   const fromSection = Object.values(config.flavors);
   let fromRates: string[] = [];
-  const file = ratesFile(config);
+  const file = ratesFileOf(config.invoice, config.dir);
   if (existsSync(file)) {
     try {
-      const rows = parse(await readFile(file, 'utf8'), { comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
-      fromRates = rows.slice(1).map((row) => row[1] ?? '').filter((service) => service && !otherServices.has(service));
+      fromRates = (await RateTable.load(file)).services().filter((service) => !otherServices.has(service));
     } catch {
       // A broken rates file is the adapter's to report; the flavors then come from [flavors] only.
     }
