@@ -102,14 +102,17 @@ export class Ledger {
     try {
       if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       db = new Database(file, { timeout: busyTimeoutMs });
-      if (!memory) db.pragma('journal_mode = WAL');
+      if (!memory) enableWal(db, busyTimeoutMs);
       db.pragma('foreign_keys = ON');
       migrate(db, file);
       return new Ledger(db, file, now, isOwnerAlive, busyTimeoutMs);
     } catch (error) {
       db?.close();
       if (error instanceof LedgerError) throw error;
-      throw new LedgerError(`cannot open ledger ${file}: ${errorMessage(error)}`, { cause: error });
+      const detail = isSqliteError(error) && error.code.startsWith('SQLITE_BUSY')
+        ? `another process has held the lock for over ${busyTimeoutMs} ms`
+        : errorMessage(error);
+      throw new LedgerError(`cannot open ledger ${file}: ${detail}`, { cause: error });
     }
   }
 
@@ -466,6 +469,25 @@ export class Ledger {
         throw new LedgerError(`ledger ${this.file}: cannot ${what}: ${detail}`, { cause: error });
       }
       throw error;
+    }
+  }
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried while another connection holds a lock, up to the busy
+ * timeout. Converting a fresh file reads its header and then writes it; when another connection
+ * is writing (two runs creating one ledger at once), SQLite answers SQLITE_BUSY at once, without
+ * the busy handler, because waiting while holding the read lock could deadlock.
+ */
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isSqliteError(error) || !error.code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
     }
   }
 }

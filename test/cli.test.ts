@@ -196,6 +196,21 @@ describe('bill --all --month 2024-05 on the demo', () => {
     ]);
   });
 
+  it('history and void take the name a tenant was billed under as well as its id', async () => {
+    const byId = await run(['history', '--config', d.ini, '--tenant', ACME, '--json'], { cwd: d.dir });
+    const byName = await run(['history', '--config', d.ini, '--tenant', EXPECTED[ACME]!.name, '--json'], { cwd: d.dir });
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(byId.stdout));
+    const voided = await run(['void', '--config', d.ini, '--tenant', EXPECTED[ACME]!.name, ...MONTH, '--reason', 'by name'], { cwd: d.dir });
+    expect(voided.stderr).toBe('');
+    expect(voided.stdout).toContain(`of ${ACME} for 2024-05`);
+    // The revision 2 of the test before is the one voided now.
+    expect(ledgerBills(d.database).filter((b) => b.tenant === ACME).map((b) => [b.revision, b.status, b.void_reason])).toEqual([
+      [1, 'voided', 'wrong rate'],
+      [2, 'voided', 'by name'],
+    ]);
+  });
+
   it('void of a window that has no committed bill is a one-line error', async () => {
     const result = await run(['void', '--config', d.ini, '--tenant', ACME, '--month', '2024-04', '--reason', 'x'], { cwd: d.dir });
     expect(result.code).toBe(2);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Decimal } from '../src/decimal.js';
 import { LedgerError } from '../src/errors.js';
@@ -138,6 +138,36 @@ describe('opening', () => {
     const bad = path.join(dir, 'plain-file', 'ledger.sqlite');
     expect(() => open({}, bad)).toThrow(LedgerError);
     expect(() => open({}, bad)).toThrow(bad);
+  });
+
+  test('opening a fresh file while another process writes it waits for the lock (two runs creating one ledger)', async () => {
+    // Converting a new file to WAL reads its header, then writes it; SQLite answers SQLITE_BUSY at
+    // once, without the busy handler, when another connection holds the write lock meanwhile.
+    const script = `
+      const Database = require(process.argv[1]);
+      const db = new Database(process.argv[2]);
+      db.exec('BEGIN IMMEDIATE');
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);
+    `;
+    const child = spawn(process.execPath, ['-e', script, path.resolve('node_modules/better-sqlite3'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('error', reject);
+    });
+    const ledger = open();
+    expect(claimed(ledger.claim(T, MAY, ME)).bill.status).toBe('pending');
+    expect(raw().pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(await exited).toBe(0);
+  });
+
+  test('a fresh file locked past busyTimeoutMs is a LedgerError saying so', () => {
+    const db = raw();
+    db.exec('BEGIN IMMEDIATE');
+    expect(() => open({ busyTimeoutMs: 50 })).toThrow(`cannot open ledger ${file}: another process has held the lock for over 50 ms`);
+    db.exec('ROLLBACK');
+    expect(open().bills()).toEqual([]);
   });
 
   test(':memory: works as an in-memory twin', () => {

@@ -65,6 +65,22 @@ export async function selectTenants(options: SelectOptions, collector: Collector
   return [...tenants, ...missing.map((id) => ({ id }))];
 }
 
+/**
+ * The tenant id a ledger command (`history`, `void`, `verify`) means by `--tenant REF`: an id the
+ * ledger has bills for, else the id whose latest bill carries the name REF (DESIGN §7: a name is
+ * as good as an id), else REF itself, for the command to report that nothing matches. Ledger
+ * commands do not ask Keystone: voiding a bill should not need the cloud to be up.
+ */
+export function tenantInLedger(ledger: Ledger, ref: string): string {
+  const known = ledger.tenants();
+  if (known.some((t) => t.id === ref)) return ref;
+  const named = known.filter((t) => t.name === ref);
+  if (named.length > 1) {
+    throw new UsageError(`--tenant ${ref}: ${named.length} tenants in the ledger are named so (${named.map((t) => t.id).join(', ')}); give the id`);
+  }
+  return named[0]?.id ?? ref;
+}
+
 /** The ledger of `config`; with `deps`, its stamps (claims, heartbeats, runs) use the injected clock. */
 export function openLedger(config: Config, deps?: Pick<Deps, 'now'>): Ledger {
   return Ledger.open(config.main.database, deps ? { now: deps.now } : {});

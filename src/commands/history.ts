@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { resolveWindow } from '../period.js';
 import { renderTable } from '../table.js';
 import { formatTimestamp } from '../time.js';
-import { openLedger, readConfig, windowLabel, type CommonOptions } from './common.js';
+import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions {
   tenant?: string[];
@@ -18,7 +18,8 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
   const window = options.month ? resolveWindow({ month: options.month }, config.main.timezone, deps.now()) : undefined;
   const ledger = openLedger(config);
   try {
-    const bills = ledger.bills({ tenant: options.tenant?.[0], start: window?.start, end: window?.end });
+    const ref = options.tenant?.[0]?.trim();
+    const bills = ledger.bills({ tenant: ref ? tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });
     if (options.json) {
       deps.stdout(`${JSON.stringify({
         bills: bills.map((b) => ({

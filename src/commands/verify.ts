@@ -26,7 +26,7 @@ import { openCollector } from '../telemetry/open.js';
 import { formatTimestamp } from '../time.js';
 import type { UsageRecord } from '../usage/types.js';
 import type { BillDeps } from './bill.js';
-import { openLedger, readConfig, windowOf, type CommonOptions } from './common.js';
+import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
 export interface VerifyOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -143,8 +143,10 @@ function signed(value: Decimal, text: string): string {
 }
 
 export async function verify(options: VerifyOptions, deps: BillDeps): Promise<number> {
-  const tenantId = options.tenant?.[0]?.trim();
-  if (!tenantId || (options.tenant?.length ?? 0) > 1) throw new UsageError('verify takes exactly one --tenant ID (and --month YYYY-MM, default the previous month)');
+  const ref = options.tenant?.[0]?.trim();
+  if (!ref || (options.tenant?.length ?? 0) > 1) {
+    throw new UsageError('verify takes exactly one --tenant ID (or the name it was billed under), and --month YYYY-MM (default the previous month)');
+  }
   const config = await readConfig(options, deps);
   const window = windowOf(options, config, deps);
   const out = new Output(deps, { json: options.json });
@@ -154,10 +156,12 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
   }
 
   const ledger = openLedger(config, deps);
+  let tenantId = ref;
   let bill: Bill;
   let stored: UsageRecord[];
   let storedLines: StoredLine[];
   try {
+    tenantId = tenantInLedger(ledger, ref);
     const bills = ledger.bills({ tenant: tenantId, start: window.start, end: window.end });
     const exact = bills.filter((b) => b.start === window.start && b.end === window.end);
     const committed = exact.find((b) => b.status === 'committed');

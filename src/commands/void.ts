@@ -2,7 +2,7 @@
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import type { WindowOptions } from '../period.js';
-import { openLedger, readConfig, windowOf, type CommonOptions } from './common.js';
+import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
 export interface VoidOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -10,8 +10,8 @@ export interface VoidOptions extends CommonOptions, WindowOptions {
 }
 
 export async function voidBill(options: VoidOptions, deps: Deps): Promise<number> {
-  const tenant = options.tenant?.[0]?.trim();
-  if (!tenant || (options.tenant?.length ?? 0) > 1) throw new UsageError('void takes exactly one --tenant ID');
+  const ref = options.tenant?.[0]?.trim();
+  if (!ref || (options.tenant?.length ?? 0) > 1) throw new UsageError('void takes exactly one --tenant ID (or the name it was billed under)');
   if (options.month === undefined && options.from === undefined) throw new UsageError('void needs the window: --month YYYY-MM or --from/--to');
   const reason = options.reason?.trim();
   if (!reason) throw new UsageError('void needs --reason TEXT: why this bill is voided (kept in the ledger)');
@@ -19,6 +19,7 @@ export async function voidBill(options: VoidOptions, deps: Deps): Promise<number
   const window = windowOf(options, config, deps);
   const ledger = openLedger(config);
   try {
+    const tenant = tenantInLedger(ledger, ref);
     const who = `${deps.env.USER ?? deps.env.LOGNAME ?? 'unknown'}@${deps.host}`;
     const bill = ledger.voidBill(tenant, window, reason, who);
     deps.stdout(

@@ -1,9 +1,12 @@
 /**
  * selectTenants (src/commands/common.ts) without a project directory: `--all` is the tenants
  * whose telemetry can bill in the window — including one whose last sample, just before the
- * start, still holds into it (as `--tenant` would bill it).
+ * start, still holds into it (as `--tenant` would bill it). And tenantInLedger: the tenant a
+ * ledger command means by an id or a name.
  */
-import { selectTenants } from '../../src/commands/common.js';
+import { selectTenants, tenantInLedger } from '../../src/commands/common.js';
+import { UsageError } from '../../src/errors.js';
+import { Ledger } from '../../src/ledger.js';
 import { loadConfig } from '../../src/config.js';
 import { monthWindow } from '../../src/period.js';
 import { FileCollector } from '../../src/telemetry/file.js';
@@ -33,5 +36,41 @@ describe('selectTenants --all from the telemetry', () => {
     const collector = new FileCollector(config.telemetry.file!);
     const tenants = await selectTenants({ all: true }, collector, monthWindow({ year: 2024, month: 5 }, 'UTC'), config);
     expect(tenants.map((t) => t.id)).toEqual(['holds-in', 'inside']);
+  });
+});
+
+describe('tenantInLedger: --tenant of history, void and verify', () => {
+  const MAY = { start: Date.parse('2024-05-01T00:00:00Z') * 1000, end: Date.parse('2024-06-01T00:00:00Z') * 1000 };
+  const JUNE = { start: MAY.end, end: Date.parse('2024-07-01T00:00:00Z') * 1000 };
+  const owner = { host: 'h', pid: 1, runId: 'r' };
+  let ledger: Ledger;
+  beforeEach(() => {
+    ledger = Ledger.open(':memory:');
+    ledger.claim({ id: 'id-1', name: 'shop' }, MAY, owner);
+    ledger.claim({ id: 'id-2', name: 'old-name' }, MAY, owner);
+    ledger.claim({ id: 'id-2', name: 'blog' }, JUNE, owner); // renamed: its latest name counts
+    ledger.claim({ id: 'id-3', name: 'twin' }, MAY, owner);
+    ledger.claim({ id: 'id-4', name: 'twin' }, MAY, owner);
+    ledger.claim({ id: 'blog', name: 'x' }, MAY, owner); // an id that is another tenant's name
+  });
+  afterEach(() => ledger.close());
+
+  it('an id the ledger knows is taken as it is, before any name', () => {
+    expect(tenantInLedger(ledger, 'id-1')).toBe('id-1');
+    expect(tenantInLedger(ledger, 'blog')).toBe('blog');
+  });
+
+  it('a name is the id of the tenant whose latest bill carries it', () => {
+    expect(tenantInLedger(ledger, 'shop')).toBe('id-1');
+    expect(tenantInLedger(ledger, 'old-name')).toBe('old-name'); // not its name any more: no match
+  });
+
+  it('a name two tenants share is refused, listing their ids', () => {
+    expect(() => tenantInLedger(ledger, 'twin')).toThrow(UsageError);
+    expect(() => tenantInLedger(ledger, 'twin')).toThrow('--tenant twin: 2 tenants in the ledger are named so (id-3, id-4); give the id');
+  });
+
+  it('an unknown ref is returned unchanged, for the command to say nothing matches', () => {
+    expect(tenantInLedger(ledger, 'nobody')).toBe('nobody');
   });
 });

@@ -95,4 +95,14 @@ describe('verify', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/verify takes exactly one --tenant/);
   });
+
+  it('--tenant also takes the name the tenant was billed under (--all records the names the telemetry gives)', async () => {
+    const all = await run(['bill', '--config', cloud.ini, '--all', ...MONTH], { cwd: cloud.dir });
+    expect(all.code).toBe(0); // tenant-02 committed, tenant-01 already billed
+    const result = await run(['verify', '--config', cloud.ini, '--tenant', 'tenant-02-name', ...MONTH], { cwd: cloud.dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('fixed point');
+    expect(result.stdout).toContain('tenant-02');
+  });
 });
