@@ -180,9 +180,8 @@ describe('opening', () => {
     const ledger = open({ busyTimeoutMs: 50 });
     const db = raw();
     db.exec('BEGIN IMMEDIATE');
-    const started = Date.now();
+    // The message names the timeout that applied: the default would have waited 10 s.
     expect(() => ledger.claim(T, MAY, ME)).toThrow(`ledger ${file}: cannot claim: another process has held the lock for over 50 ms`);
-    expect(Date.now() - started).toBeLessThan(5000);
     db.exec('ROLLBACK');
     expect(ledger.claim(T, MAY, ME).kind).toBe('claimed');
   });
