@@ -3,11 +3,11 @@
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
  * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../src/invoice/contract.js';
+import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../src/invoice/contract.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 
@@ -22,6 +22,13 @@ export interface InvoiceDocument {
   context: InvoiceContext;
   sections: Section[];
   total: Decimal;
+}
+
+/** The keys of `[invoice:object]` the csv and json adapters read. */
+const FILE_KEYS = ['output_dir', 'rates'];
+
+function outputDirOf(config: InvoiceConfig, configDir: string): string {
+  return path.resolve(configDir, config.output_dir ?? 'output');
 }
 
 const rateTables = new Map<string, Promise<RateTable>>();
@@ -52,8 +59,22 @@ export abstract class FileInvoice implements Invoice {
     config: InvoiceConfig,
     protected readonly context: InvoiceContext,
   ) {
-    this.outputDir = path.resolve(context.configDir, config.output_dir ?? 'output');
+    this.outputDir = outputDirOf(config, context.configDir);
     this.ratesFile = ratesFileOf(config, context.configDir);
+  }
+
+  /** Before any bill: the rates file parses, and output_dir is not a file. */
+  static async validate(config: InvoiceConfig, setup: InvoiceSetup): Promise<void> {
+    const unknown = Object.keys(config).filter((key) => !FILE_KEYS.includes(key));
+    if (unknown.length) {
+      throw new AdapterError(`[invoice:object] ${unknown[0]}: not a key of the file adapters; their keys: ${FILE_KEYS.join(', ')}`);
+    }
+    await rateTable(ratesFileOf(config, setup.configDir));
+    const dir = outputDirOf(config, setup.configDir);
+    const found = await stat(dir).catch(() => undefined);
+    if (found && !found.isDirectory()) {
+      throw new AdapterError(`[invoice:object] output_dir: ${dir} is a file, not a directory; name a directory for the invoices`);
+    }
   }
 
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {

@@ -260,6 +260,7 @@ describe('read-only runs', () => {
 });
 
 describe('bad input: exit 2, one line on stderr, the ledger untouched', () => {
+  const BAD_RATES = 'datacenter,service,unit,rate\nnorth,m1.small,hour,lots\n';
   /** Each case: how to break the demo config, and the arguments. */
   const CASES: Array<[string, (text: string) => string, string[], RegExp]> = [
     ['a malformed ini (a key before any section)', (t) => `oops = 1\n${t}`, ['--all', ...MONTH], /key 'oops' stands before any \[section\]/],
@@ -272,6 +273,9 @@ describe('bad input: exit 2, one line on stderr, the ledger untouched', () => {
     ['an adapter file without that export', (t) => t.replace('invoice:object = csv', 'invoice:object = ./adapter.mjs:Nope'), ['--all', ...MONTH], /has no export 'Nope'/],
     ['an unreadable samples file (--all)', (t) => t.replace(/^file = .*$/m, 'file = /nonexistent/samples.ndjson'), ['--all', ...MONTH], /\/nonexistent\/samples\.ndjson/],
     ['an unreadable samples file (--tenant)', (t) => t.replace(/^file = .*$/m, 'file = /nonexistent/samples.ndjson'), ['--tenant', ACME, ...MONTH], /\/nonexistent\/samples\.ndjson/],
+    ['a rates file that does not parse', (t) => t.replace(/^rates = .*$/m, 'rates = bad-rates.csv'), ['--all', ...MONTH], /rates file .*bad-rates\.csv row 2: rate 'lots' is not a decimal number/],
+    ['an [invoice:object] key the csv adapter does not read', (t) => t.replace('[invoice:object]', '[invoice:object]\nouptut_dir = x'), ['--all', ...MONTH], /\[invoice:object\] ouptut_dir: not a key of the file adapters/],
+    ['an output_dir that is a file', (t) => t.replace(/^output_dir = .*$/m, 'output_dir = adapter.mjs'), ['--all', ...MONTH], /output_dir: .*adapter\.mjs is a file, not a directory/],
     ['neither --tenant nor --all', (t) => t, [...MONTH], /--tenant.*--all/],
     ['both --tenant and --all', (t) => t, ['--all', '--tenant', ACME, ...MONTH], /--tenant or --all/],
   ];
@@ -279,6 +283,7 @@ describe('bad input: exit 2, one line on stderr, the ledger untouched', () => {
   it.each(CASES)('%s (no ledger yet: no bill is created)', async (_what, edit, args, message) => {
     const d = demo(edit);
     writeIn(d.dir, 'adapter.mjs', 'export class Other { addSection() {} addLine() {} cost() {} commit() {} }\n');
+    writeIn(d.dir, 'bad-rates.csv', BAD_RATES);
     const result = await run(['bill', '--config', d.ini, ...args], { cwd: d.dir });
     expect(result.code).toBe(2);
     expect(expectOneLine(result.stderr)).toMatch(message);
@@ -303,6 +308,7 @@ describe('bad input: exit 2, one line on stderr, the ledger untouched', () => {
       // The same ledger and output dir, a broken copy of the config beside the good one.
       const broken = writeIn(d.dir, 'broken.ini', edit(readFileSync(d.ini, 'utf8')));
       writeIn(d.dir, 'adapter.mjs', 'export class Other { addSection() {} addLine() {} cost() {} commit() {} }\n');
+      writeIn(d.dir, 'bad-rates.csv', BAD_RATES);
       const result = await run(['bill', '--config', broken, ...args], { cwd: d.dir });
       expect(result.code).toBe(2);
       expect(expectOneLine(result.stderr)).toMatch(message);

@@ -48,6 +48,19 @@ function loadRates(file) {
 
 export class MarkdownInvoice {
   /**
+   * Called once per command before any bill: refusing the configuration here stops the run with
+   * exit 2 before anything is written, instead of failing every tenant.
+   * @param {Record<string, string>} config   the [invoice:object] section
+   * @param {{configDir: string, currency: string}} setup
+   */
+  static async validate(config, setup) {
+    const unknown = Object.keys(config).filter((key) => !['rates', 'output_dir', 'title'].includes(key));
+    if (unknown.length) throw new Error(`[invoice:object] ${unknown[0]}: not a key of the example-markdown adapter (rates, output_dir, title)`);
+    if (!config.rates) throw new Error('[invoice:object] rates is required by the example-markdown adapter (a datacenter,service,unit,rate CSV)');
+    await loadRates(path.resolve(setup.configDir, config.rates));
+  }
+
+  /**
    * @param {{id: string, name?: string}} tenant
    * @param {Record<string, string>} config   the [invoice:object] section, as given
    * @param {{billId: string, start: string, end: string, currency: string, digits: number,

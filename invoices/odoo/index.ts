@@ -13,7 +13,7 @@
  * logged nor put in a message.
  */
 import { Decimal, formatQuantity, formatRate } from '../../src/decimal.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../../src/invoice/contract.js';
+import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../../src/invoice/contract.js';
 import { odooAmount } from './amounts.js';
 import { OdooError, type Fetch } from './jsonrpc.js';
 import { sessionFor, type Dialect, type OdooSession, type Product } from './session.js';
@@ -50,6 +50,11 @@ export class OdooInvoice implements Invoice {
   ) {
     this.settings = parseOdooSettings(config, context.configDir);
     this.session = sessionFor(this.settings, deps.fetch);
+  }
+
+  /** Before any bill: every key is one the adapter knows and has a valid value (no request to Odoo). */
+  static validate(config: InvoiceConfig, setup: InvoiceSetup): void {
+    parseOdooSettings(config, setup.configDir);
   }
 
   /** The product codes tried for a service in a datacenter, in order. */

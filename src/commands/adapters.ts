@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { INVOICE_METHODS } from '../invoice/contract.js';
 import { priceCoverage, type Coverage } from '../invoice/coverage.js';
-import { BUILT_IN, loadInvoiceClass } from '../invoice/load.js';
+import { BUILT_IN, loadAdapter } from '../invoice/load.js';
 import { renderTable } from '../table.js';
 import { readConfig, type CommonOptions } from './common.js';
 
@@ -26,7 +26,7 @@ export async function adapters(options: AdaptersOptions, deps: Deps): Promise<nu
   let coverage: Coverage | undefined;
   try {
     config = await readConfig(options, deps);
-    const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
+    const { Adapter } = await loadAdapter(config);
     coverage = await priceCoverage(config, Adapter, { flavors: options.flavor, now: deps.now() });
   } catch (error) {
     loadError = error instanceof ArtificeError ? error.message : errorMessage(error).split('\n')[0];

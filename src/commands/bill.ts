@@ -23,7 +23,8 @@ import { formatMoney } from '../decimal.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { assessHealth, nextRunExpectedBy, writeStatusFile, STATUS_FILE_VERSION, type RunSummary, type StatusFile } from '../health.js';
-import { loadInvoiceClass } from '../invoice/load.js';
+import type { InvoiceClass } from '../invoice/contract.js';
+import { loadAdapter } from '../invoice/load.js';
 import type { Ledger, RunError } from '../ledger.js';
 import { Output, formatDuration } from '../output.js';
 import { isBillable, type BillingWindow } from '../period.js';
@@ -79,7 +80,7 @@ export async function bill(options: BillOptions, deps: BillDeps): Promise<number
 
 /** `usage` and `bill --dry-run`: nothing is written, no run is recorded. */
 async function preview(options: BillOptions, deps: BillDeps, config: Config, window: BillingWindow, out: Output): Promise<number> {
-  const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
+  const { Adapter } = await loadAdapter(config);
   const collector = await (deps.openCollector ?? openCollector)(config);
   try {
     await collector.prepare?.();
@@ -147,11 +148,11 @@ function runArgs(options: BillOptions, label: string): string[] {
 async function billRun(options: BillOptions, deps: BillDeps, config: Config, window: BillingWindow, out: Output): Promise<number> {
   // Bad input (adapter spec, samples file, endpoints) fails here, before the ledger is opened:
   // such a run writes no bill and no run row, only the status file a monitor reads.
-  let Adapter: Awaited<ReturnType<typeof loadInvoiceClass>>['Adapter'];
+  let Adapter: InvoiceClass;
   let collector: Collector | undefined;
   let tenants: Tenant[];
   try {
-    ({ Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir));
+    ({ Adapter } = await loadAdapter(config));
     collector = await (deps.openCollector ?? openCollector)(config);
     await collector.prepare?.();
     tenants = await selectTenants(options, collector, window, config);
@@ -184,7 +185,7 @@ function existingLedger(config: Config, deps: Deps): Ledger | undefined {
 
 async function billTenantsRun(
   options: BillOptions, deps: BillDeps, config: Config, window: BillingWindow, out: Output,
-  Adapter: Awaited<ReturnType<typeof loadInvoiceClass>>['Adapter'], collector: Collector, tenants: Tenant[],
+  Adapter: InvoiceClass, collector: Collector, tenants: Tenant[],
 ): Promise<number> {
   let ledger: Ledger;
   try {

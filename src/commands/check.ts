@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
-import { loadInvoiceClass } from '../invoice/load.js';
+import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
 import { Ledger, SCHEMA_VERSION } from '../ledger.js';
 import { Output } from '../output.js';
 import { paintStatus } from '../report.js';
@@ -43,8 +43,9 @@ const telemetryPart: Part = async (config) => {
 };
 
 const adapterPart: Part = async (config) => {
-  await loadInvoiceClass(config.main.invoiceObject, config.dir);
-  return [{ name: 'adapter', ok: true, detail: `${config.main.invoiceObject} loads and has addSection, addLine, cost, commit` }];
+  const { Adapter } = await loadAdapter(config);
+  const validated = typeof Adapter.validate === 'function' ? '; it accepts [invoice:object]' : '';
+  return [{ name: 'adapter', ok: true, detail: `${config.main.invoiceObject} loads and has addSection, addLine, cost, commit${validated}` }];
 };
 
 /** The nearest directory of `file` that exists, and whether this process may write in it. */

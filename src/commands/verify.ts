@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { measure } from '../billing.js';
 import { Decimal, formatMoney, formatQuantity, formatRate, lineAmount } from '../decimal.js';
 import { ArtificeError, EXIT, UsageError, WindowError, errorMessage } from '../errors.js';
-import { loadInvoiceClass } from '../invoice/load.js';
+import { loadAdapter } from '../invoice/load.js';
 import type { Bill, StoredLine } from '../ledger.js';
 import { Output } from '../output.js';
 import type { WindowOptions } from '../period.js';
@@ -206,7 +206,7 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
   const rateOf = async (datacenter: string, name: string): Promise<Decimal | null> => {
     try {
       if (!adapter) {
-        const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
+        const { Adapter } = await loadAdapter(config);
         adapter = new Adapter({ id: tenantId }, { ...config.invoice }, {
           billId: 'verify', start: formatTimestamp(window.start), end: formatTimestamp(window.end), currency: bill.currency ?? config.main.currency,
           digits, dryRun: true, revision: bill.revision, configDir: config.dir,

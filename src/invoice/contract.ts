@@ -49,8 +49,21 @@ export interface Invoice {
 
 export type InvoiceConfig = Record<string, string>;
 
+/** What an adapter's static `validate()` is given besides its config. */
+export interface InvoiceSetup {
+  /** Directory of the ini file: relative paths in `config` resolve against it. */
+  configDir: string;
+  currency: string;
+}
+
 export interface InvoiceClass {
   new (tenant: InvoiceTenant, config: InvoiceConfig, context: InvoiceContext): Invoice;
+  /**
+   * Optional: checks `[invoice:object]` once per command, before any bill (a rates file that does
+   * not parse, a missing key). Throwing refuses the configuration: the run stops with exit 2
+   * before the ledger is opened, instead of failing every tenant one by one.
+   */
+  validate?(config: InvoiceConfig, setup: InvoiceSetup): void | Promise<void>;
 }
 
 export const INVOICE_METHODS = ['addSection', 'addLine', 'cost', 'commit'] as const;

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Config } from '../config.js';
 import { AdapterError, errorMessage } from '../errors.js';
 import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
 
@@ -67,6 +68,26 @@ export async function loadInvoiceClass(spec: string, configDir: string): Promise
     );
   }
   return { spec, Adapter: Adapter as InvoiceClass };
+}
+
+/**
+ * The configured adapter (`[main] invoice:object`), loaded and shape-checked, with its
+ * `[invoice:object]` accepted by the adapter's own static `validate()` when it has one. What the
+ * commands use before they bill or price anything.
+ */
+export async function loadAdapter(config: Pick<Config, 'main' | 'dir' | 'invoice'>): Promise<LoadedAdapter> {
+  const loaded = await loadInvoiceClass(config.main.invoiceObject, config.dir);
+  const { validate } = loaded.Adapter;
+  if (validate === undefined) return loaded;
+  const where = `[main] invoice:object = ${loaded.spec}`;
+  if (typeof validate !== 'function') throw new AdapterError(`${where}: its static validate is not a function (see INVOICES.md)`);
+  try {
+    await validate.call(loaded.Adapter, { ...config.invoice }, { configDir: config.dir, currency: config.main.currency });
+  } catch (error) {
+    if (error instanceof AdapterError) throw error;
+    throw new AdapterError(`${where}: ${firstLine(error)}`, { cause: error });
+  }
+  return loaded;
 }
 
 async function importFile(file: string, where: string): Promise<Record<string, unknown>> {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AdapterError } from '../../src/errors.js';
-import { BUILT_IN, loadInvoiceClass, splitSpec } from '../../src/invoice/load.js';
+import type { Config } from '../../src/config.js';
+import { BUILT_IN, loadAdapter, loadInvoiceClass, splitSpec } from '../../src/invoice/load.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import JsonInvoice from '../../invoices/json/index.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
@@ -197,5 +198,68 @@ describe('a package beside the ini file', () => {
   it('an empty module', async () => {
     const error = await adapterError(':Thing', iniDir);
     expect(error.message).toContain('empty module');
+  });
+});
+
+describe('loadAdapter: the adapter\'s own static validate(), before any bill', () => {
+  const VALIDATING_JS = `
+export class Checked {
+  static validate(config, setup) {
+    globalThis.__validated = { config, setup };
+    if (config.mode === 'plain-error') throw new Error('mode must be live or test\\nsecond line');
+  }
+  addSection() {}
+  addLine() {}
+  cost() { return 1; }
+  commit() { return 'x'; }
+}
+export class OddValidate {
+  addSection() {}
+  addLine() {}
+  cost() { return 1; }
+  commit() { return 'x'; }
+}
+OddValidate.validate = 'yes';
+`;
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    writeIn(dir, 'checked.mjs', VALIDATING_JS);
+  });
+  const config = (spec: string, invoice: Record<string, string>) => ({
+    main: { invoiceObject: spec, currency: 'EUR' } as Config['main'], dir, invoice,
+  });
+
+  it('is called with a copy of [invoice:object] and the setup', async () => {
+    const invoice = { mode: 'live' };
+    const { Adapter } = await loadAdapter(config('./checked.mjs:Checked', invoice));
+    expect(Adapter.name).toBe('Checked');
+    const seen = (globalThis as { __validated?: { config: unknown; setup: unknown } }).__validated;
+    expect(seen).toEqual({ config: { mode: 'live' }, setup: { configDir: dir, currency: 'EUR' } });
+    expect(seen!.config).not.toBe(invoice);
+  });
+
+  it('a plain Error it throws becomes a one-line AdapterError (exit 2) naming the adapter', async () => {
+    const error = await loadAdapter(config('./checked.mjs:Checked', { mode: 'plain-error' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdapterError);
+    expect((error as AdapterError).exitCode).toBe(2);
+    expect((error as Error).message).toBe('[main] invoice:object = ./checked.mjs:Checked: mode must be live or test');
+  });
+
+  it('a validate that is not a function is refused', async () => {
+    await expect(loadAdapter(config('./checked.mjs:OddValidate', {}))).rejects.toThrow('its static validate is not a function');
+  });
+
+  it('the built-in csv adapter refuses a rates file that does not parse, an unknown key and an output_dir that is a file', async () => {
+    writeIn(dir, 'bad.csv', 'datacenter,service,unit,rate\nnorth,m1.small,hour\n');
+    await expect(loadAdapter(config('csv', { rates: 'bad.csv' }))).rejects.toThrow(`rates file ${path.join(dir, 'bad.csv')} row 2: expected 4 columns`);
+    await expect(loadAdapter(config('json', { rate: 'x.csv' }))).rejects.toThrow('[invoice:object] rate: not a key of the file adapters; their keys: output_dir, rates');
+    await expect(loadAdapter(config('csv', { output_dir: 'checked.mjs' }))).rejects.toThrow('is a file, not a directory');
+    await expect(loadAdapter(config('csv', { output_dir: 'not-yet-made' }))).resolves.toMatchObject({ spec: 'csv' });
+  });
+
+  it('the built-in odoo adapter refuses a key it does not know, without asking Odoo', async () => {
+    await expect(loadAdapter(config('odoo', { url: 'http://127.0.0.1:9', database: 'd', user: 'u', password: 'p', jurnal: '1' })))
+      .rejects.toThrow('jurnal: not a key of the odoo adapter');
   });
 });

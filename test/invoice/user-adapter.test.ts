@@ -257,6 +257,19 @@ describe('the example adapter, invoices/example-markdown', () => {
     expect(readFileSync(first, 'utf8')).toBe(content);
   });
 
+  it('its static validate() stops a run with a broken rates file before the ledger: exit 2, one line, no bill', async () => {
+    const dir = tempDir();
+    writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\nnorth,m1.small,hour,cheap\n');
+    const errors: string[] = [];
+    const code = await main(
+      ['node', 'artifice', 'bill', '--config', demoIni(dir, `${EXAMPLE}:MarkdownInvoice`, 'rates = rates.csv'), '--all', '--month', '2024-05'],
+      deps(dir, [], errors),
+    );
+    expect(code).toBe(2);
+    expect(errors.join('')).toBe(`artifice: [main] invoice:object = ${EXAMPLE}:MarkdownInvoice: [invoice:object] rates ${path.join(dir, 'rates.csv')} row 2: expected datacenter,service,unit,rate with a decimal rate\n`);
+    expect(existsSync(path.join(dir, 'ledger.sqlite'))).toBe(false);
+  });
+
   it('a missing rates key is a one-line error at construction', async () => {
     const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, tempDir());
     expect(() => new Adapter({ id: 't1' }, {}, { ...CONTEXT })).toThrow(/^\[invoice:object\] rates is required by the example-markdown adapter/);
