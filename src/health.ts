@@ -22,7 +22,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { errorMessage } from './errors.js';
-import { DEFAULT_LEASE_MS, processAlive, type Bill, type Ledger, type Owner, type Run } from './ledger.js';
+import type { Bill, Ledger, Owner, Run } from './ledger.js';
+import { ownerAlive, processAlive } from './owner.js';
 import { formatMonth, monthOf, monthWindow, nextMonth, previousMonthOf, type Month } from './period.js';
 import { formatTimestamp, fromDate, toDate, US_PER_HOUR } from './time.js';
 
@@ -115,13 +116,6 @@ export function nextRunExpectedBy(now: Date, config: Config): Date {
 function monthLabel(start: number, end: number, config: Config): string {
   const month = monthWindow(monthOf(toDate(start), config.main.timezone), config.main.timezone);
   return month.start === start && month.end === end ? month.label : `${formatTimestamp(start)}/${formatTimestamp(end)}`;
-}
-
-export function ownerAlive(owner: Owner | null, bill: Pick<Bill, 'heartbeatAt' | 'claimedAt' | 'createdAt'>, ctx: HealthContext): boolean {
-  if (!owner) return false;
-  if (owner.host === ctx.host) return processAlive(owner.pid);
-  const beat = Date.parse(bill.heartbeatAt ?? bill.claimedAt ?? bill.createdAt);
-  return Number.isFinite(beat) && ctx.now.getTime() - beat < DEFAULT_LEASE_MS;
 }
 
 export function runView(run: Run, ctx: HealthContext): RunView {

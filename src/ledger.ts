@@ -19,6 +19,7 @@ import { formatTimestamp } from './time.js';
 import type { InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
 import { migrate } from './ledger/schema.js';
+import { DEFAULT_LEASE_MS, ownerAlive } from './owner.js';
 import { decimalText, toBill, toLine, toRun, toUsage } from './ledger/rows.js';
 import type { BillRow, LineRow, RunRow, UsageRow } from './ledger/rows.js';
 import type {
@@ -39,25 +40,7 @@ export type * from './ledger/types.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './ledger/schema.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
-export const DEFAULT_LEASE_MS = 15 * 60_000;
-
-/** The owner to claim bills as: this host and process, for run `runId`. */
-export function currentOwner(runId: string): Owner {
-  return { host: os.hostname(), pid: process.pid, runId };
-}
-
-/** Whether a process of this host exists: signal 0 checks without signalling. */
-export function processAlive(pid: number): boolean {
-  // pid 0 or negative would address a process group: such an owner is simply not a process.
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else. Anything but ESRCH: assume alive (safe side).
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
+export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './owner.js';
 
 function describeWindow(window: Window): string {
   return `[${formatTimestamp(window.start)}, ${formatTimestamp(window.end)})`;
@@ -89,14 +72,7 @@ export class Ledger {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const host = os.hostname();
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const isOwnerAlive =
-      options.isOwnerAlive ??
-      ((owner: Owner, bill: Bill): boolean => {
-        if (owner.host === host) return processAlive(owner.pid);
-        // Another host's pid means nothing here: trust its heartbeat for one lease.
-        const beat = Date.parse(bill.heartbeatAt ?? bill.claimedAt ?? bill.createdAt);
-        return Number.isFinite(beat) && now().getTime() - beat < leaseMs;
-      });
+    const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: now(), leaseMs }));
 
     let db: Database.Database | undefined;
     try {

@@ -383,6 +383,16 @@ describe('owners: crashes, live runs, leases', () => {
     expect(raw().prepare(`SELECT count(*) FROM bills`).pluck().get()).toBe(1);
   });
 
+  test('a pending bill whose pid is alive but is another process now (a reboot after the crash) is resumed', () => {
+    const ledger = open();
+    const crashed: Owner = { host: os.hostname(), pid: process.pid, runId: 'before-reboot', process: 'an-earlier-boot:4711' };
+    const bill = claimed(ledger.claim(T, MAY, crashed)).bill;
+    const result = claimed(ledger.claim(T, MAY, currentOwner('run-2')));
+    expect(result.resumed).toBe(true);
+    expect(result.bill.id).toBe(bill.id);
+    expect(result.bill.owner?.runId).toBe('run-2');
+  });
+
   test('a pending bill of a live owner (this process, another run) is busy', () => {
     const ledger = open();
     const bill = claimed(ledger.claim(T, MAY, ME)).bill;

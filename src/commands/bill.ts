@@ -25,7 +25,7 @@ import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { assessHealth, nextRunExpectedBy, writeStatusFile, STATUS_FILE_VERSION, type RunSummary, type StatusFile } from '../health.js';
 import type { InvoiceClass } from '../invoice/contract.js';
 import { loadAdapter } from '../invoice/load.js';
-import type { Ledger, RunError } from '../ledger.js';
+import { currentOwner, type Ledger, type RunError } from '../ledger.js';
 import { Output, formatDuration } from '../output.js';
 import { isBillable, type BillingWindow } from '../period.js';
 import { Progress } from '../progress.js';
@@ -248,7 +248,7 @@ async function billTenantsRun(
     let complete = false;
     try {
       const ctx: BillingContext = {
-        config, collector, Adapter, ledger, owner: { host: deps.host, pid: deps.pid, runId }, now: deps.now, dryRun: false,
+        config, collector, Adapter, ledger, owner: currentOwner(runId, deps.pid, deps.host), now: deps.now, dryRun: false,
         heartbeatMs: deps.heartbeatMs, stop,
       };
       outcomes = await runBatch(ctx, tenants, window, options, deps, out, seen);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { Ledger, type Owner } from '../ledger.js';
+import { Ledger, currentOwner, type Owner } from '../ledger.js';
 import { monthWindow, monthOf, resolveWindow, type BillingWindow, type WindowOptions } from '../period.js';
 import type { Collector, Tenant } from '../telemetry/contract.js';
 import { tenantFilter } from '../telemetry/settings.js';
@@ -87,7 +87,7 @@ export function openLedger(config: Config, deps?: Pick<Deps, 'now'>): Ledger {
 }
 
 export function ownerOf(deps: Deps): Owner {
-  return { host: deps.host, pid: deps.pid, runId: randomUUID() };
+  return currentOwner(randomUUID(), deps.pid, deps.host);
 }
 
 /** `2024-05` when the window is a calendar month in the configured zone, else start/end. */

@@ -10,6 +10,8 @@ export interface Owner {
   host: string;
   pid: number;
   runId: string;
+  /** The process's identity on its host (boot id and start time, src/owner.ts), when known. */
+  process?: string;
 }
 
 export type BillStatus = 'pending' | 'committed' | 'failed' | 'voided';
