@@ -51,6 +51,8 @@ export interface Outcome {
   dropped: { untrusted: number; duplicates: number };
   /** The claim was taken over from a run that is gone (a crashed run's bill, resumed). */
   resumed?: boolean;
+  /** A resumed bill committed with the usage and lines recorded before it was stopped (not measured again). */
+  asRecorded?: boolean;
   /** For a `busy` skip: who holds the window. */
   heldBy?: Owner | null;
   /** How long this tenant took, by the context's clock. */
@@ -237,9 +239,6 @@ async function finishBill(
   };
   let committing = false;
   try {
-    const usage = await measure(ctx, tenant, window);
-    outcome.usage = usage.records;
-    outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
     const invoice = new ctx.Adapter({ id: tenant.id, name: tenant.name }, { ...config.invoice }, {
       billId: bill.id,
       start: formatTimestamp(window.start),
@@ -250,26 +249,41 @@ async function finishBill(
       revision: bill.revision,
       configDir: config.dir,
     });
-    const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
-    outcome.lines = priced.lines;
-    outcome.total = priced.total;
-    outcome.unpriced = priced.unpriced;
-    checkpoint('before its usage was recorded');
+    // A pending bill that already has lines was stopped at or after recording them, maybe inside
+    // commit(): an ERP invoice with exactly those lines may exist. Its content is fixed then: it
+    // is committed again as recorded, never re-measured (late samples, new rates) into an invoice
+    // that differs from the one the idempotent commit() finds.
+    const recorded = ledger.lines(bill.id);
+    if (recorded.length) {
+      outcome.usage = ledger.usage(bill.id).map(({ billId: _, ...record }) => record);
+      outcome.lines = recorded.map(({ billId: _, position: __, ...line }) => line);
+      outcome.total = outcome.lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0));
+      outcome.asRecorded = true;
+    } else {
+      const usage = await measure(ctx, tenant, window);
+      outcome.usage = usage.records;
+      outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
+      const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
+      outcome.lines = priced.lines;
+      outcome.total = priced.total;
+      outcome.unpriced = priced.unpriced;
+      checkpoint('before its usage was recorded');
 
-    if (usage.records.length === 0) {
-      // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
-      ledger.recordUsage(bill.id, [], []);
-      ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
-      return { ...outcome, status: 'empty' };
+      if (usage.records.length === 0) {
+        // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
+        ledger.recordUsage(bill.id, [], []);
+        ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
+        return { ...outcome, status: 'empty' };
+      }
+      ledger.recordUsage(bill.id, usage.records, priced.lines);
     }
-    ledger.recordUsage(bill.id, usage.records, priced.lines);
-    for (const datacenter of [...new Set(priced.lines.map((line) => line.datacenter))]) await invoice.addSection(datacenter);
-    for (const line of priced.lines) await invoice.addLine(line);
+    for (const datacenter of [...new Set(outcome.lines.map((line) => line.datacenter))]) await invoice.addSection(datacenter);
+    for (const line of outcome.lines) await invoice.addLine(line);
     checkpoint('before the invoice was committed');
     committing = true;
     const reference = String(await invoice.commit());
     // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
-    ledger.markCommitted(bill.id, reference, formatMoney(priced.total, config.main.currencyDigits), config.main.currency);
+    ledger.markCommitted(bill.id, reference, formatMoney(outcome.total, config.main.currencyDigits), config.main.currency);
     return { ...outcome, invoice: reference };
   } catch (error) {
     if (error instanceof LostClaim) return lostClaim(ctx, outcome, bill, ledger, error.message);

@@ -105,6 +105,7 @@ export function outcomesJson(outcomes: Outcome[], digits: number, options: JsonO
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
     ...(o.billId ? { bill: o.billId } : {}),
     ...(o.resumed ? { resumed: true } : {}),
+    ...(o.asRecorded ? { as_recorded: true } : {}),
     ...(options.explain ? { explain: explainJson(options.explain(o), digits) } : {}),
   }));
   return `${JSON.stringify({ bills, summary: summaryJson(outcomes, digits) }, null, 2)}\n`;

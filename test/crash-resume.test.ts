@@ -16,7 +16,7 @@ const MONTH = ['--month', '2024-05'];
 const MAY = { start: Date.UTC(2024, 4, 1) * 1000, end: Date.UTC(2024, 5, 1) * 1000 };
 
 /**
- * A plain-JS adapter that extends nothing: a flat 0.01 per unit, one deterministic file per bill
+ * A plain-JS adapter that extends nothing: a flat rate per unit (`rate`, default 0.01), one deterministic file per bill
  * (named by tenant, window and revision; its first line is the bill id). The first commit ever
  * (no marker file yet) writes the invoice and then kills the process, as a crash would.
  */
@@ -31,7 +31,7 @@ export class CrashInvoice {
     this.context = context;
     this.lines = [];
   }
-  cost() { return '0.01'; }
+  cost() { return this.config.rate ?? '0.01'; }
   addSection() {}
   addLine(line) { this.lines.push([line.datacenter, line.name, line.amount.toFixed(2)].join(',')); }
   commit() {
@@ -97,6 +97,36 @@ describe('a crash between claim and commit (real bin/artifice in a child process
     expect(third.code).toBe(3);
     expect(third.stdout).toContain('already billed');
     expect(ledgerBills(d.database)).toHaveLength(1);
+  }, 120_000);
+});
+
+describe('a crash inside commit(), then a new rate before the next run', () => {
+  it('the resumed bill commits the lines recorded before the crash, as the invoice already written has them', async () => {
+    const d = crashDemo();
+    const crashed = runBin(['bill', '--config', d.ini, '--tenant', ACME, ...MONTH], { cwd: d.dir });
+    expect(crashed.status).toBe(137);
+    const [pending] = ledgerBills(d.database);
+    const [file] = filesIn(d.outDir);
+    const written = readFileSync(path.join(d.outDir, file!), 'utf8');
+    expect(written).toContain('south,m1.large,7.44');
+
+    // The price doubles before the next run. Measuring again would commit 14.88 into a bill whose
+    // invoice (an ERP's, which an idempotent commit() finds and returns as it is) says 7.44.
+    writeIn(d.dir, 'artifice.ini', readFileSync(d.ini, 'utf8').replace('[invoice:object]', '[invoice:object]\nrate = 0.02'));
+    const resumed = await run(['bill', '--config', d.ini, '--tenant', ACME, ...MONTH, '--json'], { cwd: d.dir });
+    expect(resumed.code).toBe(0);
+    const [b] = (JSON.parse(resumed.stdout) as { bills: Array<Record<string, unknown>> }).bills;
+    expect(b).toMatchObject({ status: 'committed', resumed: true, as_recorded: true });
+    expect((b!.lines as Array<{ name: string; rate: string; amount: string }>).find((l) => l.name === 'm1.large')).toMatchObject({ rate: '0.01', amount: '7.44' });
+    expect(readFileSync(path.join(d.outDir, file!), 'utf8')).toBe(written);
+    expect(ledgerBills(d.database).map((x) => [x.id, x.status, x.total])).toEqual([[pending!.id, 'committed', b!.total]]);
+    expect(ledgerCount(d.database, 'lines', pending!.id)).toBe(8);
+
+    // A bill claimed afresh (another tenant) is measured and priced now: at the new rate.
+    const fresh = await run(['bill', '--config', d.ini, '--tenant', GLOBEX, ...MONTH, '--json'], { cwd: d.dir });
+    const [g] = (JSON.parse(fresh.stdout) as { bills: Array<{ lines: Array<{ rate: string }>; as_recorded?: boolean }> }).bills;
+    expect(g!.as_recorded).toBeUndefined();
+    expect(new Set(g!.lines.map((l) => l.rate))).toEqual(new Set(['0.02']));
   }, 120_000);
 });
 

@@ -129,6 +129,7 @@ function detailLine(o: Outcome, done: number, total: number, digits: number, out
     if (o.invoice) parts.push(o.invoice);
   }
   if (o.resumed) parts.push('resumed the pending bill of a run that is gone');
+  if (o.asRecorded) parts.push('committed with the lines recorded before it stopped (not measured again)');
   const dropped = [
     ...(o.dropped.untrusted ? [`${o.dropped.untrusted} untrusted`] : []),
     ...(o.dropped.duplicates ? [`${o.dropped.duplicates} duplicate`] : []),
