@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { parseIni, type IniSection, type IniSections } from './ini-file.js';
+import type { LedgerJournal } from './ledger/types.js';
 import { packageFile } from './paths.js';
 import { US_PER_SECOND } from './time.js';
 import type { MeterSpec, TransformName } from './usage/types.js';
@@ -17,6 +18,8 @@ export interface MainConfig {
   invoiceObject: string;
   /** Absolute path of the SQLite ledger. */
   database: string;
+  /** SQLite journal of the ledger: wal (one host), delete (a ledger shared over NFS). */
+  ledgerJournal: LedgerJournal;
   timezone: string;
   settleHours: number;
   trustSources: RegExp[];
@@ -75,7 +78,7 @@ export function isSecretKey(key: string): boolean {
 export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean; prefix?: boolean }> = {
   main: {
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
-      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours',
+      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours', 'ledger_journal',
       // --all: tenants to keep / drop (src/telemetry/settings.ts)
       'include_tenants', 'exclude_tenants'],
   },
@@ -170,6 +173,7 @@ export function parseConfig(text: string, file: string): Config {
   const main: MainConfig = {
     invoiceObject: at.string('main', 'invoice:object') ?? DEFAULTS.invoiceObject,
     database: path.resolve(dir, at.string('main', 'database') ?? DEFAULTS.database),
+    ledgerJournal: at.oneOf('main', 'ledger_journal', ['wal', 'delete'] as const) ?? 'wal',
     timezone: at.timezone('main', 'timezone') ?? DEFAULTS.timezone,
     settleHours: at.number('main', 'settle_hours', 0) ?? DEFAULTS.settleHours,
     trustSources: at.regexList('main', 'trust_sources') ?? compileSources([DEFAULTS.trustSources]),

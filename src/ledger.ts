@@ -18,6 +18,7 @@ import { ArtificeError, LedgerError, errorMessage } from './errors.js';
 import { formatTimestamp } from './time.js';
 import type { InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
+import { networkFileSystem } from './ledger/file-system.js';
 import { migrate } from './ledger/schema.js';
 import { DEFAULT_LEASE_MS, ownerAlive } from './owner.js';
 import { decimalText, toBill, toLine, toRun, toUsage } from './ledger/rows.js';
@@ -26,6 +27,7 @@ import type {
   Bill,
   BillFilter,
   ClaimResult,
+  LedgerJournal,
   LedgerOptions,
   Owner,
   Run,
@@ -72,13 +74,23 @@ export class Ledger {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const host = os.hostname();
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const journal = options.journal ?? 'wal';
     const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: now(), leaseMs }));
 
     let db: Database.Database | undefined;
     try {
+      if (!memory && journal === 'wal') {
+        const network = (options.networkFileSystem ?? networkFileSystem)(file);
+        if (network) {
+          throw new LedgerError(
+            `ledger ${file} is on a network file system (${network}), where SQLite's WAL journal is unsafe (its shared memory does not ` +
+              'reach other hosts): set [main] ledger_journal = delete, or put the ledger on a local disk',
+          );
+        }
+      }
       if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       db = new Database(file, { timeout: busyTimeoutMs });
-      if (!memory) enableWal(db, busyTimeoutMs);
+      if (!memory) setJournal(db, journal, busyTimeoutMs);
       db.pragma('foreign_keys = ON');
       migrate(db, file);
       return new Ledger(db, file, now, isOwnerAlive, busyTimeoutMs);
@@ -450,16 +462,17 @@ export class Ledger {
 }
 
 /**
- * `PRAGMA journal_mode = WAL`, retried while another connection holds a lock, up to the busy
- * timeout. Converting a fresh file reads its header and then writes it; when another connection
- * is writing (two runs creating one ledger at once), SQLite answers SQLITE_BUSY at once, without
- * the busy handler, because waiting while holding the read lock could deadlock.
+ * `PRAGMA journal_mode`, retried while another connection holds a lock, up to the busy timeout.
+ * Converting a file reads its header and then writes it; when another connection is writing (two
+ * runs creating one ledger at once), SQLite answers SQLITE_BUSY at once, without the busy
+ * handler, because waiting while holding the read lock could deadlock.
  */
-function enableWal(db: Database.Database, timeoutMs: number): void {
+function setJournal(db: Database.Database, journal: LedgerJournal, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs;
   for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
     try {
-      db.pragma('journal_mode = WAL');
+      const mode = db.pragma(`journal_mode = ${journal === 'wal' ? 'WAL' : 'DELETE'}`, { simple: true });
+      if (mode !== journal) throw new LedgerError(`the journal mode stays ${String(mode)}: SQLite could not switch it to ${journal}`);
       return;
     } catch (error) {
       if (!isSqliteError(error) || !error.code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;

@@ -64,6 +64,7 @@ describe('parseConfig: defaults', () => {
     expect(config.main.statusFile).toBe('/etc/artifice/status.json'); // beside the database
     expect(config.main.concurrency).toBe(4);
     expect(config.main.graceHours).toBe(24);
+    expect(config.main.ledgerJournal).toBe('wal');
   });
 
   it('the status file follows the database when only the database moves', () => {
@@ -110,6 +111,7 @@ describe('parseConfig: every key', () => {
     'status_file = run/status.json',
     'concurrency = 8',
     'grace_hours = 48',
+    'ledger_journal = delete',
     '',
     '[telemetry]',
     'backend = ceilometer',
@@ -147,6 +149,7 @@ describe('parseConfig: every key', () => {
     expect(config.main.statusFile).toBe('/srv/billing/run/status.json');
     expect(config.main.concurrency).toBe(8);
     expect(config.main.graceHours).toBe(48);
+    expect(config.main.ledgerJournal).toBe('delete');
   });
 
   it('trust_sources is a list of whole-source regexes', () => {
@@ -248,6 +251,7 @@ describe('parseConfig: errors name file, section and key', () => {
     ['max_gap = 0', '[main] max_gap', "'0'"],
     ['concurrency = 0', '[main] concurrency', "'0'"],
     ['grace_hours = -2', '[main] grace_hours', "'-2'"],
+    ['ledger_journal = truncate', '[main] ledger_journal', "'truncate'"],
     ['trust_sources = openstack, (unclosed', '[main] trust_sources', '(unclosed'],
   ])('%s', (line, where, shown) => {
     const error = configError(() => parseConfig(withMain(line), FILE));

@@ -170,6 +170,29 @@ describe('opening', () => {
     expect(open().bills()).toEqual([]);
   });
 
+  test('on a network file system, WAL is refused with what to do; ledger_journal = delete opens it with a rollback journal', () => {
+    const onNfs = () => 'nfs';
+    expect(() => open({ networkFileSystem: onNfs })).toThrow(LedgerError);
+    expect(() => open({ networkFileSystem: onNfs })).toThrow(
+      `ledger ${file} is on a network file system (nfs), where SQLite's WAL journal is unsafe (its shared memory does not reach other hosts): ` +
+        'set [main] ledger_journal = delete, or put the ledger on a local disk',
+    );
+    expect(fs.existsSync(file)).toBe(false);
+    const ledger = open({ networkFileSystem: onNfs, journal: 'delete' });
+    expect(claimed(ledger.claim(T, MAY, ME)).bill.status).toBe('pending');
+    expect(raw().pragma('journal_mode', { simple: true })).toBe('delete');
+  });
+
+  test('a WAL ledger opened with journal delete is converted, keeping its bills', () => {
+    const first = open();
+    const bill = claimed(first.claim(T, MAY, ME)).bill;
+    first.close();
+    const again = open({ journal: 'delete' });
+    expect(again.bill(bill.id)).toEqual(bill);
+    expect(raw().pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
   test(':memory: works as an in-memory twin', () => {
     const ledger = open({}, ':memory:');
     expect(claimed(ledger.claim(T, MAY, ME)).bill.status).toBe('pending');

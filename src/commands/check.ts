@@ -12,12 +12,13 @@ import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
-import { Ledger, SCHEMA_VERSION } from '../ledger.js';
+import { SCHEMA_VERSION } from '../ledger.js';
+import { networkFileSystem } from '../ledger/file-system.js';
 import { Output } from '../output.js';
 import { paintStatus } from '../report.js';
 import { renderTable } from '../table.js';
 import { openCollector } from '../telemetry/open.js';
-import { readConfig, type CommonOptions } from './common.js';
+import { openLedger, readConfig, type CommonOptions } from './common.js';
 
 export interface CheckOptions extends CommonOptions {
   json?: boolean;
@@ -63,17 +64,21 @@ function writableDir(file: string): { dir: string; ok: boolean } {
 /** The ledger opens and its schema is current; or it does not exist yet and can be created. */
 const ledgerPart: Part = async (config) => {
   const file = config.main.database;
+  const network = networkFileSystem(file);
+  if (network && config.main.ledgerJournal === 'wal') {
+    return [{ name: 'ledger', ok: false, detail: `${file} is on a network file system (${network}), where SQLite's WAL journal is unsafe: set [main] ledger_journal = delete, or use a local disk` }];
+  }
   if (!fs.existsSync(file)) {
     const { dir, ok } = writableDir(file);
     return [{ name: 'ledger', ok, detail: ok ? `${file} does not exist yet; the first bill creates it (${dir} is writable)` : `${file} does not exist and ${dir} is not writable; fix [main] database or the permissions` }];
   }
-  const ledger = Ledger.open(file);
+  const ledger = openLedger(config);
   try {
     const pending = ledger.pendingBills().length;
     const last = ledger.lastRun();
     return [{
       name: 'ledger', ok: true,
-      detail: `${file}: schema ${SCHEMA_VERSION}, ${ledger.tenants().length} tenants, ${pending} pending claim${pending === 1 ? '' : 's'}` +
+      detail: `${file}: schema ${SCHEMA_VERSION}, journal ${config.main.ledgerJournal}${network ? ` (on ${network})` : ''}, ${ledger.tenants().length} tenants, ${pending} pending claim${pending === 1 ? '' : 's'}` +
         (last ? `, last run ${last.startedAt} (${last.status})` : ', no run yet'),
     }];
   } finally {
@@ -111,7 +116,7 @@ const pricesPart: Part = async (config) => {
 /** The (datacenter, service) pairs of each tenant's latest committed bill; none without a ledger. */
 function latestBilledPairs(config: Config): { datacenter: string; service: string }[] {
   if (!fs.existsSync(config.main.database)) return [];
-  const ledger = Ledger.open(config.main.database);
+  const ledger = openLedger(config);
   try {
     const pairs: { datacenter: string; service: string }[] = [];
     for (const tenant of ledger.tenants()) {

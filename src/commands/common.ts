@@ -83,7 +83,7 @@ export function tenantInLedger(ledger: Ledger, ref: string): string {
 
 /** The ledger of `config`; with `deps`, its stamps (claims, heartbeats, runs) use the injected clock. */
 export function openLedger(config: Config, deps?: Pick<Deps, 'now'>): Ledger {
-  return Ledger.open(config.main.database, deps ? { now: deps.now } : {});
+  return Ledger.open(config.main.database, { journal: config.main.ledgerJournal, ...(deps ? { now: deps.now } : {}) });
 }
 
 export function ownerOf(deps: Deps): Owner {

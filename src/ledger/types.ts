@@ -117,4 +117,10 @@ export interface LedgerOptions {
   isOwnerAlive?: (owner: Owner, bill: Bill) => boolean;
   /** How long another host's claim holds without a heartbeat (default 15 minutes). */
   leaseMs?: number;
+  /** SQLite journal: `wal` (default; one host) or `delete` (a ledger shared over NFS). */
+  journal?: LedgerJournal;
+  /** For tests: the network file system a file is on (default: statfs, src/ledger/file-system.ts). */
+  networkFileSystem?: (file: string) => string | undefined;
 }
+
+export type LedgerJournal = 'wal' | 'delete';

@@ -67,14 +67,15 @@ interface JsonBill {
   invoice: string | null;
 }
 
-describe('two bill --all processes on one ledger', () => {
+// wal: one host (the default). delete: the rollback journal a ledger shared over NFS must use.
+describe.each(['wal', 'delete'])('two bill --all processes on one ledger (ledger_journal = %s)', (journal) => {
   let cloud: Cloud;
   let a: Child;
   let b: Child;
 
   beforeAll(async () => {
     if (!existsSync(path.join(REPO, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
-    cloud = writeCloud(plan(TENANTS), { invoice: './slow-invoice.mjs:SlowInvoice', invoiceKeys: ['delay_ms = 250'] });
+    cloud = writeCloud(plan(TENANTS), { invoice: './slow-invoice.mjs:SlowInvoice', invoiceKeys: ['delay_ms = 250'], mainExtra: [`ledger_journal = ${journal}`] });
     writeIn(cloud.dir, 'slow-invoice.mjs', SLOW_ADAPTER);
     [a, b] = await Promise.all([start(cloud), start(cloud)]);
   }, 60_000);
@@ -103,6 +104,7 @@ describe('two bill --all processes on one ledger', () => {
   it('the two runs overlapped in time', () => {
     const db = new Database(cloud.database, { readonly: true });
     try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe(journal);
       const runs = db.prepare('SELECT pid, started_at, finished_at, status FROM runs ORDER BY started_at').all() as { pid: number; started_at: string; finished_at: string; status: string }[];
       expect(runs).toHaveLength(2);
       expect(runs.map((r) => r.status)).toEqual(['ok', 'ok']);
