@@ -3,11 +3,13 @@
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
  * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../src/invoice/contract.js';
+import { directoryProblem } from '../src/paths.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 
@@ -29,6 +31,37 @@ const FILE_KEYS = ['output_dir', 'rates'];
 
 function outputDirOf(config: InvoiceConfig, configDir: string): string {
   return path.resolve(configDir, config.output_dir ?? 'output');
+}
+
+/**
+ * Refuses an output_dir that commit() could never create or write in, without creating it (a
+ * dry run writes nothing): its nearest existing ancestor must be a directory we may write in.
+ */
+function checkOutputDir(dir: string): void {
+  const { existing, problem } = directoryProblem(dir);
+  const where = `[invoice:object] output_dir: ${dir}`;
+  if (problem === 'not a directory') {
+    throw new AdapterError(existing === dir
+      ? `${where} is a file, not a directory; name a directory for the invoices`
+      : `${where} cannot be created: ${existing} is not a directory; name a directory for the invoices`);
+  }
+  if (problem) {
+    throw new AdapterError(`${where}${existing === dir ? '' : ` (its nearest existing directory ${existing})`} is not writable by this user; fix its permissions or name another directory`);
+  }
+}
+
+/**
+ * A tenant id as part of a file name, injectively: every UTF-8 byte outside [A-Za-z0-9._-]
+ * (`%` and `/` included) becomes %XX, so `acme/eu` and `acme_eu` get files of their own, and
+ * ordinary ids (hex UUIDs) are unchanged.
+ */
+function fileNamePart(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    out += /[A-Za-z0-9._-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 const rateTables = new Map<string, Promise<RateTable>>();
@@ -63,18 +96,14 @@ export abstract class FileInvoice implements Invoice {
     this.ratesFile = ratesFileOf(config, context.configDir);
   }
 
-  /** Before any bill: the rates file parses, and output_dir is not a file. */
+  /** Before any bill: the rates file parses, and output_dir can be created and written. */
   static async validate(config: InvoiceConfig, setup: InvoiceSetup): Promise<void> {
     const unknown = Object.keys(config).filter((key) => !FILE_KEYS.includes(key));
     if (unknown.length) {
       throw new AdapterError(`[invoice:object] ${unknown[0]}: not a key of the file adapters; their keys: ${FILE_KEYS.join(', ')}`);
     }
     await rateTable(ratesFileOf(config, setup.configDir));
-    const dir = outputDirOf(config, setup.configDir);
-    const found = await stat(dir).catch(() => undefined);
-    if (found && !found.isDirectory()) {
-      throw new AdapterError(`[invoice:object] output_dir: ${dir} is a file, not a directory; name a directory for the invoices`);
-    }
+    checkOutputDir(outputDirOf(config, setup.configDir));
   }
 
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {
@@ -88,22 +117,27 @@ export abstract class FileInvoice implements Invoice {
 
   /** A rate per another unit than the line's (per GB-month for GB-hours) would be wrong money: refuse it. */
   addLine(line: InvoiceLine): void {
-    const unit = this.rates?.lookup(line.datacenter, line.name)?.unit;
-    if (unit && unit !== line.unit) {
-      throw new AdapterError(
-        `rates file ${this.ratesFile}: ${line.datacenter}/${line.name} is priced per ${unit}, but its quantity is in ${line.unit} ` +
-          '(config/meters.ini unit); fix the unit column or the rate',
-      );
-    }
+    const problem = this.unitProblem(line.datacenter, line.name, line.unit);
+    if (problem) throw new AdapterError(problem);
     this.sections.addLine(line);
+  }
+
+  /**
+   * Why the rate cost() found for (datacenter, name) cannot price a quantity in `unit`, or
+   * undefined (a row with an empty unit is not checked). Price coverage asks it too.
+   */
+  unitProblem(datacenter: string, name: string, unit: string): string | undefined {
+    const priced = this.rates?.lookup(datacenter, name)?.unit;
+    if (!priced || priced === unit) return undefined;
+    return `rates file ${this.ratesFile}: ${datacenter}/${name} is priced per ${priced}, but its quantity is in ${unit} ` +
+      '(config/meters.ini unit); fix the unit column or the rate';
   }
 
   /** The file this bill is written to: the same for every attempt at one bill. */
   fileName(): string {
-    const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_');
     const compact = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
     const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
-    return `${safe(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.${this.extension}`;
+    return `${fileNamePart(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.${this.extension}`;
   }
 
   document(): InvoiceDocument {
@@ -119,7 +153,9 @@ export abstract class FileInvoice implements Invoice {
   async commit(): Promise<string> {
     const file = path.join(this.outputDir, this.fileName());
     if (this.context.dryRun) return file;
-    const temp = `${file}.tmp-${process.pid}`;
+    // Unique per write: two commits of one name at once (in this process or another) must not
+    // share, and rename away or delete, each other's temp file.
+    const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
       await mkdir(this.outputDir, { recursive: true });
       await writeFile(temp, this.render(this.document()));

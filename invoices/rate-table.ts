@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { Decimal } from '../src/decimal.js';
+import { plainDecimal, type Decimal } from '../src/decimal.js';
 import { AdapterError, errorMessage } from '../src/errors.js';
 import type { InvoiceConfig } from '../src/invoice/contract.js';
 import { packageFile } from '../src/paths.js';
@@ -53,13 +53,9 @@ export class RateTable {
       if (row.length !== HEADER.length) throw new AdapterError(`${where}: expected ${HEADER.length} columns (${HEADER.join(',')}), got ${row.length}`);
       const [datacenter, service, unit, rateText] = row as [string, string, string, string];
       if (!datacenter || !service) throw new AdapterError(`${where}: datacenter and service must not be empty`);
-      let rate: Decimal;
-      try {
-        rate = new Decimal(rateText);
-      } catch {
-        throw new AdapterError(`${where}: rate '${rateText}' is not a decimal number`);
-      }
-      if (rate.isNegative() || !rate.isFinite()) throw new AdapterError(`${where}: rate must be ≥ 0, got ${rateText}`);
+      const rate = plainDecimal(rateText);
+      if (!rate) throw new AdapterError(`${where}: rate '${rateText}' is not a decimal number; write it plainly, such as 0.025 or 2.5e-4`);
+      if (rate.isNegative()) throw new AdapterError(`${where}: rate must be ≥ 0, got ${rateText}`);
       const key = RateTable.key(datacenter, service);
       if (rates.has(key)) throw new AdapterError(`${where}: a second rate for ${datacenter}/${service}`);
       rates.set(key, { rate, unit });

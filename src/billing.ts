@@ -17,7 +17,7 @@
  */
 import type { Config } from './config.js';
 import { Decimal, formatMoney } from './decimal.js';
-import { ArtificeError, errorMessage } from './errors.js';
+import { AdapterError, ArtificeError, DataError, errorMessage } from './errors.js';
 import type { InvoiceClass, InvoiceLine } from './invoice/contract.js';
 import type { Bill, Ledger, Owner } from './ledger.js';
 import { billableFrom, isBillable, type BillingWindow } from './period.js';
@@ -124,7 +124,8 @@ export function datacenterResolver(config: Config): (sample: Sample) => string {
   return (sample) => {
     for (const key of ['availability_zone', 'host']) {
       const value = sample.metadata[key];
-      if (typeof value === 'string' && config.datacenters[value]) return config.datacenters[value]!;
+      // Own keys only: a zone named `constructor` or `__proto__` is not a [datacenters] entry.
+      if (typeof value === 'string' && Object.hasOwn(config.datacenters, value)) return config.datacenters[value]!;
     }
     return sample.region;
   };
@@ -133,12 +134,23 @@ export function datacenterResolver(config: Config): (sample: Sample) => string {
 /** Collect and compute usage for one tenant and window (no ledger, no adapter). */
 export async function measure(ctx: Pick<BillingContext, 'config' | 'collector'>, tenant: Tenant, window: BillingWindow) {
   const samples = await collectSamples(ctx.collector, ctx.config, tenant, window);
-  return computeUsage(samples, ctx.config.meterSpecs, {
+  const usage = computeUsage(samples, ctx.config.meterSpecs, {
     window,
     trustSources: ctx.config.main.trustSources,
     datacenterOf: datacenterResolver(ctx.config),
     flavorNames: ctx.config.flavors,
   });
+  // Samples, none trusted: a trust_sources that matches nothing here (a typo) would otherwise
+  // record the window as billed empty. Failing leaves it billable once the cause is fixed.
+  if (usage.kept === 0 && usage.untrusted > 0) {
+    throw new DataError(
+      `all ${usage.untrusted} samples of this tenant come from sources [main] trust_sources does not trust ` +
+        `(${usage.untrustedSources.slice(0, 5).map((s) => `'${s}'`).join(', ')}${usage.untrustedSources.length > 5 ? ', …' : ''}): ` +
+        'if they are the cloud\'s own, fix trust_sources; if the tenant posted them (source <project>:<name>), it has no billable usage: ' +
+        'exclude it with [main] exclude_tenants',
+    );
+  }
+  return usage;
 }
 
 export async function billTenant(ctx: BillingContext, tenant: Tenant, window: BillingWindow): Promise<Outcome> {
@@ -281,7 +293,7 @@ async function finishBill(
     for (const line of outcome.lines) await invoice.addLine(line);
     checkpoint('before the invoice was committed');
     committing = true;
-    const reference = String(await invoice.commit());
+    const reference = referenceOf(await invoice.commit());
     // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
     ledger.markCommitted(bill.id, reference, formatMoney(outcome.total, config.main.currencyDigits), config.main.currency);
     return { ...outcome, invoice: reference };
@@ -315,6 +327,13 @@ async function finishBill(
   } finally {
     clearInterval(beat);
   }
+}
+
+/** What commit() returned, as the ledger stores it: a non-empty string, or the commit is not done. */
+function referenceOf(value: unknown): string {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  const shown = typeof value === 'string' ? "''" : typeof value === 'object' && value !== null ? 'an object' : String(value);
+  throw new AdapterError(`the adapter's commit() returned ${shown}, not a reference (a non-empty string: a file path, an invoice number); see INVOICES.md`);
 }
 
 function safeRead<T>(read: () => T): T | undefined {

@@ -2,11 +2,12 @@
  * artifice.ini → a typed, validated Config. Every key is checked once, here; an error names
  * the file, section and key and what is allowed. Which keys exist is plain data (SECTIONS).
  */
+import { statSync, type Stats } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Decimal } from 'decimal.js';
+import { Decimal, plainDecimal } from './decimal.js';
 import { ConfigError, errorMessage } from './errors.js';
-import { parseIni, type IniSection, type IniSections } from './ini-file.js';
+import { IniSyntaxError, parseIni, type IniSection, type IniSections } from './ini-file.js';
 import type { LedgerJournal } from './ledger/types.js';
 import { packageFile } from './paths.js';
 import { US_PER_SECOND } from './time.js';
@@ -119,6 +120,17 @@ export const DEFAULTS = {
   trackedStates: ['active', 'paused', 'rescued', 'resized', 'verify_resize'],
 } as const;
 
+/**
+ * Upper bounds of the numeric keys. Beyond them the arithmetic on instants leaves the range a
+ * Date (or epoch microseconds) can hold and bills fail with "Invalid time value" much later.
+ */
+export const LIMITS = {
+  /** settle_hours, grace_hours: a year. */
+  hours: 8760,
+  /** max_gap, lookback, [gnocchi] granularity: 31 days. */
+  seconds: 31 * 86400,
+} as const;
+
 const TRANSFORMS: readonly TransformName[] = ['uptime', 'gauge', 'counter', 'sum'];
 
 export type ReadText = (file: string) => Promise<string>;
@@ -166,7 +178,7 @@ async function readMeters(metersFile: string, iniFile: string, read: ReadText): 
 /** Validates the text of an ini file; `meterSpecs` is left empty (see loadConfig). */
 export function parseConfig(text: string, file: string): Config {
   const dir = path.dirname(file);
-  const sections = parseWith(text, file);
+  const sections = readIni(text, file);
   checkKnown(sections, file);
   const at = new Reader(file, sections);
 
@@ -175,16 +187,16 @@ export function parseConfig(text: string, file: string): Config {
     database: path.resolve(dir, at.string('main', 'database') ?? DEFAULTS.database),
     ledgerJournal: at.oneOf('main', 'ledger_journal', ['wal', 'delete'] as const) ?? 'wal',
     timezone: at.timezone('main', 'timezone') ?? DEFAULTS.timezone,
-    settleHours: at.number('main', 'settle_hours', 0) ?? DEFAULTS.settleHours,
-    trustSources: at.regexList('main', 'trust_sources') ?? compileSources([DEFAULTS.trustSources]),
+    settleHours: at.number('main', 'settle_hours', 0, LIMITS.hours) ?? DEFAULTS.settleHours,
+    trustSources: at.regexList('main', 'trust_sources', 'trusted source') ?? compileSources([DEFAULTS.trustSources]),
     currency: at.currency('main', 'currency') ?? DEFAULTS.currency,
     currencyDigits: at.integer('main', 'currency_digits', 0, 8) ?? DEFAULTS.currencyDigits,
     allowUnpriced: at.boolean('main', 'allow_unpriced') ?? false,
     meters: at.path('main', 'meters', dir) ?? packageFile('config', 'meters.ini'),
-    maxGapSeconds: at.number('main', 'max_gap', 1) ?? DEFAULTS.maxGapSeconds,
+    maxGapSeconds: at.number('main', 'max_gap', 1, LIMITS.seconds) ?? DEFAULTS.maxGapSeconds,
     statusFile: '',
     concurrency: at.integer('main', 'concurrency', 1, 64) ?? DEFAULTS.concurrency,
-    graceHours: at.number('main', 'grace_hours', 0) ?? DEFAULTS.graceHours,
+    graceHours: at.number('main', 'grace_hours', 0, LIMITS.hours) ?? DEFAULTS.graceHours,
   };
   main.statusFile = at.path('main', 'status_file', dir) ?? path.join(path.dirname(main.database), DEFAULTS.statusFile);
 
@@ -200,6 +212,12 @@ export function parseConfig(text: string, file: string): Config {
   if (backend === 'file' && !telemetry.file) {
     throw at.error('telemetry', 'file', 'is required with backend = file: the path of a newline-delimited JSON samples file');
   }
+  checkWrittenFiles(at, main, [
+    [file, 'this config file'],
+    [main.database, 'the ledger ([main] database)'],
+    [main.meters, 'the meters file ([main] meters)'],
+    [telemetry.file, 'the samples file ([telemetry] file)'],
+  ]);
 
   return {
     file,
@@ -216,7 +234,7 @@ export function parseConfig(text: string, file: string): Config {
 
 /** config/meters.ini: one section per meter (DESIGN §7 lists the defaults). */
 export function parseMeters(text: string, file: string, defaultMaxGapSeconds: number): MeterSpec[] {
-  const sections = parseWith(text, file);
+  const sections = readIni(text, file);
   const at = new Reader(file, sections);
   const specs: MeterSpec[] = [];
   for (const [meter, section] of sections) {
@@ -228,8 +246,8 @@ export function parseMeters(text: string, file: string, defaultMaxGapSeconds: nu
     if (!transform) throw at.error(meter, 'transform', `is required: one of ${TRANSFORMS.join(', ')}`);
     const unit = at.string(meter, 'unit');
     if (!unit) throw at.error(meter, 'unit', 'is required: the unit of the quantity, e.g. hour or gigabyte-hour');
-    const maxGapSeconds = at.number(meter, 'max_gap', 1) ?? defaultMaxGapSeconds;
-    const lookbackSeconds = at.number(meter, 'lookback', 0) ?? Math.max(maxGapSeconds, transform === 'counter' ? DEFAULTS.counterLookbackSeconds : 0);
+    const maxGapSeconds = at.number(meter, 'max_gap', 1, LIMITS.seconds) ?? defaultMaxGapSeconds;
+    const lookbackSeconds = at.number(meter, 'lookback', 0, LIMITS.seconds) ?? Math.max(maxGapSeconds, transform === 'counter' ? DEFAULTS.counterLookbackSeconds : 0);
     if (lookbackSeconds < maxGapSeconds) {
       throw at.error(meter, 'lookback', `= ${lookbackSeconds} is shorter than max_gap (${maxGapSeconds} s): the sample holding into the window would not be fetched`);
     }
@@ -241,19 +259,64 @@ export function parseMeters(text: string, file: string, defaultMaxGapSeconds: nu
       divideBy: at.decimal(meter, 'divide_by') ?? new Decimal(1),
       maxGapUs: maxGapSeconds * US_PER_SECOND,
       lookbackUs: lookbackSeconds * US_PER_SECOND,
-      trackedStates: at.list(meter, 'tracked_states')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],
+      trackedStates: at.list(meter, 'tracked_states', 'instance state, e.g. active')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],
     });
   }
   if (specs.length === 0) throw new ConfigError(`${file}: no meters defined; see config/meters.ini for the defaults`);
   return specs;
 }
 
-function parseWith(text: string, file: string): IniSections {
+/** parseIni with errors that name the file (artifice.ini, meters.ini, the Gnocchi mapping). */
+export function readIni(text: string, file: string): IniSections {
   try {
     return parseIni(text);
   } catch (error) {
+    if (error instanceof IniSyntaxError) throw new ConfigError(`${file} ${error.message}`, { cause: error });
     throw new ConfigError(`${file}: not a valid ini file: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** The path as it is on disk, or undefined when there is nothing there (or it cannot be looked at: opening it will say why). */
+function existing(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The ledger and the status file are written by every `bill` run; the status file is replaced
+ * whole with JSON. Refuse, before anything is written, one that exists as something else than a
+ * regular file (/dev/full, a directory), and a status file that is one of the files artifice reads
+ * or the ledger (same path, or the same file through a link).
+ */
+function checkWrittenFiles(at: Reader, main: MainConfig, others: [string | undefined, string][]): void {
+  const database = existing(main.database);
+  if (database && !database.isFile()) {
+    throw at.bad('main', 'database', main.database, `it exists and is ${kindOf(database)}; give the path of the SQLite ledger file`);
+  }
+  const status = existing(main.statusFile);
+  if (status && !status.isFile()) {
+    throw at.bad('main', 'status_file', main.statusFile, `it exists and is ${kindOf(status)}; every bill run replaces it with JSON, so give a file path`);
+  }
+  for (const [other, what] of others) {
+    if (other === undefined) continue;
+    const same = other === main.statusFile || (status !== undefined && sameFile(status, existing(other)));
+    if (same) throw at.bad('main', 'status_file', main.statusFile, `it is ${what}, which every bill run would overwrite with JSON; give a path of its own`);
+  }
+}
+
+function sameFile(a: Stats, b: Stats | undefined): boolean {
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 function checkKnown(sections: IniSections, file: string): void {
@@ -280,6 +343,10 @@ export function compileSources(patterns: string[]): RegExp[] {
   return patterns.map((pattern) => new RegExp(`^(?:${pattern})$`));
 }
 
+function shown(key: string, value: string): string {
+  return isSecretKey(key) ? '(hidden)' : `'${value}'`;
+}
+
 /** Typed access to one file's sections, with errors that name file, section and key. */
 export class Reader {
   constructor(private readonly file: string, private readonly sections: IniSections) {}
@@ -288,9 +355,9 @@ export class Reader {
     return new ConfigError(`${this.file} [${section}] ${key} ${what}`);
   }
 
-  private bad(section: string, key: string, value: string, allowed: string): ConfigError {
-    const shown = isSecretKey(key) ? '(hidden)' : `'${value}'`;
-    return this.error(section, key, `= ${shown} is not valid: ${allowed}`);
+  /** `= 'value' is not valid: …` (a secret-looking key's value is shown as (hidden)). */
+  bad(section: string, key: string, value: string, allowed: string): ConfigError {
+    return this.error(section, key, `= ${shown(key, value)} is not valid: ${allowed}`);
   }
 
   string(section: string, key: string): string | undefined {
@@ -305,11 +372,12 @@ export class Reader {
     return value as T;
   }
 
-  number(section: string, key: string, min: number): number | undefined {
+  /** Every number has an upper bound too: an unbounded one ends as "Invalid time value" or a timer overflow far from the config. */
+  number(section: string, key: string, min: number, max: number): number | undefined {
     const value = this.string(section, key);
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw this.bad(section, key, value, `use a number ≥ ${min}`);
+    if (!Number.isFinite(n) || n < min || n > max) throw this.bad(section, key, value, `use a number from ${min} to ${max}`);
     return n;
   }
 
@@ -321,16 +389,18 @@ export class Reader {
     return n;
   }
 
+  /**
+   * A positive decimal in plain notation. decimal.js also takes hex, binary and exponents up to
+   * 9e15 (`1e-100000000` runs V8 out of memory once divided by): only up to 3 exponent digits.
+   */
   decimal(section: string, key: string): Decimal | undefined {
     const value = this.string(section, key);
     if (value === undefined) return undefined;
-    try {
-      const d = new Decimal(value);
-      if (d.lte(0)) throw new Error('not positive');
-      return d;
-    } catch {
-      throw this.bad(section, key, value, 'use a positive number, e.g. 1073741824');
+    const decimal = plainDecimal(value);
+    if (!decimal || decimal.lte(0)) {
+      throw this.bad(section, key, value, 'use a positive number in decimal notation, e.g. 1073741824 or 1.5e3 (exponent at most 3 digits)');
     }
+    return decimal;
   }
 
   boolean(section: string, key: string): boolean | undefined {
@@ -341,14 +411,20 @@ export class Reader {
     throw this.bad(section, key, value, 'use true or false');
   }
 
-  list(section: string, key: string): string[] | undefined {
+  /**
+   * A comma-separated list, blanks dropped. Given but empty after that (`a = ,,`) is an error: an
+   * empty list of trusted sources or tracked states would quietly bill nothing. `what` is one item.
+   */
+  list(section: string, key: string, what: string): string[] | undefined {
     const value = this.string(section, key);
     if (value === undefined) return undefined;
-    return value.split(',').map((item) => item.trim()).filter(Boolean);
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    if (items.length === 0) throw this.error(section, key, `= ${shown(key, value)} must name at least one ${what} (a comma-separated list)`);
+    return items;
   }
 
-  regexList(section: string, key: string): RegExp[] | undefined {
-    const items = this.list(section, key);
+  regexList(section: string, key: string, what: string): RegExp[] | undefined {
+    const items = this.list(section, key, what);
     if (!items) return undefined;
     try {
       return compileSources(items);

@@ -43,3 +43,20 @@ export function formatRate(value: Decimal): string {
 export function formatMoney(value: Decimal, digits: number): string {
   return value.toFixed(digits, Decimal.ROUND_HALF_UP);
 }
+
+/**
+ * Plain decimal notation only: decimal.js would also read `0x19` (25), `0b1` or `0o7`, and
+ * `1e100000000`, whose digits exhaust memory once multiplied or printed. A number must be
+ * finite; a Decimal (even another copy of decimal.js) is read back from its string.
+ */
+const PLAIN_DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/;
+
+/** `value` as a Decimal when it is a decimal in plain notation, else undefined. */
+export function plainDecimal(value: unknown): Decimal | undefined {
+  let text: string;
+  if (typeof value === 'string') text = value.trim();
+  else if (typeof value === 'number') text = Number.isFinite(value) ? String(value) : '';
+  else if (Decimal.isDecimal(value)) text = value.toString();
+  else return undefined;
+  return PLAIN_DECIMAL.test(text) ? new Decimal(text) : undefined;
+}

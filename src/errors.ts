@@ -35,6 +35,9 @@ export class AdapterError extends ArtificeError {
   override readonly exitCode: number = EXIT.usage;
 }
 
+/** Telemetry that reads fine but cannot be billed as it is (a negative gauge, only untrusted samples). Fails the tenant. */
+export class DataError extends ArtificeError {}
+
 /** A service without a price, or another pricing problem. Fails the tenant. */
 export class PricingError extends ArtificeError {}
 

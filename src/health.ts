@@ -18,6 +18,7 @@
  *   or crashed cron run). A tenant absent from a completed `bill --all` run of the month had no
  *   telemetry then (`--all` bills tenants with telemetry) and is not reported.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
@@ -258,11 +259,13 @@ export function assessHealth(ledger: Ledger, ctx: HealthContext): Health {
     }
   }
 
-  const lastBilled: Health['last_billed'] = {};
-  for (const tenant of ledger.tenants()) {
-    const w = ledger.lastBilledWindow(tenant.id);
-    if (w) lastBilled[tenant.id] = { start: formatTimestamp(w.start), end: formatTimestamp(w.end), window: monthLabel(w.start, w.end, config) };
-  }
+  // fromEntries makes own keys: a tenant id such as __proto__ stays a key, not the prototype.
+  const lastBilled: Health['last_billed'] = Object.fromEntries(
+    ledger.tenants().flatMap((tenant) => {
+      const w = ledger.lastBilledWindow(tenant.id);
+      return w ? [[tenant.id, { start: formatTimestamp(w.start), end: formatTimestamp(w.end), window: monthLabel(w.start, w.end, config) }]] : [];
+    }),
+  );
 
   return {
     now: ctx.now.toISOString(),
@@ -299,7 +302,8 @@ export interface StatusFile {
 /** Writes `data` as JSON to `file` atomically (temp file in the same directory + rename). */
 export function writeStatusFile(file: string, data: StatusFile): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
+  // Unique per write: two runs of one host (or two writes of one run) never share a temp file.
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     fs.writeFileSync(temp, `${JSON.stringify(data, null, 2)}\n`);
     fs.renameSync(temp, file);

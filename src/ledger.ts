@@ -19,7 +19,7 @@ import { formatTimestamp } from './time.js';
 import type { InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
 import { networkFileSystem } from './ledger/file-system.js';
-import { migrate } from './ledger/schema.js';
+import { migrate, refuseForeign } from './ledger/schema.js';
 import { DEFAULT_LEASE_MS, ownerAlive } from './owner.js';
 import { decimalText, toBill, toLine, toRun, toUsage } from './ledger/rows.js';
 import type { BillRow, LineRow, RunRow, UsageRow } from './ledger/rows.js';
@@ -90,6 +90,7 @@ export class Ledger {
       }
       if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       db = new Database(file, { timeout: busyTimeoutMs });
+      refuseForeign(db, file);
       if (!memory) setJournal(db, journal, busyTimeoutMs);
       db.pragma('foreign_keys = ON');
       migrate(db, file);

@@ -1,5 +1,5 @@
 /** Where the package's own files (config/meters.ini, config/rates.csv, invoices/) live. */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,27 @@ export function packageRoot(): string {
 
 export function packageFile(...parts: string[]): string {
   return path.join(packageRoot(), ...parts);
+}
+
+/** `dir` itself when it exists, else its nearest existing ancestor: where creating it would start. */
+export function nearestExisting(dir: string): string {
+  let existing = path.resolve(dir);
+  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  return existing;
+}
+
+/**
+ * Whether `dir` could be created (or is there) and written in by this process, without creating
+ * anything: its nearest existing ancestor must be a directory with write and search permission.
+ */
+export function directoryProblem(dir: string): { existing: string; problem?: 'not a directory' | 'not writable' } {
+  const existing = nearestExisting(dir);
+  try {
+    if (!statSync(existing).isDirectory()) return { existing, problem: 'not a directory' };
+    // X_OK too: creating an entry in a directory takes search permission as well as write.
+    accessSync(existing, constants.W_OK | constants.X_OK);
+    return { existing };
+  } catch {
+    return { existing, problem: 'not writable' };
+  }
 }

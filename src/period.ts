@@ -5,7 +5,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { UsageError } from './errors.js';
-import { formatTimestamp, fromDate, parseTimestamp, US_PER_HOUR, US_PER_MS, type Micros } from './time.js';
+import { formatTimestamp, fromDate, MAX_YEAR, MIN_YEAR, readTimestamp, US_PER_HOUR, US_PER_MS, type Micros } from './time.js';
 import type { Window } from './usage/types.js';
 
 export interface BillingWindow extends Window {
@@ -23,9 +23,10 @@ const MONTH = /^(\d{4})-(\d{2})$/;
 export function parseMonth(text: string): Month {
   const m = MONTH.exec(text.trim());
   const month = m ? Number(m[2]) : 0;
-  // Years before 1970 are no telemetry's (and Date maps years below 100 to 19xx).
-  if (!m || month < 1 || month > 12 || Number(m[1]) < 1970) {
-    throw new UsageError(`--month must be a month as YYYY-MM (e.g. 2024-05), got '${text}'`);
+  // Years before 1970 are no telemetry's (and Date maps years below 100 to 19xx); after 2255
+  // epoch microseconds are no longer exact.
+  if (!m || month < 1 || month > 12 || Number(m[1]) < MIN_YEAR || Number(m[1]) > MAX_YEAR) {
+    throw new UsageError(`--month must be a month as YYYY-MM (e.g. 2024-05) from ${MIN_YEAR} to ${MAX_YEAR}, got '${text}'`);
   }
   return { year: Number(m[1]), month };
 }
@@ -67,19 +68,21 @@ const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 export function parseInstant(text: string, timeZone: string, flag: string): Micros {
   const value = text.trim();
   const local = DATE_ONLY.exec(value) ?? NAIVE.exec(value);
+  let result: Micros | string;
   if (local) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = local;
-    const parsed = parseTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
-    if (parsed !== undefined) {
+    // Checks the date (and the year range) the same way a time with an offset is checked.
+    result = readTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
+    if (typeof result === 'number') {
       // Fractions beyond microseconds are truncated, as parseTimestamp does.
       const micros = Number((frac + '000000').slice(0, 6));
       return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS + micros;
     }
   } else {
-    const parsed = parseTimestamp(value);
-    if (parsed !== undefined) return parsed;
+    result = readTimestamp(value);
+    if (typeof result === 'number') return result;
   }
-  throw new UsageError(`${flag} must be an ISO-8601 date or time (e.g. 2024-05-01 or 2024-05-01T00:00:00Z), got '${text}'`);
+  throw new UsageError(`${flag} must be an ISO-8601 date or time (e.g. 2024-05-01 or 2024-05-01T00:00:00Z), got '${text}': ${result}`);
 }
 
 export interface WindowOptions {

@@ -2,7 +2,7 @@
  * Usage records → invoice lines: one line per (datacenter, service) summing its resources'
  * quantities, priced by the adapter's `cost()` and rounded once per line (DESIGN §4, §7).
  */
-import { Decimal, lineAmount } from './decimal.js';
+import { Decimal, lineAmount, plainDecimal } from './decimal.js';
 import { PricingError } from './errors.js';
 import type { Invoice, InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
@@ -52,7 +52,7 @@ export async function priceUsage(
   const lines: InvoiceLine[] = [];
   const unpriced: string[] = [];
   for (const group of groupUsage(records)) {
-    const rate = toRate(await invoice.cost(group.datacenter, group.name), group);
+    const rate = adapterRate(await invoice.cost(group.datacenter, group.name), group.datacenter, group.name);
     if (rate === undefined) unpriced.push(`${group.datacenter}/${group.name}`);
     const effective = rate ?? new Decimal(0);
     lines.push({ ...group, rate: effective, amount: lineAmount(group.quantity, effective, options.digits) });
@@ -66,13 +66,22 @@ export async function priceUsage(
   return { lines, total, unpriced };
 }
 
-function toRate(value: unknown, group: Group): Decimal | undefined {
+/**
+ * What an adapter's cost() answered, as a rate: undefined for no price, else a plain decimal
+ * ≥ 0, or a PricingError naming the datacenter/service and the value.
+ */
+export function adapterRate(value: unknown, datacenter: string, service: string): Decimal | undefined {
   if (value === undefined || value === null) return undefined;
-  try {
-    const rate = new Decimal(value as Decimal.Value);
-    if (rate.isFinite() && !rate.isNegative()) return rate;
-  } catch {
-    // fall through to the error below
-  }
-  throw new PricingError(`the invoice adapter's cost(${group.datacenter}, ${group.name}) returned ${String(value)}, not a rate ≥ 0`);
+  const rate = plainDecimal(value);
+  if (rate && !rate.isNegative()) return rate;
+  throw new PricingError(
+    `the invoice adapter's cost(${datacenter}, ${service}) returned ${shown(value)}, not a rate ≥ 0 in plain decimal notation (such as '0.025')`,
+  );
+}
+
+/** A value for a one-line message: strings quoted (a space or an empty string shows), long ones cut. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value}'` : Decimal.isDecimal(value) ? value.toString() : String(value);
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
 }

@@ -6,7 +6,16 @@ export interface Column {
   paint?: (padded: string, raw: string) => string;
 }
 
-export function renderTable(columns: Column[], rows: string[][]): string {
+/**
+ * Control characters shown as `\xNN`: a cell may hold what the telemetry said (a project name),
+ * and an escape sequence in it must not drive the operator's terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function renderTable(columns: Column[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((row) => row.map((cell) => printable(cell ?? '')));
   const widths = columns.map((column, i) => Math.max(column.header.length, ...rows.map((row) => (row[i] ?? '').length)));
   const format = (cells: string[], body = false) =>
     cells

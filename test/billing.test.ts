@@ -186,6 +186,54 @@ describe('commit() fails', () => {
   });
 });
 
+describe('commit() returns no reference', () => {
+  it.each([[null], [''], [{ id: 5 }]])('%p: the bill stays pending (commit was called) and the message says what the contract wants', async (returned) => {
+    const ledger = open();
+    class NoReference {
+      cost() {
+        return '0.01';
+      }
+      addSection() {}
+      addLine() {}
+      commit() {
+        return returned;
+      }
+    }
+    const outcome = await billTenant(context({ collector: hookedCollector(config, () => {}), Adapter: NoReference as unknown as InvoiceClass, ledger }), { id: 'tenant-01' }, MAY);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^the adapter's commit\(\) returned (null|''|an object), not a reference \(a non-empty string/);
+    expect(ledger.bills()).toMatchObject([{ status: 'pending', reference: null }]);
+  });
+});
+
+describe('telemetry that reads fine but cannot be billed', () => {
+  it('a tenant whose samples are all untrusted fails, naming the sources, and its window stays billable', async () => {
+    const trusting = { ...config, main: { ...config.main, trustSources: [/^ceilometer$/] } };
+    const ledger = open();
+    const { Adapter, commits } = recordingAdapter();
+    const outcome = await billTenant(context({ config: trusting, collector: hookedCollector(config, () => {}), Adapter, ledger }), { id: 'tenant-01' }, MAY);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^all 2\d\d samples of this tenant come from sources \[main\] trust_sources does not trust \('openstack'\): /);
+    expect(commits).toEqual([]);
+    expect(ledger.bills()).toMatchObject([{ status: 'failed' }]);
+    // The same tenant with the right trust_sources bills.
+    expect((await billTenant(context({ collector: hookedCollector(config, () => {}), Adapter, ledger }), { id: 'tenant-01' }, MAY)).status).toBe('committed');
+  });
+
+  it('an availability zone named like an Object property (constructor, __proto__) is not a [datacenters] entry', async () => {
+    const odd = (zone: string): Sample => ({
+      meter: 'volume.size', resourceId: `vol-${zone}`, projectId: 'tenant-01', timestamp: parseTimestamp('2024-05-10T00:00:00Z')!, volume: 1,
+      unit: 'GB', type: 'gauge', metadata: { availability_zone: zone }, id: `s-${zone}`, source: 'openstack', region: 'RegionOne',
+    });
+    const collector: Collector = {
+      description: 'odd zones', tenants: async () => [], close: async () => {},
+      samples: async (query) => (query.meter === 'volume.size' ? [odd('constructor'), odd('__proto__'), odd('toString')] : []),
+    };
+    const result = await measure({ config, collector }, { id: 'tenant-01' }, MAY);
+    expect(result.records.map((r) => r.datacenter)).toEqual(['RegionOne', 'RegionOne', 'RegionOne']);
+  });
+});
+
 describe('billTenants', () => {
   it('bills at most `concurrency` tenants at once, keeps input order, and a failing tenant stops nothing', async () => {
     const ledger = open();

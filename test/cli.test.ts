@@ -211,6 +211,16 @@ describe('bill --all --month 2024-05 on the demo', () => {
     ]);
   });
 
+  it('history takes --month or --from/--to as a window (bills overlapping it), and refuses a reversed one', async () => {
+    const may = await run(['history', '--config', d.ini, '--from', '2024-05-10', '--to', '2024-05-11', '--json'], { cwd: d.dir });
+    expect(may.code).toBe(0);
+    expect((JSON.parse(may.stdout) as { bills: unknown[] }).bills.length).toBeGreaterThan(0);
+    const april = await run(['history', '--config', d.ini, '--from', '2024-04-01', '--to', '2024-05-01', '--json'], { cwd: d.dir });
+    expect(JSON.parse(april.stdout)).toEqual({ bills: [] });
+    const reversed = await run(['history', '--config', d.ini, '--from', '2024-05-01', '--to', '2024-04-01'], { cwd: d.dir });
+    expect(reversed.code).toBe(2);
+  });
+
   it('void of a window that has no committed bill is a one-line error', async () => {
     const result = await run(['void', '--config', d.ini, '--tenant', ACME, '--month', '2024-04', '--reason', 'x'], { cwd: d.dir });
     expect(result.code).toBe(2);
@@ -219,6 +229,17 @@ describe('bill --all --month 2024-05 on the demo', () => {
 });
 
 describe('read-only runs', () => {
+  it('history and void on a config that has never billed create no ledger', async () => {
+    const d = demo();
+    const history = await run(['history', '--config', d.ini], { cwd: d.dir });
+    expect(history).toMatchObject({ code: 0, stdout: `no ledger at ${d.database} yet: nothing has been billed\n` });
+    expect(JSON.parse((await run(['history', '--config', d.ini, '--json'], { cwd: d.dir })).stdout)).toEqual({ bills: [] });
+    const voided = await run(['void', '--config', d.ini, '--tenant', ACME, ...MONTH, '--reason', 'x'], { cwd: d.dir });
+    expect(voided.code).toBe(2);
+    expect(expectOneLine(voided.stderr)).toContain(`no ledger at ${d.database}: nothing has been billed, so there is nothing to void`);
+    expect(existsSync(path.dirname(d.database))).toBe(false);
+  });
+
   it('usage prints the same bill as a preview and writes no ledger and no invoice', async () => {
     const d = demo();
     const result = await run(['usage', '--config', d.ini, '--all', ...MONTH, '--json'], { cwd: d.dir });

@@ -1,4 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Decimal } from '../src/decimal.js';
 import {
@@ -271,6 +273,152 @@ describe('parseConfig: errors name file, section and key', () => {
   });
 });
 
+describe('lists: given but empty is an error, not "none"', () => {
+  it.each([
+    ['trust_sources = ,,,', `${FILE} [main] trust_sources = ',,,' must name at least one trusted source (a comma-separated list)`],
+    ['trust_sources = , ', `${FILE} [main] trust_sources = ',' must name at least one trusted source (a comma-separated list)`],
+  ])('%s', (line, message) => {
+    expect(configError(() => parseConfig(withMain(line), FILE)).message).toBe(message);
+  });
+
+  it('an empty value is the default, as for every key', () => {
+    expect(parseConfig(withMain('trust_sources ='), FILE).main.trustSources.map(String)).toEqual(['/^(?:openstack)$/']);
+  });
+
+  it('meters.ini tracked_states = , would drop every instance hour', () => {
+    const error = configError(() => parseMeters('[instance]\ntransform = uptime\nunit = hour\ntracked_states = ,\n', METERS_FILE, 3600));
+    expect(error.message).toBe(`${METERS_FILE} [instance] tracked_states = ',' must name at least one instance state, e.g. active (a comma-separated list)`);
+  });
+});
+
+describe('numbers are bounded', () => {
+  it.each([
+    ['settle_hours = 1e10', 'settle_hours', 'use a number from 0 to 8760'],
+    ['grace_hours = 1e300', 'grace_hours', 'use a number from 0 to 8760'],
+    ['max_gap = 2678401', 'max_gap', 'use a number from 1 to 2678400'],
+  ])('[main] %s', (line, key, allowed) => {
+    const error = configError(() => parseConfig(withMain(line), FILE));
+    expect(error.message).toBe(`${FILE} [main] ${key} = '${line.split(' = ')[1]}' is not valid: ${allowed}`);
+  });
+
+  it('the bounds themselves are allowed', () => {
+    const config = parseConfig(withMain('settle_hours = 8760\ngrace_hours = 8760\nmax_gap = 2678400'), FILE);
+    expect(config.main).toMatchObject({ settleHours: 8760, graceHours: 8760, maxGapSeconds: 2678400 });
+  });
+
+  const meter = (line: string) => parseMeters(`[image.size]\ntransform = gauge\nunit = gigabyte-hour\n${line}\n`, METERS_FILE, 3600);
+
+  it.each([
+    ['max_gap = 1e10', 'use a number from 1 to 2678400'],
+    ['lookback = 1e10', 'use a number from 0 to 2678400'],
+    ['divide_by = 1e-100000000', 'use a positive number in decimal notation'],
+    ['divide_by = 1e1000', 'use a positive number in decimal notation'],
+    ['divide_by = 0x19', 'use a positive number in decimal notation'],
+    ['divide_by = -2', 'use a positive number in decimal notation'],
+    ['divide_by = Infinity', 'use a positive number in decimal notation'],
+  ])('meters.ini %s', (line, allowed) => {
+    const [key, value] = line.split(' = ');
+    expect(configError(() => meter(line)).message).toContain(`${METERS_FILE} [image.size] ${key} = '${value}' is not valid: ${allowed}`);
+  });
+
+  it('meters.ini divide_by in plain or exponent notation', () => {
+    expect(meter('divide_by = 1.5e3')[0]!.divideBy.toString()).toBe('1500');
+    expect(meter('divide_by = .5')[0]!.divideBy.toString()).toBe('0.5');
+    expect(meter('divide_by = 1e-999')[0]!.divideBy.toString()).toBe('1e-999');
+  });
+});
+
+describe('files every bill run writes: status_file and database', () => {
+  let dir: string;
+  let ini: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'artifice-config-'));
+    ini = path.join(dir, 'artifice.ini');
+    mkdirSync(path.join(dir, 'a-directory'));
+    writeFileSync(path.join(dir, 'artifice.sqlite'), '');
+    symlinkSync(path.join(dir, 'artifice.sqlite'), path.join(dir, 'link.sqlite'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const error = (lines: string) => configError(() => parseConfig(withMain(lines), ini)).message;
+
+  it.each([
+    ['status_file = artifice.sqlite', 'artifice.sqlite', 'it is the ledger ([main] database)'],
+    ['database = l.sqlite\nstatus_file = l.sqlite', 'l.sqlite', 'it is the ledger ([main] database)'],
+    ['status_file = link.sqlite', 'link.sqlite', 'it is the ledger ([main] database)'],
+    ['status_file = artifice.ini', 'artifice.ini', 'it is this config file'],
+    ['status_file = samples.ndjson', 'samples.ndjson', 'it is the samples file ([telemetry] file)'],
+  ])('%s', (lines, file, why) => {
+    expect(error(lines)).toBe(`${ini} [main] status_file = '${path.join(dir, file)}' is not valid: ${why}, which every bill run would overwrite with JSON; give a path of its own`);
+  });
+
+  it.each([
+    ['a directory', 'a-directory', 'a directory'],
+    ['a device', '/dev/null', 'a device'],
+  ])('status_file that is %s', (_what, file, kind) => {
+    expect(error(`status_file = ${file}`)).toBe(
+      `${ini} [main] status_file = '${path.resolve(dir, file)}' is not valid: it exists and is ${kind}; every bill run replaces it with JSON, so give a file path`,
+    );
+  });
+
+  it.each([
+    ['a directory', 'a-directory', 'a directory'],
+    ['a device', '/dev/null', 'a device'],
+  ])('database that is %s', (_what, file, kind) => {
+    expect(error(`database = ${file}`)).toBe(
+      `${ini} [main] database = '${path.resolve(dir, file)}' is not valid: it exists and is ${kind}; give the path of the SQLite ledger file`,
+    );
+  });
+
+  it('an existing ledger and status file, or none yet, are fine', () => {
+    writeFileSync(path.join(dir, 'status.json'), '{}');
+    expect(parseConfig(MINIMAL, ini).main.statusFile).toBe(path.join(dir, 'status.json'));
+    expect(parseConfig(withMain('database = new/l.sqlite'), ini).main.statusFile).toBe(path.join(dir, 'new', 'status.json'));
+  });
+});
+
+describe('the ini text itself', () => {
+  it('a UTF-8 BOM is ignored', () => {
+    expect(parseConfig(`\uFEFF[main]\ncurrency = EUR\n${MINIMAL}`, FILE).main.currency).toBe('EUR');
+  });
+
+  it.each([
+    ['[main] ; billing', "line 1: '[main]': a section header must be alone on its line (put a comment on a line of its own)"],
+    ['[main]currency = EUR', "line 1: '[main]': a section header must be alone on its line (put a comment on a line of its own)"],
+    ['  [main]', "line 1: '[main]': a section header must start its line"],
+    ['[main', "line 1: '[main': a section header must end with ]"],
+  ])('%p', (header, message) => {
+    expect(configError(() => parseConfig(`${header}\ncurrency = EUR\n${MINIMAL}`, FILE)).message).toBe(`${FILE} ${message}`);
+  });
+
+  it('a header line never echoes what follows it', () => {
+    const message = configError(() => parseConfig(`[keystone] password = hunter2\n${MINIMAL}`, FILE)).message;
+    expect(message).toContain("line 1: '[keystone]'");
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('a key given twice names it and both lines', () => {
+    const error = configError(() => parseConfig(`[main]\ncurrency = EUR\n; later\ncurrency = USD\n${MINIMAL}`, FILE));
+    expect(error.message).toBe(`${FILE} [main] currency is given twice (lines 2 and 4): keep one`);
+  });
+
+  it('a secret key given twice: no value shown', () => {
+    const error = configError(() => parseConfig(`${MINIMAL}[keystone]\npassword = s3cr3t-1\npassword = s3cr3t-2\n`, FILE));
+    expect(error.message).toBe(`${FILE} [keystone] password is given twice (lines 5 and 6): keep one`);
+  });
+
+  it('a section given twice names both lines (line numbers count CRLF lines once)', () => {
+    const error = configError(() => parseConfig(`[main]\r\ncurrency = EUR\r\n\r\n${MINIMAL}[main]\r\nconcurrency = 2\r\n`, FILE));
+    expect(error.message).toBe(`${FILE} [main] is given twice (lines 1 and 7): put its keys in one section`);
+  });
+
+  it('the same key in two sections is fine; so are meters.ini duplicates only within a section', () => {
+    expect(parseConfig(`[main]\nconcurrency = 2\n${MINIMAL}concurrency = 3\n`, FILE).main.concurrency).toBe(2);
+    const error = configError(() => parseMeters('[ip.floating]\ntransform = gauge\nunit = hour\nunit = day\n', METERS_FILE, 3600));
+    expect(error.message).toBe(`${METERS_FILE} [ip.floating] unit is given twice (lines 3 and 4): keep one`);
+  });
+});
+
 describe('secrets never appear in messages', () => {
   const SECRET = 'hunter2-s3cr3t';
 
@@ -306,10 +454,10 @@ describe('secrets never appear in messages', () => {
 
   it('a bad value of a secret-looking key is shown as (hidden)', () => {
     const reader = new Reader(FILE, parseIni(`[keystone]\ntoken_ttl = ${SECRET}\nttl = ${SECRET}\n`));
-    const hidden = configError(() => reader.number('keystone', 'token_ttl', 0));
-    expect(hidden.message).toBe(`${FILE} [keystone] token_ttl = (hidden) is not valid: use a number ≥ 0`);
+    const hidden = configError(() => reader.number('keystone', 'token_ttl', 0, 10));
+    expect(hidden.message).toBe(`${FILE} [keystone] token_ttl = (hidden) is not valid: use a number from 0 to 10`);
     // The same value under an innocent key is shown: the hiding is by key, as documented.
-    const shown = configError(() => reader.number('keystone', 'ttl', 0));
+    const shown = configError(() => reader.number('keystone', 'ttl', 0, 10));
     expect(shown.message).toContain(`'${SECRET}'`);
   });
 });

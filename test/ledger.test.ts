@@ -193,6 +193,18 @@ describe('opening', () => {
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
   });
 
+  test("another application's SQLite database is refused, untouched (no tables added, journal unchanged)", () => {
+    const db = raw();
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+    db.close();
+    expect(() => open()).toThrow(
+      `${file} is an SQLite database but not an artifice ledger (it has tables customers and no artifice schema version): point [main] database at the ledger, or at a new file`,
+    );
+    const after = raw();
+    expect(after.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all()).toEqual(['customers']);
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+  });
+
   test(':memory: works as an in-memory twin', () => {
     const ledger = open({}, ':memory:');
     expect(claimed(ledger.claim(T, MAY, ME)).bill.status).toBe('pending');

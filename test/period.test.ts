@@ -39,7 +39,7 @@ describe('parseMonth', () => {
     expect(formatMonth({ year: 2024, month: 5 })).toBe('2024-05');
   });
 
-  it.each(['2024-13', '2024-00', 'May', '2024-5', '24-05', '2024/05', '2024-05-01', '', '0024-05', '1969-12'])('rejects %p with a UsageError naming it', (text) => {
+  it.each(['2024-13', '2024-00', 'May', '2024-5', '24-05', '2024/05', '2024-05-01', '', '0024-05', '1969-12', '2256-01'])('rejects %p with a UsageError naming it', (text) => {
     const error = usageError(() => parseMonth(text));
     expect(error.message).toContain(`'${text}'`);
     expect(error.message).toContain('YYYY-MM');
@@ -187,6 +187,17 @@ describe('--from/--to', () => {
     const error = usageError(() => resolveWindow({ from: text, to: '2024-06-01T00:00:00Z' }, 'UTC', now));
     expect(error.message).toContain('--from');
     expect(error.message).toContain(`'${text}'`);
+  });
+
+  it.each([
+    ['0050-01-01', 'year 0050 is out of range: use a year from 1970 to 2255'],
+    ['0050-01-01T00:00:00Z', 'year 0050 is out of range: use a year from 1970 to 2255'],
+    ['1969-12-31T12:00', 'year 1969 is out of range: use a year from 1970 to 2255'],
+    ['2300-01-01', 'year 2300 is out of range: use a year from 1970 to 2255'],
+    ['2024-05-01T00:00:00+99:99', 'offset +99:99 is out of range: use one from -14:00 to +14:00'],
+  ])('%p is refused with the reason, not read as another instant', (text, reason) => {
+    const error = usageError(() => resolveWindow({ from: text, to: '2024-06-01T00:00:00Z' }, LA, now));
+    expect(error.message).toBe(`--from must be an ISO-8601 date or time (e.g. 2024-05-01 or 2024-05-01T00:00:00Z), got '${text}': ${reason}`);
   });
 
   it('--month together with --from/--to is a UsageError', () => {

@@ -200,11 +200,38 @@ describe('a cost() that returns junk', () => {
     ['Infinity', Number.POSITIVE_INFINITY],
     ['an object', { rate: 1 }],
     ['a boolean', true],
-  ])('%s is a clear PricingError naming the datacenter and service', async (_what, value) => {
+    // decimal.js would read these as 25, 1 and 7, and 1e100000000 runs V8 out of memory once printed.
+    ['hex', '0x19'],
+    ['binary', '0b1'],
+    ['octal', '0o7'],
+    ['a huge exponent', '1e100000000'],
+    ['a huge Decimal', new Decimal('1e100000000')],
+    ['a negative number', -0.5],
+    ['a negative Decimal', new Decimal('-2')],
+    ['an empty string', ''],
+  ])('%s is a clear PricingError naming the datacenter, service and value', async (_what, value) => {
     const error = await pricingError(priceUsage([record('north', 'm1.small', '1')], { cost: () => value as never }, DIGITS));
     expect(error.message).toContain('cost(north, m1.small)');
     expect(error.message).toContain('not a rate');
     expect(error.message).not.toContain('\n');
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it('the message shows the value as returned', async () => {
+    const error = await pricingError(priceUsage([record('north', 'm1.small', '1')], { cost: () => '0x19' }, DIGITS));
+    expect(error.message).toBe("the invoice adapter's cost(north, m1.small) returned '0x19', not a rate ≥ 0 in plain decimal notation (such as '0.025')");
+  });
+
+  it.each([
+    ['a string with spaces', ' 1.5 ', '1.5'],
+    ['an exponent', '1e-3', '0.001'],
+    ['a three-digit exponent', '1e-100', '1e-100'],
+    ['a number', 0.025, '0.025'],
+    ['a small number', 1e-7, '1e-7'],
+    ['a Decimal', new Decimal('0.1000000000000000055511151231257827'), '0.1000000000000000055511151231257827'],
+  ])('%s in plain decimal notation is a rate', async (_what, value, rate) => {
+    const priced = await priceUsage([record('north', 'm1.small', '1')], { cost: () => value }, DIGITS);
+    expect(priced.lines[0]!.rate.toString()).toBe(rate);
   });
 
   it('a cost() that throws is not swallowed', async () => {

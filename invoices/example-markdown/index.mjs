@@ -12,6 +12,7 @@
 //
 // Relative paths are relative to the ini file (context.configDir).
 
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -97,7 +98,12 @@ export class MarkdownInvoice {
 
   /** The same file for every attempt at one bill: a resumed bill rewrites it, never adds a second. */
   fileName() {
-    const safe = (text) => text.replace(/[^A-Za-z0-9._-]/g, '_');
+    // Every UTF-8 byte outside [A-Za-z0-9._-] (`%` and `/` too) becomes %XX: two tenant ids never
+    // share a file (`acme/eu` is acme%2Feu, `acme_eu` stays), and hex ids are unchanged.
+    const safe = (text) =>
+      [...Buffer.from(text, 'utf8')]
+        .map((byte) => (/[A-Za-z0-9._-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
+        .join('');
     const compact = (iso) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
     const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
     return `${safe(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.md`;
@@ -134,7 +140,8 @@ export class MarkdownInvoice {
   async commit() {
     const file = path.join(this.outputDir, this.fileName());
     if (this.context.dryRun) return file;
-    const temp = `${file}.tmp-${process.pid}`;
+    // Unique per write: two commits of one name at once must not share a temp file.
+    const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
       await mkdir(this.outputDir, { recursive: true });
       await writeFile(temp, this.render());

@@ -179,7 +179,8 @@ function idOrName(text: string): string | number {
 function seconds(text: string | undefined, key: string, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new AdapterError(`${where(key)} = '${text}': use a number of seconds > 0`);
+  // At most an hour: Node's timers overflow (and fire at once) past 2^31 ms.
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new AdapterError(`${where(key)} = '${text}': use a number of seconds > 0 and at most 3600`);
   return n;
 }
 

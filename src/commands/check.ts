@@ -13,6 +13,7 @@ import { ArtificeError, EXIT, errorMessage } from '../errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
 import { SCHEMA_VERSION } from '../ledger.js';
+import { directoryProblem } from '../paths.js';
 import { networkFileSystem } from '../ledger/file-system.js';
 import { Output } from '../output.js';
 import { paintStatus } from '../report.js';
@@ -51,14 +52,8 @@ const adapterPart: Part = async (config) => {
 
 /** The nearest directory of `file` that exists, and whether this process may write in it. */
 function writableDir(file: string): { dir: string; ok: boolean } {
-  let dir = path.dirname(path.resolve(file));
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-    return { dir, ok: true };
-  } catch {
-    return { dir, ok: false };
-  }
+  const { existing, problem } = directoryProblem(path.dirname(path.resolve(file)));
+  return { dir: existing, ok: !problem };
 }
 
 /** The ledger opens and its schema is current; or it does not exist yet and can be created. */

@@ -47,9 +47,8 @@ export async function selectTenants(options: SelectOptions, collector: Collector
   const directory = tenantDirectoryOf(collector);
   if (given.length) {
     const unique = [...new Set(given)];
-    if (!directory) return unique.map((id) => ({ id }));
-    const resolved = await Promise.all(unique.map((ref) => directory.resolveTenant(ref)));
-    return resolved.filter((tenant, i) => resolved.findIndex((t) => t.id === tenant.id) === i);
+    if (!directory) return dedupe(await Promise.all(unique.map((ref) => lookedUp(collector, ref))));
+    return dedupe(await Promise.all(unique.map((ref) => directory.resolveTenant(ref))));
   }
   // Without a directory: tenants with telemetry in the window, or just before it: a sample less
   // than max_gap before the start still holds into the window, as `--tenant` would bill it.
@@ -79,6 +78,20 @@ export function tenantInLedger(ledger: Ledger, ref: string): string {
     throw new UsageError(`--tenant ${ref}: ${named.length} tenants in the ledger are named so (${named.map((t) => t.id).join(', ')}); give the id`);
   }
   return named[0]?.id ?? ref;
+}
+
+function dedupe(tenants: Tenant[]): Tenant[] {
+  return tenants.filter((tenant, i) => tenants.findIndex((t) => t.id === tenant.id) === i);
+}
+
+/** `--tenant REF` without a project directory: as the collector knows it, or the id as given when it cannot tell. */
+async function lookedUp(collector: Collector, ref: string): Promise<Tenant> {
+  if (!collector.lookupTenant) return { id: ref };
+  const tenant = await collector.lookupTenant(ref);
+  if (!tenant) {
+    throw new UsageError(`--tenant ${ref}: no project has that id or name in ${collector.description}, so there is nothing to bill; check the id (artifice usage --all lists the projects of a month)`);
+  }
+  return tenant;
 }
 
 /** The ledger of `config`; with `deps`, its stamps (claims, heartbeats, runs) use the injected clock. */

@@ -1,21 +1,28 @@
 /** `artifice history`: what the ledger holds. */
+import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { resolveWindow } from '../period.js';
+import { resolveWindow, type WindowOptions } from '../period.js';
 import { renderTable } from '../table.js';
 import { formatTimestamp } from '../time.js';
 import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
-export interface HistoryOptions extends CommonOptions {
+export interface HistoryOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
-  month?: string;
   json?: boolean;
 }
 
 export async function history(options: HistoryOptions, deps: Deps): Promise<number> {
   const config = await readConfig(options, deps);
   if ((options.tenant?.length ?? 0) > 1) throw new UsageError('history takes one --tenant');
-  const window = options.month ? resolveWindow({ month: options.month }, config.main.timezone, deps.now()) : undefined;
+  // Without --month or --from/--to: every bill (not the default previous month of bill).
+  const given = options.month !== undefined || options.from !== undefined || options.to !== undefined;
+  const window = given ? resolveWindow(options, config.main.timezone, deps.now()) : undefined;
+  if (!existsSync(config.main.database)) {
+    // A read-only look never creates the ledger (nor its directory).
+    deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${config.main.database} yet: nothing has been billed\n`);
+    return 0;
+  }
   const ledger = openLedger(config);
   try {
     const ref = options.tenant?.[0]?.trim();

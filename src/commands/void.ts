@@ -1,6 +1,7 @@
 /** `artifice void`: void a committed bill so its window can be billed again; nothing is deleted. */
+import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../errors.js';
+import { LedgerError, UsageError } from '../errors.js';
 import type { WindowOptions } from '../period.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
@@ -17,6 +18,7 @@ export async function voidBill(options: VoidOptions, deps: Deps): Promise<number
   if (!reason) throw new UsageError('void needs --reason TEXT: why this bill is voided (kept in the ledger)');
   const config = await readConfig(options, deps);
   const window = windowOf(options, config, deps);
+  if (!existsSync(config.main.database)) throw new LedgerError(`no ledger at ${config.main.database}: nothing has been billed, so there is nothing to void`);
   const ledger = openLedger(config);
   try {
     const tenant = tenantInLedger(ledger, ref);

@@ -14,10 +14,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { FileInvoice } from '../../invoices/file-invoice.js';
 import { RateTable, ratesFileOf } from '../../invoices/rate-table.js';
 import type { Config } from '../config.js';
-import { Decimal, formatRate } from '../decimal.js';
+import { formatRate } from '../decimal.js';
 import { errorMessage } from '../errors.js';
+import { adapterRate } from '../pricing.js';
 import { formatTimestamp } from '../time.js';
 import type { Invoice, InvoiceClass } from './contract.js';
 
@@ -28,7 +30,7 @@ export interface CoverageRow {
   meter: string;
   /** The unit rate, or null when there is none. */
   rate: string | null;
-  /** Why there is no rate: the adapter's error, or `no price`. */
+  /** Why there is no rate: the adapter's error, `no price`, or a rate per another unit. */
   problem?: string;
 }
 
@@ -72,18 +74,21 @@ export async function coverageFlavors(config: Config, given: string[] = []): Pro
 export interface CoverageOptions {
   flavors?: string[];
   now?: Date;
-  /** More (datacenter, service) pairs to price, e.g. the lines of the latest bills (`check`). */
-  extra?: { datacenter: string; service: string }[];
+  /**
+   * More (datacenter, service) pairs to price, e.g. the lines of the latest bills (`check`);
+   * with a unit, the file adapters' rate must be per that unit.
+   */
+  extra?: { datacenter: string; service: string; unit?: string }[];
 }
 
 export async function priceCoverage(config: Config, Adapter: InvoiceClass, options: CoverageOptions = {}): Promise<Coverage> {
   const extra = options.extra ?? [];
   const datacenters = [...new Set([...coverageDatacenters(config), ...extra.map((pair) => pair.datacenter)])];
   const { flavors, source } = await coverageFlavors(config, options.flavors);
-  const services: { service: string; meter: string }[] = [];
-  for (const spec of config.meterSpecs) {
-    if (spec.transform === 'uptime') services.push(...flavors.map((flavor) => ({ service: flavor, meter: spec.meter })));
-    else services.push({ service: spec.service, meter: spec.meter });
+  const services: { service: string; meter: string; unit?: string }[] = [];
+  for (const { transform, meter, service, unit } of config.meterSpecs) {
+    if (transform === 'uptime') services.push(...flavors.map((flavor) => ({ service: flavor, meter, unit })));
+    else services.push({ service, meter, unit });
   }
   const unique = services.filter((s, i) => services.findIndex((o) => o.service === s.service) === i);
   const base = { datacenters, flavors, flavorSource: source, extra: 0 };
@@ -105,7 +110,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${oneLine(error)}`, ok: false };
   }
 
-  const pairs = datacenters.flatMap((datacenter) => unique.map(({ service, meter }) => ({ datacenter, service, meter })));
+  const pairs = datacenters.flatMap((datacenter) => unique.map((service) => ({ datacenter, ...service })));
   const known = new Set(pairs.map((pair) => `${pair.datacenter}\u0000${pair.service}`));
   for (const pair of extra) {
     const key = `${pair.datacenter}\u0000${pair.service}`;
@@ -115,17 +120,17 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     base.extra++;
   }
   const rows: CoverageRow[] = [];
-  for (const { datacenter, service, meter } of pairs) {
+  for (const { datacenter, service, meter, unit } of pairs) {
     let rate: string | null = null;
     let problem: string | undefined;
     try {
-      const value = await adapter.cost(datacenter, service);
-      if (value === undefined || value === null) problem = 'no price';
-      else {
-        const decimal = new Decimal(value as Decimal.Value);
-        if (!decimal.isFinite() || decimal.isNegative()) problem = `cost() returned ${String(value)}, not a rate ≥ 0`;
-        else rate = formatRate(decimal);
-      }
+      const decimal = adapterRate(await adapter.cost(datacenter, service), datacenter, service);
+      // The file adapters refuse a rate per another unit than the quantity's at addLine: bill
+      // would fail every tenant that uses it, so it is no price here either.
+      const wrongUnit = unit !== undefined && adapter instanceof FileInvoice ? adapter.unitProblem(datacenter, service, unit) : undefined;
+      if (decimal === undefined) problem = 'no price';
+      else if (wrongUnit) problem = wrongUnit;
+      else rate = formatRate(decimal);
     } catch (error) {
       problem = oneLine(error);
     }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { nearestExisting } from '../paths.js';
 
 /** statfs f_type magic numbers (linux/magic.h) of file systems shared over a network. */
 const NETWORK_FILE_SYSTEMS: Record<number, string> = {
@@ -29,8 +30,7 @@ export type StatFs = (dir: string) => { type: number };
  * undefined for a local one, or when the system cannot tell (statfs unavailable).
  */
 export function networkFileSystem(file: string, statfs: StatFs = fs.statfsSync): string | undefined {
-  let dir = path.dirname(path.resolve(file));
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const dir = nearestExisting(path.dirname(path.resolve(file)));
   try {
     return NETWORK_FILE_SYSTEMS[statfs(dir).type >>> 0];
   } catch {

@@ -99,6 +99,21 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
+ * Refuses an SQLite file that is some other application's database (tables, but no artifice
+ * schema version), before anything is written to it: `[main] database` pointing at the wrong file.
+ */
+export function refuseForeign(db: BetterSqlite3.Database, file: string): void {
+  if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).pluck().all() as string[];
+  if (tables.length === 0) return;
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+  throw new LedgerError(
+    `${file} is an SQLite database but not an artifice ledger (it has tables ${shown} and no artifice schema version): ` +
+      'point [main] database at the ledger, or at a new file',
+  );
+}
+
+/**
  * Brings the schema up to SCHEMA_VERSION in one IMMEDIATE transaction, so two processes opening
  * a fresh file at once cannot both migrate it. Refuses a database written by a newer artifice.
  */

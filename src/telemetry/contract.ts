@@ -56,6 +56,12 @@ export interface Collector {
    * Never throws: a problem is a failed item.
    */
   check?(specs: MeterSpec[]): Promise<CheckItem[]>;
+  /**
+   * A collector that sees every project it has (the file collector) resolves `--tenant REF`: an
+   * id it has, else the one project named REF. Undefined: no such project; throws when REF names
+   * several. Collectors that cannot tell (an API without Keystone) leave it out.
+   */
+  lookupTenant?(ref: string): Promise<Tenant | undefined>;
   /** Releases sockets, files. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -10,10 +10,11 @@
  *   project: `samples()` queries it could belong to reject with a `TelemetryError`, so that
  *   one tenant fails and the others still bill.
  */
+import { constants } from 'node:buffer';
 import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { ConfigError, TelemetryError, errorMessage } from '../errors.js';
+import { ConfigError, TelemetryError, UsageError, errorMessage } from '../errors.js';
 import { parseTimestamp, type Micros } from '../time.js';
 import { normalizeCeilometerSample } from './ceilometer-sample.js';
 import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
@@ -25,6 +26,13 @@ export interface FileCollectorOptions {
   region?: string;
   /** Injected file system read; defaults to `fs.promises.readFile`. */
   readFile?: (path: string) => Promise<Buffer>;
+  /**
+   * `[main] trust_sources`: only samples from these sources name a project. A tenant can post
+   * samples with any metadata; its name would otherwise reach invoices and the ledger.
+   */
+  trustSources?: readonly RegExp[];
+  /** The largest file (uncompressed bytes) read; default: the longest string V8 can make. */
+  maxBytes?: number;
 }
 
 /** A line that is JSON but not a valid sample, kept against its project. */
@@ -48,6 +56,8 @@ interface ProjectIndex {
 type Index = Map<string, ProjectIndex>;
 
 const KEY = '[telemetry] file';
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 0);
 
 /** Index of the first sample with timestamp ≥ t in a time-sorted list. */
 function lowerBound(samples: readonly Sample[], t: Micros): number {
@@ -77,6 +87,8 @@ export class FileCollector implements Collector {
   readonly description: string;
   private readonly region: string;
   private readonly readFile: (path: string) => Promise<Buffer>;
+  private readonly trustSources: readonly RegExp[] | undefined;
+  private readonly maxBytes: number;
   private loading?: Promise<Index>;
 
   constructor(
@@ -86,6 +98,8 @@ export class FileCollector implements Collector {
     this.description = `file ${path}`;
     this.region = options.region ?? 'RegionOne';
     this.readFile = options.readFile ?? ((p) => fs.readFile(p));
+    this.trustSources = options.trustSources;
+    this.maxBytes = options.maxBytes ?? constants.MAX_STRING_LENGTH;
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
@@ -120,6 +134,18 @@ export class FileCollector implements Collector {
       if (hasSample || hasBad) tenants.push(project.name === undefined ? { id } : { id, name: project.name });
     }
     return tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async lookupTenant(ref: string): Promise<Tenant | undefined> {
+    const index = await this.index();
+    const tenant = (id: string, project: { name?: string }) => (project.name === undefined ? { id } : { id, name: project.name });
+    const byId = index.get(ref);
+    if (byId) return tenant(ref, byId);
+    const named = [...index].filter(([, project]) => project.name === ref);
+    if (named.length > 1) {
+      throw new UsageError(`--tenant ${ref}: ${named.length} projects in ${this.path} are named so (${named.map(([id]) => id).sort().join(', ')}); give the id`);
+    }
+    return named[0] ? tenant(named[0][0], named[0][1]) : undefined;
   }
 
   /** Reads and indexes the file now, so an unreadable or corrupt file fails before any bill is claimed. */
@@ -186,7 +212,8 @@ export class FileCollector implements Collector {
       if (list === undefined) entry.meters.set(sample.meter, (list = []));
       list.push(sample);
       const name = sample.metadata.project_name;
-      if (typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
+      const trusted = !this.trustSources || this.trustSources.some((pattern) => pattern.test(sample.source));
+      if (trusted && typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
         entry.name = name;
         entry.nameAt = sample.timestamp;
       }
@@ -216,6 +243,13 @@ export class FileCollector implements Collector {
           { cause: error },
         );
       }
+    }
+    // One string holds the whole file: V8 caps strings at about 512 MiB.
+    if (data.length > this.maxBytes) {
+      throw new ConfigError(
+        `the telemetry file ${this.path} is ${mib(data.length)} MiB${/\.gz$/i.test(this.path) ? ' uncompressed' : ''}, more than ` +
+          `the ${mib(this.maxBytes)} MiB one file may hold: split it (one file per month), or read a telemetry API ([telemetry] backend)`,
+      );
     }
     return data.toString('utf8');
   }

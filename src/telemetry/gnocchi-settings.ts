@@ -4,9 +4,8 @@
  * before any bill is claimed. The rules behind each key are in docs/gnocchi.md.
  */
 import { readFileSync } from 'node:fs';
-import { Reader, type Config } from '../config.js';
+import { LIMITS, readIni, Reader, type Config } from '../config.js';
 import { ConfigError, errorMessage } from '../errors.js';
-import { parseIni } from '../ini-file.js';
 import { packageFile } from '../paths.js';
 import { US_PER_SECOND } from '../time.js';
 import type { MeterSpec, TransformName } from '../usage/types.js';
@@ -61,9 +60,8 @@ export function isHoldingTransform(transform: TransformName): boolean {
 }
 
 function aggregationList(reader: Reader, section: string, key: string): string[] | undefined {
-  const list = reader.list(section, key);
+  const list = reader.list(section, key, 'aggregation method, e.g. mean');
   if (list === undefined) return undefined;
-  if (list.length === 0) throw reader.error(section, key, 'is empty: name at least one aggregation method, e.g. mean');
   for (const method of list) {
     if (!AGGREGATION.test(method)) {
       throw reader.error(section, key, `= '${list.join(', ')}' is not valid: '${method}' is not a Gnocchi aggregation method (mean, sum, last, max, min, std, median, first, count, Npct, or rate:<method>)`);
@@ -78,7 +76,7 @@ export function readGnocchiSettings(
   readText: (file: string) => string = (file) => readFileSync(file, 'utf8'),
 ): GnocchiSettings {
   const at = new Reader(config.file, config.sections);
-  const granularity = at.number('gnocchi', 'granularity', 1) ?? GNOCCHI_DEFAULTS.granularity;
+  const granularity = at.number('gnocchi', 'granularity', 1, LIMITS.seconds) ?? GNOCCHI_DEFAULTS.granularity;
   const settings: GnocchiSettings = {
     authType: at.oneOf('gnocchi', 'auth_type', ['keystone', 'basic'] as const),
     user: at.string('gnocchi', 'user') ?? GNOCCHI_DEFAULTS.user,
@@ -98,12 +96,7 @@ export function readGnocchiSettings(
   } catch (error) {
     throw new ConfigError(`${config.file} [gnocchi] mapping: cannot read ${settings.mappingFile}: ${errorMessage(error)}`, { cause: error });
   }
-  let sections;
-  try {
-    sections = parseIni(text);
-  } catch (error) {
-    throw new ConfigError(`${settings.mappingFile}: not a valid ini file: ${errorMessage(error)}`, { cause: error });
-  }
+  const sections = readIni(text, settings.mappingFile);
   const map = new Reader(settings.mappingFile, sections);
   for (const [name, section] of sections) {
     if (name === '') throw new ConfigError(`${settings.mappingFile}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);

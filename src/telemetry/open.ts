@@ -6,7 +6,7 @@ export async function openCollector(config: Config): Promise<Collector> {
   switch (config.telemetry.backend) {
     case 'file': {
       const { FileCollector } = await import('./file.js');
-      return new FileCollector(config.telemetry.file!, { region: config.telemetry.region });
+      return new FileCollector(config.telemetry.file!, { region: config.telemetry.region, trustSources: config.main.trustSources });
     }
     case 'ceilometer': {
       const { openCeilometer } = await import('./ceilometer.js');

@@ -71,6 +71,8 @@ export interface TenantFilter {
 }
 
 export const HTTP_DEFAULTS = { timeoutSeconds: 30, retries: 4, concurrency: 8 } as const;
+/** An hour per request is plenty; Node's timers overflow (and fire at once) beyond 2^31 − 1 ms. */
+export const MAX_TIMEOUT_SECONDS = 3600;
 
 const AUTH_TYPES = ['password', 'v3password', 'application_credential', 'v3applicationcredential', 'none'] as const;
 
@@ -88,13 +90,13 @@ export function identityV3Url(url: string): string {
 
 export function tenantFilter(config: Config): TenantFilter {
   const at = new Reader(config.file, config.sections);
-  return { include: at.list('main', 'include_tenants'), exclude: at.list('main', 'exclude_tenants') };
+  return { include: at.list('main', 'include_tenants', 'project id or name'), exclude: at.list('main', 'exclude_tenants', 'project id or name') };
 }
 
 export function httpSettings(config: Config): HttpSettings {
   const at = new Reader(config.file, config.sections);
   return {
-    timeoutMs: Math.round((at.number('telemetry', 'timeout', 0.001) ?? HTTP_DEFAULTS.timeoutSeconds) * 1000),
+    timeoutMs: Math.round((at.number('telemetry', 'timeout', 0.001, MAX_TIMEOUT_SECONDS) ?? HTTP_DEFAULTS.timeoutSeconds) * 1000),
     retries: at.integer('telemetry', 'retries', 0, 20) ?? HTTP_DEFAULTS.retries,
     concurrency: at.integer('telemetry', 'concurrency', 1, 256) ?? HTTP_DEFAULTS.concurrency,
     caFile: at.path('telemetry', 'ca_file', config.dir),
@@ -210,7 +212,7 @@ export function keystoneSettings(config: Config): KeystoneSettings | undefined {
 export function regionSettings(config: Config, keystone: KeystoneSettings | undefined): RegionSetting[] {
   const at = new Reader(config.file, config.sections);
   if (config.sections.has('region')) throw new ConfigError(`${config.file}: [region] needs a name: [region:NAME], one section per region`);
-  const listed = at.list('telemetry', 'regions');
+  const listed = at.list('telemetry', 'regions', 'region');
   const sectioned = [...config.sections.keys()].filter((name) => name.startsWith('region:')).map((name) => name.slice('region:'.length));
   for (const name of sectioned) {
     if (name.trim() === '') throw new ConfigError(`${config.file}: [region:] needs a name, e.g. [region:RegionTwo]`);

@@ -2,7 +2,9 @@
  * Samples → usage records (DESIGN §3): trust filtering and de-duplication, then one transform
  * per meter (named by meters.ini) for each resource. Pure: same samples, same result.
  */
+import { DataError } from '../errors.js';
 import type { Sample } from '../telemetry/contract.js';
+import { formatTimestamp } from '../time.js';
 import { counter } from './counter.js';
 import { gauge } from './gauge.js';
 import { compareText } from './order.js';
@@ -33,6 +35,19 @@ function compareRecords(a: UsageRecord, b: UsageRecord): number {
   return compareText(a.meter, b.meter) || compareText(a.resourceId, b.resourceId) || compareText(a.service, b.service);
 }
 
+/**
+ * A gauge (a size) or a cumulative counter below zero is not a quantity: billing it would credit
+ * the tenant. Refused, naming the sample, so the tenant fails instead of being billed wrong.
+ */
+function refuseNegative(samples: readonly Sample[], spec: MeterSpec): void {
+  const bad = samples.find((s) => s.volume < 0);
+  if (!bad) return;
+  throw new DataError(
+    `sample ${bad.id ?? '(no id)'} of ${spec.meter} for resource ${bad.resourceId} at ${formatTimestamp(bad.timestamp)} has a negative ` +
+      `volume (${bad.volume}); a ${spec.transform} cannot be below 0: fix or remove the sample at its source, then bill again`,
+  );
+}
+
 export function computeUsage(samples: readonly Sample[], specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
   const { window } = options;
   // Collectors return samples before the window end only; ignoring later ones makes a file
@@ -52,6 +67,7 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
       continue;
     }
     for (const [resourceId, group] of resources) {
+      if (spec.transform === 'gauge' || spec.transform === 'counter') refuseNegative(group, spec);
       // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
       const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);
       if (usages.length === 0) continue;
@@ -76,6 +92,8 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
   return {
     records: records.sort(compareRecords),
     untrusted: prepared.untrusted,
+    untrustedSources: prepared.untrustedSources,
+    kept: prepared.samples.length,
     duplicates: prepared.duplicates,
     unknownMeters: unknownMeters.sort(compareText),
   };

@@ -7,6 +7,8 @@ export interface PreparedSamples {
   samples: Sample[];
   /** How many samples were dropped because their source matched no trusted pattern. */
   untrusted: number;
+  /** The distinct sources of those samples, sorted. */
+  untrustedSources: string[];
   /** How many samples were dropped as duplicates of a kept one. */
   duplicates: number;
 }
@@ -18,7 +20,12 @@ export interface PreparedSamples {
  * kept among duplicates is the same whatever order they arrived in.
  */
 export function prepareSamples(samples: readonly Sample[], trustSources: readonly RegExp[]): PreparedSamples {
-  const trusted = samples.filter((s) => trustSources.some((pattern) => pattern.test(s.source)));
+  const trusted: Sample[] = [];
+  const untrustedSources = new Set<string>();
+  for (const s of samples) {
+    if (trustSources.some((pattern) => pattern.test(s.source))) trusted.push(s);
+    else untrustedSources.add(s.source);
+  }
   const seen = new Set<string>();
   const unique: Sample[] = [];
   for (const sample of sortSamples(trusted)) {
@@ -33,6 +40,7 @@ export function prepareSamples(samples: readonly Sample[], trustSources: readonl
   return {
     samples: unique,
     untrusted: samples.length - trusted.length,
+    untrustedSources: [...untrustedSources].sort(),
     duplicates: trusted.length - unique.length,
   };
 }

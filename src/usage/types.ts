@@ -73,6 +73,10 @@ export interface UsageResult {
   records: UsageRecord[];
   /** Samples dropped because their source matched no `trust_sources` pattern. */
   untrusted: number;
+  /** Their distinct sources, sorted. */
+  untrustedSources: string[];
+  /** Samples kept: trusted, not duplicates, before the window end. */
+  kept: number;
   /** Samples dropped as duplicates. */
   duplicates: number;
   /** Meters that had samples but no spec in meters.ini (their samples were ignored), sorted. */

@@ -95,6 +95,48 @@ describe('priceCoverage', () => {
     expect(south.detail).toContain('no price for m1.huge, volume.size, ip.floating');
   });
 
+  it('a csv rate per another unit than the meters file gives (as bill would refuse it) is a problem, not a price', async () => {
+    const dir = tempDir();
+    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size,gigabyte-month,0.10\n*,m1.small,Hour,0.025\n' +
+      'south,m1.small,hour,0.022\n*,ip.floating,,0.005\n*,x9.legacy,gigabyte,1\n');
+    const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${rates}`), env: {}, cwd: dir });
+    const coverage = await priceCoverage(config, (await loadInvoiceClass('csv', dir)).Adapter, {
+      flavors: ['m1.small'], extra: [{ datacenter: 'north', service: 'x9.legacy', unit: 'hour' }],
+    });
+    const row = (datacenter: string, service: string) => coverage.rows.find((r) => r.datacenter === datacenter && r.service === service);
+    expect(row('north', 'volume.size')).toEqual({
+      datacenter: 'north', service: 'volume.size', meter: 'volume.size', rate: null,
+      problem: `rates file ${rates}: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate`,
+    });
+    // Units compare exactly, as addLine does: Hour is not hour; south's own row is per hour.
+    expect(row('north', 'm1.small')?.problem).toContain('north/m1.small is priced per Hour, but its quantity is in hour');
+    expect(row('south', 'm1.small')).toEqual({ datacenter: 'south', service: 'm1.small', meter: 'instance', rate: '0.022' });
+    expect(row('north', 'ip.floating')?.rate).toBe('0.005'); // an empty unit is not checked
+    expect(row('north', 'x9.legacy')?.problem).toContain('priced per gigabyte, but its quantity is in hour');
+    expect(coverage.ok).toBe(false);
+    const north = coverageItems(coverage).find((item) => item.detail.startsWith('north:'))!;
+    expect(north.ok).toBe(false);
+    expect(north.detail).toContain('m1.small, volume.size');
+  });
+
+  it('an adapter of your own keeps its rates whatever the units: only the file adapters check them', async () => {
+    const dir = tempDir();
+    writeIn(dir, 'flat.mjs', 'export class Flat { cost() { return \'0.5\'; } addSection() {} addLine() {} commit() { return \'x\'; } }\n');
+    const config = await loadConfig({ flag: ini(dir, './flat.mjs:Flat', ''), env: {}, cwd: dir });
+    const coverage = await priceCoverage(config, (await loadInvoiceClass('./flat.mjs:Flat', dir)).Adapter, { flavors: ['m1.small'] });
+    expect(coverage.ok).toBe(true);
+    expect(coverage.rows.every((r) => r.rate === '0.5')).toBe(true);
+  });
+
+  it('a cost() that answers hex or a huge exponent is a problem, not a price', async () => {
+    const dir = tempDir();
+    writeIn(dir, 'odd.mjs', 'export class Odd { cost(dc, s) { return s === \'m1.small\' ? \'0x19\' : \'1e100000000\'; } addSection() {} addLine() {} commit() { return \'x\'; } }\n');
+    const config = await loadConfig({ flag: ini(dir, './odd.mjs:Odd', ''), env: {}, cwd: dir });
+    const coverage = await priceCoverage(config, (await loadInvoiceClass('./odd.mjs:Odd', dir)).Adapter, { flavors: ['m1.small'] });
+    expect(coverage.rows.every((r) => r.rate === null)).toBe(true);
+    expect(coverage.rows.find((r) => r.service === 'm1.small')?.problem).toContain("cost(north, m1.small) returned '0x19', not a rate ≥ 0");
+  });
+
   it('--flavor replaces the flavor list', async () => {
     const dir = tempDir();
     const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${RATES}`), env: {}, cwd: dir });
@@ -134,6 +176,17 @@ describe('artifice adapters', () => {
     expect(text).toContain('uptime services are flavor names; flavors priced: c1.xlarge, m1.large, m1.medium, m1.small, m1.tiny, m1.xlarge');
     expect(text).toMatch(/^m1\.medium +0\.05 +0\.044 +0\.05$/m);
     expect(text).toContain('every service is priced in every datacenter');
+  });
+
+  it('a rate per another unit is MISSING in the table, with the reason, and exit 2', async () => {
+    const dir = tempDir();
+    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,')}`);
+    const out: string[] = [];
+    expect(await adapters({ config: ini(dir, 'csv', `rates = ${rates}`) }, deps(dir, out))).toBe(2);
+    const text = out.join('');
+    expect(text).toMatch(/^volume\.size +MISSING +MISSING +MISSING$/m);
+    expect(text).toContain('north/volume.size: rates file');
+    expect(text).toContain('is priced per gigabyte-month, but its quantity is in gigabyte-hour');
   });
 
   it('odoo against the fake: products found are priced; missing ones name the product codes looked for; exit 2', async () => {

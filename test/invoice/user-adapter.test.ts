@@ -257,6 +257,22 @@ describe('the example adapter, invoices/example-markdown', () => {
     expect(readFileSync(first, 'utf8')).toBe(content);
   });
 
+  it('file names: ids that used to collide get files of their own, ordinary ids keep theirs, parallel commits of one name all succeed', async () => {
+    const dir = tempDir();
+    const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, dir);
+    const commit = async (id: string) => {
+      const invoice = new Adapter({ id }, { rates: RATES }, { ...CONTEXT, configDir: dir });
+      await invoice.addSection('north');
+      await invoice.addLine({ datacenter: 'north', name: 'm1.small', quantity: new Decimal('744'), unit: 'hour', rate: new Decimal('0.025'), amount: new Decimal('18.60') });
+      return path.basename(String(await invoice.commit())).replace('_20240501T000000Z_20240601T000000Z.md', '');
+    };
+    expect([await commit('acme/eu'), await commit('acme_eu'), await commit('acme%2Feu')]).toEqual(['acme%2Feu', 'acme_eu', 'acme%252Feu']);
+    expect(await commit('20bef52e4e1bf47d0fb39f90e12eb92d')).toBe('20bef52e4e1bf47d0fb39f90e12eb92d');
+    expect(await Promise.all([1, 2, 3].map(() => commit('t1')))).toEqual(['t1', 't1', 't1']);
+    expect(readdirSync(path.join(dir, 'invoices-md')).map((f) => f.replace('_20240501T000000Z_20240601T000000Z.md', '')).sort())
+      .toEqual(['20bef52e4e1bf47d0fb39f90e12eb92d', 'acme%252Feu', 'acme%2Feu', 'acme_eu', 't1']);
+  });
+
   it('its static validate() stops a run with a broken rates file before the ledger: exit 2, one line, no bill', async () => {
     const dir = tempDir();
     writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\nnorth,m1.small,hour,cheap\n');

@@ -73,7 +73,32 @@ describe('csv: commit', () => {
       start: '2024-05-10T07:00:00Z', end: '2024-05-20T00:00:00Z',
     }));
     expect(path.dirname(reference)).toBe(path.join(dir, 'out'));
-    expect(path.basename(reference)).toBe('.._a_b_c_20240510T070000Z_20240520T000000Z.csv');
+    expect(path.basename(reference)).toBe('..%2Fa%20b%2Fc_20240510T070000Z_20240520T000000Z.csv');
+  });
+
+  it('ids that used to share a file name (every other byte was _) get files of their own', async () => {
+    // `%` is encoded too, so acme%2Feu cannot pass for the encoding of acme/eu; é is its UTF-8 bytes.
+    const ids = ['acme/eu', 'acme_eu', 'acme eu', 'acme%2Feu', 'acmé_eu'];
+    const references = [];
+    for (const id of ids) references.push((await bill(CsvInvoice, { id }, { output_dir: 'out' }, context(dir))).reference);
+    expect(references.map((file) => path.basename(file).replace('_20240501T000000Z_20240601T000000Z.csv', ''))).toEqual([
+      'acme%2Feu', 'acme_eu', 'acme%20eu', 'acme%252Feu', 'acm%C3%A9_eu',
+    ]);
+    expect(filesIn(path.join(dir, 'out'))).toHaveLength(ids.length);
+    expect(readFileSync(references[0]!, 'utf8')).toContain('tenant,acme/eu,');
+  });
+
+  it('an ordinary id (hex, a UUID with dashes, dots and underscores) is the file name as it always was', () => {
+    for (const id of [TENANT.id, '3f2b1c9e-7d4a-4b8e-9f1a-2c3d4e5f6a7b', 'legacy_tenant.v2']) {
+      expect(new CsvInvoice({ id }, {}, context(dir)).fileName()).toBe(`${id}_20240501T000000Z_20240601T000000Z.csv`);
+    }
+  });
+
+  it('two commits of one file name at once both succeed: each writes a temp file of its own', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => bill(CsvInvoice, TENANT, { output_dir: 'out' }, context(dir))));
+    expect(results.map((r) => r.reference)).toEqual(Array(3).fill(path.join(dir, 'out', NAME)));
+    expect(filesIn(path.join(dir, 'out'))).toEqual([NAME]);
+    expect(readFileSync(path.join(dir, 'out', NAME), 'utf8')).toBe(EXPECTED);
   });
 
   it('dry run returns the path it would write and writes nothing', async () => {
@@ -116,6 +141,39 @@ describe('csv: commit', () => {
     chmodSync(path.join(dir, 'locked'), 0o500);
     try {
       await expect(bill(CsvInvoice, TENANT, { output_dir: 'locked/out' }, context(dir))).rejects.toThrow(AdapterError);
+    } finally {
+      chmodSync(path.join(dir, 'locked'), 0o700);
+    }
+  });
+});
+
+describe('csv: validate() refuses an output_dir that can never be written, and creates nothing', () => {
+  const setup = () => ({ configDir: dir, currency: 'USD' });
+
+  it('a path under a file (/dev/null/inv) names the key, the path and the file in the way', async () => {
+    await expect(CsvInvoice.validate({ output_dir: '/dev/null/inv' }, setup())).rejects.toThrow(
+      '[invoice:object] output_dir: /dev/null/inv cannot be created: /dev/null is not a directory; name a directory for the invoices',
+    );
+    writeIn(dir, 'notes.txt', 'x');
+    await expect(CsvInvoice.validate({ output_dir: 'notes.txt/a/b' }, setup())).rejects.toThrow(AdapterError);
+    await expect(CsvInvoice.validate({ output_dir: 'notes.txt/a/b' }, setup())).rejects.toThrow(`${path.join(dir, 'notes.txt')} is not a directory`);
+    await expect(CsvInvoice.validate({ output_dir: 'notes.txt' }, setup())).rejects.toThrow('is a file, not a directory');
+  });
+
+  it('a directory that does not exist yet is fine, and is not created', async () => {
+    await expect(CsvInvoice.validate({ output_dir: 'not/yet/made' }, setup())).resolves.toBeUndefined();
+    expect(filesIn(dir)).toEqual([]);
+  });
+
+  it('a nearest existing directory this user may not write in is refused', async () => {
+    if (process.getuid?.() === 0) return; // root ignores permissions
+    mkdirSync(path.join(dir, 'locked'));
+    chmodSync(path.join(dir, 'locked'), 0o500);
+    try {
+      await expect(CsvInvoice.validate({ output_dir: 'locked/out' }, setup())).rejects.toThrow(
+        `[invoice:object] output_dir: ${path.join(dir, 'locked', 'out')} (its nearest existing directory ${path.join(dir, 'locked')}) is not writable`,
+      );
+      await expect(CsvInvoice.validate({ output_dir: 'locked' }, setup())).rejects.toThrow('is not writable');
     } finally {
       chmodSync(path.join(dir, 'locked'), 0o700);
     }

@@ -182,6 +182,7 @@ describe('credentials and configuration', () => {
     [{ datacenter_map: 'north=NZ' }, "'north=NZ' is not datacenter:prefix"],
     [{ version: 'sixteen' }, "version = 'sixteen' is not an Odoo version"],
     [{ timeout: '0' }, 'timeout'],
+    [{ timeout: '2147484' }, 'timeout'], // past Node's timer range: it would fire at once
     [{ ca_file: 'no-such-ca.pem' }, '[invoice:object] ca_file: cannot read'],
     [{ insecure: 'maybe' }, "[invoice:object] insecure = 'maybe': use true or false"],
   ])('bad settings %p: %s', async (over, expected) => {

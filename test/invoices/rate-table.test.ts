@@ -84,12 +84,29 @@ describe('RateTable errors', () => {
     ['a word', '*,m1.small,hour,cheap', "row 2: rate 'cheap' is not a decimal number"],
     ['an empty rate', '*,m1.small,hour,', "row 2: rate '' is not a decimal number"],
     ['a negative rate', '*,m1.small,hour,-0.5', 'row 2: rate must be ≥ 0, got -0.5'],
-    ['an infinite rate', '*,m1.small,hour,Infinity', 'row 2: rate must be ≥ 0'],
+    ['an infinite rate', '*,m1.small,hour,Infinity', "row 2: rate 'Infinity' is not a decimal number"],
+    // decimal.js reads these as 25 and 1, and 1e100000000 runs V8 out of memory once printed.
+    ['a hex rate', '*,m1.small,hour,0x19', "row 2: rate '0x19' is not a decimal number; write it plainly, such as 0.025 or 2.5e-4"],
+    ['a binary rate', '*,m1.small,hour,0b1', "row 2: rate '0b1' is not a decimal number"],
+    ['an octal rate', '*,m1.small,hour,0o7', "row 2: rate '0o7' is not a decimal number"],
+    ['a huge exponent', '*,m1.small,hour,1e100000000', "row 2: rate '1e100000000' is not a decimal number"],
+    ['a four-digit exponent', '*,m1.small,hour,1e1000', "row 2: rate '1e1000' is not a decimal number"],
     ['too few columns', '*,m1.small,0.5', 'row 2: expected 4 columns'],
     ['too many columns', '*,m1.small,hour,0.5,extra', 'row 2: expected 4 columns'],
     ['an empty service', '*,,hour,0.5', 'row 2: datacenter and service must not be empty'],
   ])('%s', (_what, row, message) => {
     expect(rateError(`${HEADER}${row}\n`).message).toContain(message);
+  });
+
+  it.each([
+    ['1e-3', '0.001'],
+    [' 1.5 ', '1.5'], // cells are trimmed
+    ['+2.', '2'],
+    ['.5', '0.5'],
+    ['2.5E+2', '250'],
+    ['1e999', '1e+999'],
+  ])('plain decimal notation %p is a rate', (text, rate) => {
+    expect(RateTable.parse(`${HEADER}*,s,u,${text}\n`, FILE).lookup('x', 's')?.rate.toString()).toBe(rate);
   });
 
   it('the row number counts the header line', () => {

@@ -242,6 +242,25 @@ describe('FileCollector', () => {
     ]);
   });
 
+  it('with trust_sources, only trusted samples name a tenant (a posted sample could carry any name)', async () => {
+    const path = await file('forged-names.ndjson', [
+      line({ project_id: GLOBEX, metadata: { project_name: 'globex-research' }, timestamp: '2024-05-01T00:00:00' }),
+      line({ project_id: GLOBEX, source: `${GLOBEX}:posted`, metadata: { project_name: '\u001b[2Jpwned' }, timestamp: '2024-05-02T00:00:00' }),
+      line({ project_id: ACME, source: `${ACME}:posted`, metadata: { project_name: 'forged' } }),
+    ]);
+    expect(await new FileCollector(path, { trustSources: [/^openstack$/] }).tenants(MAY.start, MAY.end)).toEqual([
+      { id: ACME },
+      { id: GLOBEX, name: 'globex-research' },
+    ]);
+  });
+
+  it('a file larger than one string can hold is a ConfigError saying how to split it, not a crash', async () => {
+    const path = await file('big.ndjson', [line(), line(), line()]);
+    const error = await new FileCollector(path, { maxBytes: 100 }).tenants(MAY.start, MAY.end).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^the telemetry file .*big\.ndjson is 0\.\d{3} MiB, more than the 0\.000 MiB one file may hold: split it \(one file per month\)/);
+  });
+
   it('reads and indexes the file once, lazily, for any number of queries', async () => {
     const path = await file('once.ndjson', [line(), line({ project_id: GLOBEX })]);
     let reads = 0;

@@ -1,4 +1,5 @@
 import { Decimal } from '../../src/decimal.js';
+import { DataError } from '../../src/errors.js';
 import type { Sample } from '../../src/telemetry/contract.js';
 import { computeUsage } from '../../src/usage/index.js';
 import type { UsageOptions } from '../../src/usage/types.js';
@@ -96,7 +97,24 @@ describe('computeUsage', () => {
     expect(record.gaps).toEqual([{ start: at('2024-05-01T01:00Z'), end: at('2024-05-01T03:00Z') }]);
   });
 
+  it('refuses a negative gauge or counter sample, naming it (billing it would credit the tenant)', () => {
+    const negative = { ...vol('vol-7', '2024-05-01T02:00Z', -100), id: 'bad-1' };
+    expect(() => computeUsage([vol('vol-7', '2024-05-01T01:00Z', 10), negative], SPECS, OPTIONS)).toThrow(DataError);
+    expect(() => computeUsage([negative], SPECS, OPTIONS)).toThrow(
+      'sample bad-1 of volume.size for resource vol-7 at 2024-05-01T02:00:00Z has a negative volume (-100); a gauge cannot be below 0',
+    );
+    expect(() => computeUsage([net('2024-05-01T01:00Z', 5), net('2024-05-01T02:00Z', -3)], SPECS, OPTIONS)).toThrow(/a counter cannot be below 0/);
+    // Zero is a size, and an untrusted negative sample is dropped before it is looked at.
+    expect(computeUsage([vol('vol-7', '2024-05-01T01:00Z', 0)], SPECS, OPTIONS).records).toHaveLength(1);
+    expect(computeUsage([{ ...negative, source: 'p1:forged' }], SPECS, OPTIONS).records).toEqual([]);
+  });
+
+  it('counts kept and untrusted samples, and names some untrusted sources', () => {
+    const result = computeUsage([net('2024-05-01T01:00Z', 5, 'p1:x'), net('2024-05-01T02:00Z', 6, 'p1:x'), net('2024-05-01T03:00Z', 7, 'p2:y')], SPECS, OPTIONS);
+    expect(result).toMatchObject({ kept: 0, untrusted: 3, untrustedSources: ['p1:x', 'p2:y'] });
+  });
+
   it('returns nothing for no samples', () => {
-    expect(computeUsage([], SPECS, OPTIONS)).toEqual({ records: [], untrusted: 0, duplicates: 0, unknownMeters: [] });
+    expect(computeUsage([], SPECS, OPTIONS)).toEqual({ records: [], untrusted: 0, untrustedSources: [], kept: 0, duplicates: 0, unknownMeters: [] });
   });
 });
