@@ -239,7 +239,7 @@ export function parseMeters(text: string, file: string, defaultMaxGapSeconds: nu
   const specs: MeterSpec[] = [];
   for (const [meter, section] of sections) {
     if (meter === '') throw new ConfigError(`${file}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);
-    const allowed = ['transform', 'service', 'unit', 'divide_by', 'max_gap', 'lookback', 'tracked_states'];
+    const allowed = ['transform', 'service', 'unit', 'sample_unit', 'divide_by', 'max_gap', 'lookback', 'tracked_states'];
     const unknown = Object.keys(section).filter((key) => !allowed.includes(key));
     if (unknown.length) throw at.error(meter, unknown[0]!, `is not a meter key; allowed: ${allowed.join(', ')}`);
     const transform = at.oneOf(meter, 'transform', TRANSFORMS);
@@ -257,6 +257,7 @@ export function parseMeters(text: string, file: string, defaultMaxGapSeconds: nu
       service: at.string(meter, 'service') ?? (transform === 'uptime' ? 'flavor' : meter),
       unit,
       divideBy: at.decimal(meter, 'divide_by') ?? new Decimal(1),
+      ...(at.string(meter, 'sample_unit') !== undefined ? { sampleUnit: at.string(meter, 'sample_unit') } : {}),
       maxGapUs: maxGapSeconds * US_PER_SECOND,
       lookbackUs: lookbackSeconds * US_PER_SECOND,
       trackedStates: at.list(meter, 'tracked_states', 'instance state, e.g. active')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],

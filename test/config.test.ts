@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -319,6 +319,19 @@ describe('numbers are bounded', () => {
   ])('meters.ini %s', (line, allowed) => {
     const [key, value] = line.split(' = ');
     expect(configError(() => meter(line)).message).toContain(`${METERS_FILE} [image.size] ${key} = '${value}' is not valid: ${allowed}`);
+  });
+
+  it('meters.ini sample_unit is kept as given; without it, units are not checked', () => {
+    expect(meter('sample_unit = B')[0]!.sampleUnit).toBe('B');
+    expect(meter('divide_by = 2')[0]!.sampleUnit).toBeUndefined();
+  });
+
+  it('the packaged meters.ini names the unit Ceilometer gives each default meter', () => {
+    const specs = parseMeters(readFileSync(packageFile('config', 'meters.ini'), 'utf8'), 'meters.ini', 3600);
+    expect(Object.fromEntries(specs.map((s) => [s.meter, s.sampleUnit]))).toEqual({
+      instance: 'instance', 'volume.size': 'GB', 'ip.floating': 'ip', 'image.size': 'B', 'storage.objects.size': 'B',
+      'network.incoming.bytes': 'B', 'network.outgoing.bytes': 'B',
+    });
   });
 
   it('meters.ini divide_by in plain or exponent notation', () => {

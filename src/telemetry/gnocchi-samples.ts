@@ -162,7 +162,8 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
     projectId: timeline.projectId,
     timestamp: t,
     volume,
-    unit: ctx.unit,
+    // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
+    unit: ctx.transform === 'uptime' ? 'instance' : ctx.unit,
     type: SAMPLE_TYPE[ctx.transform],
     metadata,
     id: `gnocchi:${ctx.metricId}:${t}${suffix}`,

@@ -48,6 +48,15 @@ function refuseNegative(samples: readonly Sample[], spec: MeterSpec): void {
   );
 }
 
+function refuseOtherUnit(samples: readonly Sample[], spec: MeterSpec, unit: string): void {
+  const bad = samples.find((s) => s.unit !== '' && s.unit !== unit);
+  if (!bad) return;
+  throw new DataError(
+    `sample ${bad.id ?? '(no id)'} of ${spec.meter} for resource ${bad.resourceId} at ${formatTimestamp(bad.timestamp)} is in '${bad.unit}', ` +
+      `but the meters file says sample_unit = ${unit} (its divide_by assumes that unit): fix the sample, or the meter's sample_unit and divide_by`,
+  );
+}
+
 export function computeUsage(samples: readonly Sample[], specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
   const { window } = options;
   // Collectors return samples before the window end only; ignoring later ones makes a file
@@ -68,6 +77,7 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
     }
     for (const [resourceId, group] of resources) {
       if (spec.transform === 'gauge' || spec.transform === 'counter') refuseNegative(group, spec);
+      if (spec.sampleUnit !== undefined) refuseOtherUnit(group, spec, spec.sampleUnit);
       // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
       const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);
       if (usages.length === 0) continue;

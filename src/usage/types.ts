@@ -18,6 +18,11 @@ export interface MeterSpec {
    * transforms (uptime, gauge) already give hours.
    */
   divideBy: Decimal;
+  /**
+   * The unit samples must carry (Ceilometer's `unit`: GB, B, ip…), when set: divide_by assumes
+   * it, so a sample in another unit would be billed wrong. Samples with no unit pass.
+   */
+  sampleUnit?: string;
   /** How long one sample holds at most (the holding rule). */
   maxGapUs: Micros;
   /**

@@ -109,6 +109,17 @@ describe('computeUsage', () => {
     expect(computeUsage([{ ...negative, source: 'p1:forged' }], SPECS, OPTIONS).records).toEqual([]);
   });
 
+  it('with sample_unit, a sample in another unit fails (divide_by assumes the unit); one without a unit passes', () => {
+    const specs = SPECS.map((s) => (s.meter === 'volume.size' ? { ...s, sampleUnit: 'GB' } : s));
+    const inTb = { ...vol('vol-7', '2024-05-01T01:00Z', 2), id: 'tb-1', unit: 'TB' };
+    expect(() => computeUsage([inTb], specs, OPTIONS)).toThrow(
+      "sample tb-1 of volume.size for resource vol-7 at 2024-05-01T01:00:00Z is in 'TB', but the meters file says sample_unit = GB",
+    );
+    expect(computeUsage([{ ...inTb, unit: 'GB' }], specs, OPTIONS).records).toHaveLength(1);
+    expect(computeUsage([{ ...inTb, unit: '' }], specs, OPTIONS).records).toHaveLength(1);
+    expect(computeUsage([inTb], SPECS, OPTIONS).records).toHaveLength(1); // no sample_unit: not checked
+  });
+
   it('counts kept and untrusted samples, and names some untrusted sources', () => {
     const result = computeUsage([net('2024-05-01T01:00Z', 5, 'p1:x'), net('2024-05-01T02:00Z', 6, 'p1:x'), net('2024-05-01T03:00Z', 7, 'p2:y')], SPECS, OPTIONS);
     expect(result).toMatchObject({ kept: 0, untrusted: 3, untrustedSources: ['p1:x', 'p2:y'] });
