@@ -260,10 +260,18 @@ async function billTenantsRun(
       unsubscribe();
     }
     if (signals > 1) return EXIT.someFailed; // finished and recorded by the signal handler
-    const code = fatal !== undefined ? exitOf(fatal) : exitCodeFor(outcomes);
-    finish(outcomes, fatal, complete, code);
+    // --all found nobody, though tenants were billed before: more likely an empty or wrong
+    // telemetry source than a cloud without tenants. Not a complete run, so status keeps the
+    // month missing, and exit 1 so cron says so.
+    const known = fatal === undefined && options.all && tenants.length === 0 ? ledger.tenants().length : 0;
+    const nobody: RunError[] = known > 0
+      ? [{ message: `--all found no tenant with telemetry in ${window.label} in ${collector.description}, though the ledger has bills of ${known} tenant${known === 1 ? '' : 's'}: check the telemetry source (artifice check)` }]
+      : [];
+    const code = fatal !== undefined ? exitOf(fatal) : nobody.length ? EXIT.someFailed : exitCodeFor(outcomes);
+    finish(outcomes, fatal, complete && nobody.length === 0, code, nobody);
     if (fatal !== undefined) throw fatal;
     print(outcomes, options, deps, out, config, ledger);
+    for (const error of nobody) out.error(error.message);
     if (stop.reason) out.error(`the run was interrupted by ${stop.reason}: tenants not billed are listed as failed; run it again to bill them`);
     return code;
   } finally {

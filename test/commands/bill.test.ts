@@ -308,6 +308,26 @@ describe('a run that is interrupted, or cannot start, is still recorded', () => 
   });
 });
 
+describe('--all finds no tenant', () => {
+  it('on a first run: nothing to bill, exit 0', async () => {
+    const cloud = writeCloud(plan(2));
+    const result = await run([...bill(cloud, '--all', '--month', '2024-08')], { cwd: cloud.dir, now: new Date('2024-09-05T00:00:00Z') });
+    expect(result).toMatchObject({ code: 0, stdout: 'no tenants with telemetry in this window\n' });
+  });
+
+  it('though the ledger has billed tenants before: exit 1 and an error, and the run does not count as complete', async () => {
+    const cloud = writeCloud(plan(2));
+    expect((await run([...bill(cloud, '--all', ...MONTH)], { cwd: cloud.dir })).code).toBe(0);
+    const result = await run([...bill(cloud, '--all', '--month', '2024-08')], { cwd: cloud.dir, now: new Date('2024-09-05T00:00:00Z') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`--all found no tenant with telemetry in 2024-08 in file ${cloud.samples}, though the ledger has bills of 2 tenants: check the telemetry source (artifice check)`);
+    const status = statusFileOf(cloud);
+    expect(status.healthy).toBe(false);
+    expect(status.errors[0]!.message).toMatch(/^--all found no tenant/);
+    expect(status.run!.summary.complete).toBe(false);
+  });
+});
+
 describe('a window another run holds', () => {
   it('is skipped, naming the holder; the others are billed (exit 0)', async () => {
     const cloud = writeCloud(plan(3));
