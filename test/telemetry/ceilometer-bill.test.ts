@@ -240,27 +240,28 @@ describe('when the network goes wrong mid-run', () => {
   }, 120_000);
 
   it('a hung connection times out and is retried, and the bills are right', async () => {
-    // The fake server shares this process's event loop with the billing: the timeout leaves it room.
+    // The fake server shares this process's event loop with the billing: the timeout leaves it
+    // room even on a loaded machine, where a healthy answer may also be slow (one more retry).
     ceilometer.fail({ kind: 'hang' }, 2, isSamples);
-    const d = ceilometerDemo('page_size = 1000\ntimeout = 2');
+    const d = ceilometerDemo('page_size = 1000\ntimeout = 5');
     const started = Date.now();
     const r = await billVia(d, { all: true });
     expect(r.code).toBe(0);
-    expect(r.sleeps).toHaveLength(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(r.sleeps.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
     expect(ledgerView(d.database)).toEqual(expected);
   }, 120_000);
 
   it('a tenant whose samples never come back fails with a clear message; the others are billed', async () => {
     ceilometer.fail({ kind: 'hang' }, Infinity, of(GLOBEX));
-    const d = ceilometerDemo('page_size = 1000\ntimeout = 1.5\nretries = 1');
+    const d = ceilometerDemo('page_size = 1000\ntimeout = 5\nretries = 1'); // room for healthy answers on a loaded machine
     const r = await billVia(d, { all: true, json: true });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { bills: { tenant: string; status: string; error?: string }[] };
     const globex = out.bills.find((b) => b.tenant === GLOBEX)!;
     expect(globex.status).toBe('failed');
     expect(globex.error).toMatch(new RegExp(
-      `^\\S+ samples of ${GLOBEX} from RegionOne: GET ${ceilometer.url}/v2/samples\\?q\\.field=project_id&.* failed: timed out after 1\\.5 s \\(2 attempts\\)$`,
+      `^\\S+ samples of ${GLOBEX} from RegionOne: GET ${ceilometer.url}/v2/samples\\?q\\.field=project_id&.* failed: timed out after 5 s \\(2 attempts\\)$`,
     ));
     expect(out.bills.filter((b) => b.tenant !== GLOBEX).map((b) => b.status)).toEqual(['committed', 'committed']);
     const view = ledgerView(d.database);
