@@ -108,17 +108,17 @@ const pricesPart: Part = async (config) => {
   return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config) }));
 };
 
-/** The (datacenter, service) pairs of each tenant's latest committed bill; none without a ledger. */
-function latestBilledPairs(config: Config): { datacenter: string; service: string }[] {
+/** The (datacenter, service, unit) of each tenant's latest committed bill's lines; none without a ledger. */
+function latestBilledPairs(config: Config): { datacenter: string; service: string; unit: string }[] {
   if (!fs.existsSync(config.main.database)) return [];
   const ledger = openLedger(config);
   try {
-    const pairs: { datacenter: string; service: string }[] = [];
+    const pairs: { datacenter: string; service: string; unit: string }[] = [];
     for (const tenant of ledger.tenants()) {
       const window = ledger.lastBilledWindow(tenant.id);
       if (!window) continue;
       for (const bill of ledger.bills({ tenant: tenant.id, start: window.start, end: window.end, status: ['committed'] })) {
-        pairs.push(...ledger.lines(bill.id).map((line) => ({ datacenter: line.datacenter, service: line.name })));
+        pairs.push(...ledger.lines(bill.id).map((line) => ({ datacenter: line.datacenter, service: line.name, unit: line.unit })));
       }
     }
     return pairs;
