@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Decimal, formatMoney } from '../src/decimal.js';
-import { AdapterError, errorMessage } from '../src/errors.js';
+import { Decimal, formatMoney } from '../src/model/decimal.js';
+import { AdapterError, errorMessage } from '../src/model/errors.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../src/invoice/contract.js';
-import { directoryProblem } from '../src/paths.js';
+import { directoryProblem } from '../src/model/paths.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 

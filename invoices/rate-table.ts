@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { plainDecimal, type Decimal } from '../src/decimal.js';
-import { AdapterError, errorMessage } from '../src/errors.js';
+import { plainDecimal, type Decimal } from '../src/model/decimal.js';
+import { AdapterError, errorMessage } from '../src/model/errors.js';
 import type { InvoiceConfig } from '../src/invoice/contract.js';
-import { packageFile } from '../src/paths.js';
+import { packageFile } from '../src/model/paths.js';
 
 const HEADER = ['datacenter', 'service', 'unit', 'rate'];
 

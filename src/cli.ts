@@ -1,10 +1,10 @@
 /**
  * The command line: parses arguments, calls a command (lazy-loaded), maps errors to exit codes
- * (DESIGN §6). Users see one line; `--verbose` adds the stack and causes.
+ * (README, "Exit codes"). Users see one line; `--verbose` adds the stack and causes.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { processDeps, type Deps } from './deps.js';
-import { ArtificeError, EXIT, errorMessage } from './errors.js';
+import { ArtificeError, EXIT, errorMessage } from './model/errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -5,12 +5,12 @@
 import { statSync, type Stats } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Decimal, plainDecimal } from './decimal.js';
-import { ConfigError, errorMessage } from './errors.js';
-import { IniSyntaxError, parseIni, type IniSection, type IniSections } from './ini-file.js';
+import { Decimal, plainDecimal } from './model/decimal.js';
+import { ConfigError, errorMessage } from './model/errors.js';
+import { IniSyntaxError, parseIni, type IniSection, type IniSections } from './config/ini-file.js';
 import type { LedgerJournal } from './ledger/types.js';
-import { packageFile } from './paths.js';
-import { US_PER_SECOND } from './time.js';
+import { packageFile } from './model/paths.js';
+import { US_PER_SECOND } from './model/time.js';
 import type { MeterSpec, TransformName } from './usage/types.js';
 
 export type Backend = 'file' | 'ceilometer' | 'gnocchi';
@@ -232,7 +232,7 @@ export function parseConfig(text: string, file: string): Config {
   };
 }
 
-/** config/meters.ini: one section per meter (DESIGN §7 lists the defaults). */
+/** config/meters.ini: one section per meter (docs/configuration.md lists the defaults). */
 export function parseMeters(text: string, file: string, defaultMaxGapSeconds: number): MeterSpec[] {
   const sections = readIni(text, file);
   const at = new Reader(file, sections);

@@ -1,5 +1,5 @@
 /**
- * The SQLite ledger (DESIGN §5): which windows each tenant was billed for, the usage and lines
+ * The SQLite ledger (docs/architecture.md, "The ledger"): which windows each tenant was billed for, the usage and lines
  * behind every bill, and a record of each command run. The overlap rule lives in the schema
  * (a trigger), so no code path — nor a hand-written INSERT — can bill a window twice.
  *
@@ -14,13 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ArtificeError, LedgerError, errorMessage } from './errors.js';
-import { formatTimestamp } from './time.js';
+import { ArtificeError, LedgerError, errorMessage } from './model/errors.js';
+import { formatTimestamp } from './model/time.js';
 import type { InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
 import { networkFileSystem } from './ledger/file-system.js';
 import { migrate, refuseForeign } from './ledger/schema.js';
-import { DEFAULT_LEASE_MS, ownerAlive } from './owner.js';
+import { DEFAULT_LEASE_MS, ownerAlive } from './ledger/owner.js';
 import { decimalText, toBill, toLine, toRun, toUsage } from './ledger/rows.js';
 import type { BillRow, LineRow, RunRow, UsageRow } from './ledger/rows.js';
 import type {
@@ -42,7 +42,7 @@ export type * from './ledger/types.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './ledger/schema.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
-export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './owner.js';
+export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './ledger/owner.js';
 
 function describeWindow(window: Window): string {
   return `[${formatTimestamp(window.start)}, ${formatTimestamp(window.end)})`;

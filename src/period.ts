@@ -1,11 +1,11 @@
 /**
- * Billing windows (DESIGN §2): a month in a named zone, or any `--from/--to`, as a half-open
+ * Billing windows (docs/architecture.md, "Windows and time"): a month in a named zone, or any `--from/--to`, as a half-open
  * UTC window [start, end) in epoch microseconds; and the settle rule that says when a window
  * may be billed.
  */
 import { TZDate } from '@date-fns/tz';
-import { UsageError } from './errors.js';
-import { formatTimestamp, fromDate, MAX_YEAR, MIN_YEAR, readTimestamp, US_PER_HOUR, US_PER_MS, type Micros } from './time.js';
+import { UsageError } from './model/errors.js';
+import { formatTimestamp, fromDate, MAX_YEAR, MIN_YEAR, readTimestamp, US_PER_HOUR, US_PER_MS, type Micros } from './model/time.js';
 import type { Window } from './usage/types.js';
 
 export interface BillingWindow extends Window {

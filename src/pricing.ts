@@ -1,9 +1,9 @@
 /**
  * Usage records → invoice lines: one line per (datacenter, service) summing its resources'
- * quantities, priced by the adapter's `cost()` and rounded once per line (DESIGN §4, §7).
+ * quantities, priced by the adapter's `cost()` and rounded once per line (docs/architecture.md, "Prices and rounding").
  */
-import { Decimal, lineAmount, plainDecimal } from './decimal.js';
-import { PricingError } from './errors.js';
+import { Decimal, lineAmount, plainDecimal } from './model/decimal.js';
+import { PricingError } from './model/errors.js';
 import type { Invoice, InvoiceLine } from './invoice/contract.js';
 import type { UsageRecord } from './usage/types.js';
 

@@ -77,17 +77,17 @@ const OPTIONAL_KEYS = ['tenant_name', 'error', 'reason', 'bill', 'resumed', 'exp
 
 function parseBills(stdout: string): JsonBill[] {
   const parsed = JSON.parse(stdout) as { bills: JsonBill[] };
-  // DESIGN §7: one object with `bills` (further top-level keys, such as a summary, are additions).
+  // docs/architecture.md, "Stable interfaces": one object with `bills` (further top-level keys, such as a summary, are additions).
   expect(Object.keys(parsed)[0]).toBe('bills');
   expect(Array.isArray(parsed.bills)).toBe(true);
   return parsed.bills;
 }
 
-/** Checks one bill of `bill --json`/`usage --json` against DESIGN §7 and the hand-priced demo. */
+/** Checks one bill of `bill --json`/`usage --json` against docs/architecture.md, "Stable interfaces" and the hand-priced demo. */
 function expectDemoBill(b: JsonBill, status: string): void {
   const expected = EXPECTED[b.tenant];
   expect(expected).toBeDefined();
-  // DESIGN §7 keys, in order; anything else must be one of the optional additions.
+  // docs/architecture.md, "Stable interfaces" keys, in order; anything else must be one of the optional additions.
   expect(Object.keys(b).filter((k) => DESIGN_KEYS.includes(k))).toEqual(DESIGN_KEYS);
   expect(Object.keys(b).filter((k) => !DESIGN_KEYS.includes(k) && !OPTIONAL_KEYS.includes(k))).toEqual([]);
   if ('tenant_name' in b) expect(b.tenant_name).toBe(expected!.name);
@@ -120,7 +120,7 @@ describe('bill --all --month 2024-05 on the demo', () => {
     first = await run(['bill', '--config', d.ini, '--all', ...MONTH, '--json'], { cwd: d.dir });
   });
 
-  it('exits 0 with one committed bill per tenant, shaped as DESIGN §7', () => {
+  it('exits 0 with one committed bill per tenant, shaped as docs/architecture.md, "Stable interfaces"', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const bills = parseBills(first.stdout);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Decimal } from '../src/decimal.js';
+import { Decimal } from '../src/model/decimal.js';
 import {
   configPath,
   DEFAULTS,
@@ -12,9 +12,9 @@ import {
   Reader,
   type Config,
 } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
-import { parseIni } from '../src/ini-file.js';
-import { packageFile } from '../src/paths.js';
+import { ConfigError } from '../src/model/errors.js';
+import { parseIni } from '../src/config/ini-file.js';
+import { packageFile } from '../src/model/paths.js';
 
 const FILE = '/etc/artifice/artifice.ini';
 const MINIMAL = '[telemetry]\nbackend = file\nfile = samples.ndjson\n';
@@ -90,7 +90,7 @@ describe('parseConfig: defaults', () => {
     expect(config.meterSpecs).toEqual([]);
   });
 
-  it('DEFAULTS agree with DESIGN', () => {
+  it('DEFAULTS agree with docs/configuration.md', () => {
     expect(DEFAULTS.settleHours).toBe(6);
     expect(DEFAULTS.maxGapSeconds).toBe(3600);
     expect(DEFAULTS.trackedStates).toEqual(['active', 'paused', 'rescued', 'resized', 'verify_resize']);
@@ -544,7 +544,7 @@ describe('loadConfig', () => {
 });
 
 describe('parseMeters', () => {
-  it('the packaged config/meters.ini is the table of DESIGN §7', async () => {
+  it('the packaged config/meters.ini is the table of docs/configuration.md', async () => {
     const file = packageFile('config', 'meters.ini');
     const specs = parseMeters(await readFile(file, 'utf8'), file, 3600);
     const GIB = '1073741824';

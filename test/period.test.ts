@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/model/errors.js';
 import {
   billableFrom,
   formatMonth,

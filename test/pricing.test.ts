@@ -1,5 +1,5 @@
-import { Decimal } from '../src/decimal.js';
-import { PricingError } from '../src/errors.js';
+import { Decimal } from '../src/model/decimal.js';
+import { PricingError } from '../src/model/errors.js';
 import { groupUsage, priceUsage } from '../src/pricing.js';
 import type { UsageRecord } from '../src/usage/types.js';
 

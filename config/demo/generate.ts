@@ -296,7 +296,7 @@ function diurnal(t: Micros): number {
 }
 
 /**
- * May's traffic by the counter rule (DESIGN §3): increases between consecutive samples, counted
+ * May's traffic by the counter rule (docs/architecture.md, "Samples to usage"): increases between consecutive samples, counted
  * in the window of the later one; after a decrease the new value counts from zero. Printed so
  * the README can state what a correct bill shows.
  */

@@ -12,7 +12,7 @@
  * Amounts: see amounts.ts. Keys: settings.ts and INVOICES.md. The password or API key is never
  * logged nor put in a message.
  */
-import { Decimal, formatQuantity, formatRate } from '../../src/decimal.js';
+import { Decimal, formatQuantity, formatRate } from '../../src/model/decimal.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../../src/invoice/contract.js';
 import { odooAmount } from './amounts.js';
 import { OdooError, type Fetch } from './jsonrpc.js';

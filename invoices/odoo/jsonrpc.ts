@@ -14,7 +14,7 @@
  * or a timeout; a create is sent once (the HTTP client never repeats a non-idempotent POST that
  * may have been processed) and the adapter decides what to do (session.ts `findOrCreate`).
  */
-import { AdapterError } from '../../src/errors.js';
+import { AdapterError } from '../../src/model/errors.js';
 import { HttpClient, HttpError, type FetchLike } from '../../src/telemetry/http.js';
 
 export type Fetch = FetchLike;

@@ -6,11 +6,11 @@
  */
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { ArtificeError, EXIT, errorMessage } from '../errors.js';
+import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
 import { INVOICE_METHODS } from '../invoice/contract.js';
 import { priceCoverage, type Coverage } from '../invoice/coverage.js';
 import { BUILT_IN, loadAdapter } from '../invoice/load.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../view/table.js';
 import { readConfig, type CommonOptions } from './common.js';
 
 export interface AdaptersOptions extends CommonOptions {

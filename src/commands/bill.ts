@@ -17,25 +17,25 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { billTenants, describeOwner, type BillingContext, type Outcome, type StopState } from '../billing.js';
+import { billTenants, describeOwner, type BillingContext, type Outcome, type StopState } from '../billing/bill.js';
 import type { Config } from '../config.js';
-import { formatMoney } from '../decimal.js';
+import { formatMoney } from '../model/decimal.js';
 import type { Deps } from '../deps.js';
-import { ArtificeError, EXIT, errorMessage } from '../errors.js';
-import { assessHealth, nextRunExpectedBy, writeStatusFile, STATUS_FILE_VERSION, type RunSummary, type StatusFile } from '../health.js';
+import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
+import { assessHealth, nextRunExpectedBy, writeStatusFile, STATUS_FILE_VERSION, type RunSummary, type StatusFile } from '../billing/health.js';
 import type { InvoiceClass } from '../invoice/contract.js';
 import { loadAdapter } from '../invoice/load.js';
 import { currentOwner, type Ledger, type RunError } from '../ledger.js';
-import { Output, formatDuration } from '../output.js';
+import { Output, formatDuration } from '../view/output.js';
 import { isBillable, type BillingWindow } from '../period.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../view/progress.js';
 import {
   exitCodeFor, explainLines, explainText, failuresText, linesTable, outcomesJson, paintStatus, summaryJson, summaryLine, summaryTable,
   type ExplainedLine,
-} from '../report.js';
+} from '../view/report.js';
 import type { Collector, Tenant } from '../telemetry/contract.js';
 import { openCollector } from '../telemetry/open.js';
-import { formatTimestamp } from '../time.js';
+import { formatTimestamp } from '../model/time.js';
 import { checkSelection, openLedger, readConfig, selectTenants, windowOf, type SelectOptions } from './common.js';
 
 export interface BillOptions extends SelectOptions {

@@ -6,18 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CheckItem } from '../check-item.js';
+import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { ArtificeError, EXIT, errorMessage } from '../errors.js';
+import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
 import { SCHEMA_VERSION } from '../ledger.js';
-import { directoryProblem } from '../paths.js';
+import { directoryProblem } from '../model/paths.js';
 import { networkFileSystem } from '../ledger/file-system.js';
-import { Output } from '../output.js';
-import { paintStatus } from '../report.js';
-import { renderTable } from '../table.js';
+import { Output } from '../view/output.js';
+import { paintStatus } from '../view/report.js';
+import { renderTable } from '../view/table.js';
 import { openCollector } from '../telemetry/open.js';
 import { openLedger, readConfig, type CommonOptions } from './common.js';
 

@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { Ledger, currentOwner, type Owner } from '../ledger.js';
 import { monthWindow, monthOf, resolveWindow, type BillingWindow, type WindowOptions } from '../period.js';
 import type { Collector, Tenant } from '../telemetry/contract.js';
 import { tenantFilter } from '../telemetry/settings.js';
 import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
-import { formatTimestamp, type Micros } from '../time.js';
+import { formatTimestamp, type Micros } from '../model/time.js';
 
 export interface CommonOptions {
   config?: string;
@@ -66,7 +66,7 @@ export async function selectTenants(options: SelectOptions, collector: Collector
 
 /**
  * The tenant id a ledger command (`history`, `void`, `verify`) means by `--tenant REF`: an id the
- * ledger has bills for, else the id whose latest bill carries the name REF (DESIGN §7: a name is
+ * ledger has bills for, else the id whose latest bill carries the name REF (docs/architecture.md, "Stable interfaces": a name is
  * as good as an id), else REF itself, for the command to report that nothing matches. Ledger
  * commands do not ask Keystone: voiding a bill should not need the cloud to be up.
  */

@@ -1,10 +1,10 @@
 /** `artifice history`: what the ledger holds. */
 import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { resolveWindow, type WindowOptions } from '../period.js';
-import { renderTable } from '../table.js';
-import { formatTimestamp } from '../time.js';
+import { renderTable } from '../view/table.js';
+import { formatTimestamp } from '../model/time.js';
 import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, WindowOptions {

@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import type { Deps } from '../deps.js';
-import { EXIT } from '../errors.js';
-import { assessHealth, readStatusFile, type Health } from '../health.js';
-import { Output, formatDuration } from '../output.js';
-import { paintStatus } from '../report.js';
-import { renderTable } from '../table.js';
+import { EXIT } from '../model/errors.js';
+import { assessHealth, readStatusFile, type Health } from '../billing/health.js';
+import { Output, formatDuration } from '../view/output.js';
+import { paintStatus } from '../view/report.js';
+import { renderTable } from '../view/table.js';
 import { openLedger, readConfig, type CommonOptions } from './common.js';
 
 export interface StatusOptions extends CommonOptions {

@@ -12,18 +12,18 @@
  * whose quantity did not (a late sample inside a stretch already covered) is noted, not drift.
  */
 import fs from 'node:fs';
-import { measure } from '../billing.js';
-import { Decimal, formatMoney, formatQuantity, formatRate, lineAmount } from '../decimal.js';
-import { ArtificeError, EXIT, UsageError, WindowError, errorMessage } from '../errors.js';
+import { measure } from '../billing/bill.js';
+import { Decimal, formatMoney, formatQuantity, formatRate, lineAmount } from '../model/decimal.js';
+import { ArtificeError, EXIT, UsageError, WindowError, errorMessage } from '../model/errors.js';
 import { loadAdapter } from '../invoice/load.js';
 import type { Bill, StoredLine } from '../ledger.js';
-import { Output } from '../output.js';
+import { Output } from '../view/output.js';
 import type { WindowOptions } from '../period.js';
 import { groupUsage } from '../pricing.js';
-import { paintStatus } from '../report.js';
-import { renderTable } from '../table.js';
+import { paintStatus } from '../view/report.js';
+import { renderTable } from '../view/table.js';
 import { openCollector } from '../telemetry/open.js';
-import { formatTimestamp } from '../time.js';
+import { formatTimestamp } from '../model/time.js';
 import type { UsageRecord } from '../usage/types.js';
 import type { BillDeps } from './bill.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';

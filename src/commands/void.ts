@@ -1,7 +1,7 @@
 /** `artifice void`: void a committed bill so its window can be billed again; nothing is deleted. */
 import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
-import { LedgerError, UsageError } from '../errors.js';
+import { LedgerError, UsageError } from '../model/errors.js';
 import type { WindowOptions } from '../period.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 

@@ -17,10 +17,10 @@ import path from 'node:path';
 import { FileInvoice } from '../../invoices/file-invoice.js';
 import { RateTable, ratesFileOf } from '../../invoices/rate-table.js';
 import type { Config } from '../config.js';
-import { formatRate } from '../decimal.js';
-import { errorMessage } from '../errors.js';
+import { formatRate } from '../model/decimal.js';
+import { errorMessage } from '../model/errors.js';
 import { adapterRate } from '../pricing.js';
-import { formatTimestamp } from '../time.js';
+import { formatTimestamp } from '../model/time.js';
 import type { Invoice, InvoiceClass } from './contract.js';
 
 export interface CoverageRow {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
-import { AdapterError, errorMessage } from '../errors.js';
+import { AdapterError, errorMessage } from '../model/errors.js';
 import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
 
 /** Built-in adapters, lazy-loaded: `bill` pays only for the one it uses. */

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { nearestExisting } from '../paths.js';
+import { nearestExisting } from '../model/paths.js';
 
 /** statfs f_type magic numbers (linux/magic.h) of file systems shared over a network. */
 const NETWORK_FILE_SYSTEMS: Record<number, string> = {

@@ -1,5 +1,5 @@
 /** Row shapes of the ledger's tables and their mapping to the plain data of ./types.ts. */
-import { Decimal } from '../decimal.js';
+import { Decimal } from '../model/decimal.js';
 import type { Gap } from '../usage/types.js';
 import type { Bill, BillStatus, Owner, Run, RunStatus, StoredLine, StoredUsage } from './types.js';
 

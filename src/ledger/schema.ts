@@ -3,7 +3,7 @@
  * from version i to i + 1. Never edit a released migration; append a new one.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { LedgerError } from '../errors.js';
+import { LedgerError } from '../model/errors.js';
 
 /** Statuses that hold a window: a bill overlapping one of these is refused. */
 const HOLDING = `('pending', 'committed')`;

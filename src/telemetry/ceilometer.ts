@@ -1,5 +1,5 @@
 /**
- * The Ceilometer v2 collector (`[telemetry] backend = ceilometer`, telemetry-api.md §1).
+ * The Ceilometer v2 collector (`[telemetry] backend = ceilometer`, docs/ceilometer.md).
  *
  * Samples come from `GET /v2/samples` with the filters project_id eq, meter eq, timestamp ge
  * start, timestamp lt end, sent as q.field/q.op/q.type/q.value lists of the same length in the
@@ -18,11 +18,11 @@
  * Several regions are several endpoints; every sample is tagged with the region it came from.
  */
 import type { Config } from '../config.js';
-import { ArtificeError, ConfigError, EXIT, TelemetryError, errorMessage } from '../errors.js';
-import type { CheckItem } from '../check-item.js';
-import { formatNaiveUtc, formatTimestamp, type Micros } from '../time.js';
+import { ArtificeError, ConfigError, EXIT, TelemetryError, errorMessage } from '../model/errors.js';
+import type { CheckItem } from '../model/check-item.js';
+import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
 import type { MeterSpec } from '../usage/types.js';
-import { normalizeCeilometerSample } from './ceilometer-sample.js';
+import { normalizeCeilometerSample } from './ceilometer/sample.js';
 import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
 import { HttpError, type HttpClient, type HttpIo } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';

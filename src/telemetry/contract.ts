@@ -2,13 +2,13 @@
  * The Collector contract: every telemetry backend (file, Ceilometer v2, Gnocchi v1) serves
  * normalized samples through it, so usage transforms never know where samples came from.
  */
-import type { CheckItem } from '../check-item.js';
+import type { CheckItem } from '../model/check-item.js';
 import type { MeterSpec } from '../usage/types.js';
-import type { Micros } from '../time.js';
+import type { Micros } from '../model/time.js';
 
 export type SampleType = 'gauge' | 'cumulative' | 'delta';
 
-/** A normalized sample (DESIGN §3). `timestamp` is epoch microseconds, UTC. */
+/** A normalized sample (docs/architecture.md, "Samples to usage"). `timestamp` is epoch microseconds, UTC. */
 export interface Sample {
   meter: string;
   resourceId: string;

@@ -14,9 +14,9 @@ import { constants } from 'node:buffer';
 import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { ConfigError, TelemetryError, UsageError, errorMessage } from '../errors.js';
-import { parseTimestamp, type Micros } from '../time.js';
-import { normalizeCeilometerSample } from './ceilometer-sample.js';
+import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
+import { parseTimestamp, type Micros } from '../model/time.js';
+import { normalizeCeilometerSample } from './ceilometer/sample.js';
 import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
 
 const gunzipAsync = promisify(gunzip);

@@ -1,5 +1,5 @@
 /**
- * The Gnocchi v1 collector (`[telemetry] backend = gnocchi`, telemetry-api.md §2). For one
+ * The Gnocchi v1 collector (`[telemetry] backend = gnocchi`, docs/gnocchi.md). For one
  * tenant and meter, per endpoint (region):
  *
  * 1. the tenant's resources of the meter's resource type, with their history:
@@ -16,17 +16,17 @@
  * Keystone (`X-Auth-Token`, endpoint of service type `metric` from the catalog unless
  * `[telemetry] url` is given) or Gnocchi's own `basic` (`Authorization: Basic base64("<user>:")`).
  */
-import type { CheckItem } from '../check-item.js';
+import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
-import { ConfigError, TelemetryError, errorMessage } from '../errors.js';
-import { formatTimestamp, US_PER_MS, US_PER_SECOND, type Micros } from '../time.js';
+import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
+import { formatTimestamp, US_PER_MS, US_PER_SECOND, type Micros } from '../model/time.js';
 import type { MeterSpec } from '../usage/types.js';
 import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
-import { choosePolicy, formatSeconds, type ArchivePolicy } from './gnocchi-policy.js';
+import { choosePolicy, formatSeconds, type ArchivePolicy } from './gnocchi/policy.js';
 import {
   buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline,
-} from './gnocchi-samples.js';
-import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi-settings.js';
+} from './gnocchi/samples.js';
+import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi/settings.js';
 import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import type { TenantDirectory } from './tenants.js';

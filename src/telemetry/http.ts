@@ -11,7 +11,7 @@
  *   side closed", EPIPE) or a timeout: only idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS,
  *   or `idempotent: true`, e.g. Gnocchi's search and aggregates POSTs, which only read). A
  *   keep-alive socket the server closed without `Connection: close` (Gnocchi under uwsgi,
- *   telemetry-api.md §7) shows up exactly like this, so a GET that hits one is retried;
+ *   docs/gnocchi.md, "Keep-alive") shows up exactly like this, so a GET that hits one is retried;
  * - 429 and 503 (the server says it did not process the request): any method;
  * - other 5xx: idempotent requests only.
  * Other 4xx are never retried. A `Retry-After` (seconds or an HTTP date) replaces the backoff,
@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { ConfigError, TelemetryError, errorMessage } from '../errors.js';
+import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
 
 export type FetchLike = (
   url: string,
@@ -54,7 +54,7 @@ export interface HttpOptions {
   insecure?: boolean;
   /**
    * Reuse connections (default true). A server that closes each connection after one answer
-   * without saying so (Gnocchi under uwsgi http-socket, telemetry-api.md §7) makes pooled
+   * without saying so (Gnocchi under uwsgi http-socket, docs/gnocchi.md, "Keep-alive") makes pooled
    * sockets fail now and then, under concurrency on every retry: turn it off for such a server.
    */
   keepAlive?: boolean;

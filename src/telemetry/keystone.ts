@@ -1,5 +1,5 @@
 /**
- * Keystone v3 (telemetry-api.md §3): a project-scoped token from a password or an application
+ * Keystone v3 (docs/keystone.md): a project-scoped token from a password or an application
  * credential (never with a scope: Keystone refuses that), reused until it nears `expires_at`
  * and renewed once on a 401; the service catalog lookup of an endpoint by service type
  * (`metering` for Ceilometer, `metric` for Gnocchi), region and interface; and the project
@@ -7,10 +7,10 @@
  *
  * Secrets (password, credential secret, token) never appear in an error or a log line.
  */
-import type { CheckItem } from '../check-item.js';
+import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
-import { ConfigError, TelemetryError, UsageError, errorMessage } from '../errors.js';
-import { formatTimestamp, parseTimestamp, US_PER_MS } from '../time.js';
+import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
+import { formatTimestamp, parseTimestamp, US_PER_MS } from '../model/time.js';
 import type { Tenant } from './contract.js';
 import { HttpClient, HttpError, type AuthProvider, type HttpIo } from './http.js';
 import {

@@ -17,7 +17,7 @@ export async function openCollector(config: Config): Promise<Collector> {
       return openGnocchi(config);
     }
     default:
-      throw new (await import('../errors.js')).ConfigError(
+      throw new (await import('../model/errors.js')).ConfigError(
         `${config.file} [telemetry] backend = ${config.telemetry.backend} is not available in this build yet; use backend = file`,
       );
   }

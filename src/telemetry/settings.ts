@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { DEFAULTS, Reader } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../model/errors.js';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
 

@@ -1,11 +1,11 @@
 /**
- * counter (DESIGN §3), for cumulative meters: the sum of increases between consecutive samples,
+ * counter (docs/architecture.md, "Samples to usage"), for cumulative meters: the sum of increases between consecutive samples,
  * each counted in the window holding the later sample, so consecutive windows add up exactly.
  * The latest sample before the window start is the baseline; a decrease is a reset, after
  * which the new value counts from zero.
  */
-import type { Micros } from '../time.js';
-import { Decimal } from '../decimal.js';
+import type { Micros } from '../model/time.js';
+import { Decimal } from '../model/decimal.js';
 import type { Transform } from './transform.js';
 
 export const counter: Transform = (samples, spec, { window }) => {

@@ -1,6 +1,6 @@
-/** gauge (DESIGN §3): ∫ value dt over the window by the holding rule, in value-hours. */
-import { Decimal } from '../decimal.js';
-import { US_PER_HOUR } from '../time.js';
+/** gauge (docs/architecture.md, "Samples to usage"): ∫ value dt over the window by the holding rule, in value-hours. */
+import { Decimal } from '../model/decimal.js';
+import { US_PER_HOUR } from '../model/time.js';
 import { holdSamples, plainGaps } from './holding.js';
 import type { Transform } from './transform.js';
 

@@ -1,9 +1,9 @@
 /**
- * The holding rule (DESIGN §3), written once for uptime and gauge: a sample at t holds over
+ * The holding rule (docs/architecture.md, "Samples to usage"), written once for uptime and gauge: a sample at t holds over
  * [t, min(next sample, t + maxGap, window end)), clipped to the window. The latest sample
  * before the window start therefore holds from the start, and earlier ones hold nothing.
  */
-import type { Micros } from '../time.js';
+import type { Micros } from '../model/time.js';
 import type { Gap, Window } from './types.js';
 
 /** The part of the window one sample holds (never empty). */

@@ -1,10 +1,10 @@
 /**
- * Samples → usage records (DESIGN §3): trust filtering and de-duplication, then one transform
+ * Samples → usage records (docs/architecture.md, "Samples to usage"): trust filtering and de-duplication, then one transform
  * per meter (named by meters.ini) for each resource. Pure: same samples, same result.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../model/errors.js';
 import type { Sample } from '../telemetry/contract.js';
-import { formatTimestamp } from '../time.js';
+import { formatTimestamp } from '../model/time.js';
 import { counter } from './counter.js';
 import { gauge } from './gauge.js';
 import { compareText } from './order.js';

@@ -1,4 +1,4 @@
-/** Trust filtering, de-duplication and ordering of samples, before any transform (DESIGN §3). */
+/** Trust filtering, de-duplication and ordering of samples, before any transform (docs/architecture.md, "Samples to usage"). */
 import type { Sample } from '../telemetry/contract.js';
 import { sortSamples } from './order.js';
 

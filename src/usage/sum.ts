@@ -1,5 +1,5 @@
-/** sum (DESIGN §3), for delta meters: the volumes of the samples with start ≤ t < end. */
-import { Decimal } from '../decimal.js';
+/** sum (docs/architecture.md, "Samples to usage"), for delta meters: the volumes of the samples with start ≤ t < end. */
+import { Decimal } from '../model/decimal.js';
 import type { Transform } from './transform.js';
 
 export const sum: Transform = (samples, spec, { window }) => {

@@ -1,7 +1,7 @@
-/** Types shared by the usage transforms (DESIGN §3), pricing and the ledger. */
+/** Types shared by the usage transforms (docs/architecture.md, "Samples to usage"), pricing and the ledger. */
 import type { Decimal } from 'decimal.js';
 import type { Sample } from '../telemetry/contract.js';
-import type { Micros } from '../time.js';
+import type { Micros } from '../model/time.js';
 
 export type TransformName = 'uptime' | 'gauge' | 'counter' | 'sum';
 

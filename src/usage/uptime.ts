@@ -1,7 +1,7 @@
-/** uptime (DESIGN §3): hours an instance held a tracked state, per flavor. */
+/** uptime (docs/architecture.md, "Samples to usage"): hours an instance held a tracked state, per flavor. */
 import type { Sample } from '../telemetry/contract.js';
-import { Decimal } from '../decimal.js';
-import { US_PER_HOUR, type Micros } from '../time.js';
+import { Decimal } from '../model/decimal.js';
+import { US_PER_HOUR, type Micros } from '../model/time.js';
 import { holdSamples } from './holding.js';
 import { firstMetadataText } from './metadata.js';
 import type { Transform } from './transform.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/model/errors.js';
 import { Ledger } from '../../src/ledger.js';
 import { monthWindow } from '../../src/period.js';
 import type { Collector } from '../../src/telemetry/contract.js';

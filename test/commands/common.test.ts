@@ -5,7 +5,7 @@
  * ledger command means by an id or a name.
  */
 import { selectTenants, tenantInLedger } from '../../src/commands/common.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/model/errors.js';
 import { Ledger } from '../../src/ledger.js';
 import { loadConfig } from '../../src/config.js';
 import { monthWindow } from '../../src/period.js';

@@ -1,5 +1,5 @@
 /**
- * A fake Ceilometer v2 API on 127.0.0.1:0, written from telemetry-api.md §1 (Pike):
+ * A fake Ceilometer v2 API on 127.0.0.1:0, written from docs/ceilometer.md (Pike):
  * - `GET /v2/samples`: simple query q.field/q.op/q.type/q.value paired BY POSITION (WSME
  *   `array_from_params`: a missing q.op shifts nothing here but makes that filter `eq`), the
  *   allowed fields and ops of `validate_query`, timestamps read naive (an offset is dropped,

@@ -1,5 +1,5 @@
 /**
- * A fake Keystone v3 on 127.0.0.1:0, written from telemetry-api.md §3 and the Keystone api-ref:
+ * A fake Keystone v3 on 127.0.0.1:0, written from docs/keystone.md and the Keystone api-ref:
  * `POST /v3/auth/tokens` (password with user/project by id or name+domain; application
  * credential by id or name+user, refusing a scope), 201 with `X-Subject-Token`, a token body
  * with `expires_at`, roles and a catalog; `GET /v3/projects` (enabled filter, name filter,

@@ -24,7 +24,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Decimal } from '../../src/decimal.js';
+import { Decimal } from '../../src/model/decimal.js';
 
 export type Rec = Record<string, unknown> & { id: number };
 

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import { SECTIONS } from '../../src/config.js';
 import { GnocchiCollector, basicAuth } from '../../src/telemetry/gnocchi.js';
-import { readGnocchiSettings } from '../../src/telemetry/gnocchi-settings.js';
+import { readGnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
 import { HttpClient } from '../../src/telemetry/http.js';
-import { parseIni } from '../../src/ini-file.js';
+import { parseIni } from '../../src/config/ini-file.js';
 import { parseMeters } from '../../src/config.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import { run, ledgerBills, RATES } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 import {

@@ -1,7 +1,7 @@
 /**
  * Seeds a real Gnocchi (one started by ../shared/tools/gnocchi-up.sh) with the month of
  * scenario.ts: archive policies and resource types if missing, the tenants' resources with
- * their history back-dated in PostgreSQL (telemetry-api.md §2.2: `revision_start` is the server
+ * their history back-dated in PostgreSQL (docs/gnocchi.md, "Resource history": `revision_start` is the server
  * clock, so a resize "on March 10" has to be written into resource_history), the measures, and
  * then waits until metricd has processed them. Idempotent: a complete seed leaves a marker
  * resource, and a second run returns at once.

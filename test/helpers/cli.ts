@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../src/cli.js';
 import type { Deps } from '../../src/deps.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import { tempDir, writeIn } from './tmp.js';
 
 export const REPO = packageFile();

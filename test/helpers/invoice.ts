@@ -1,5 +1,5 @@
 /** Builders for invoice adapter tests: a context, lines, and a whole bill fed to an adapter. */
-import { Decimal } from '../../src/decimal.js';
+import { Decimal } from '../../src/model/decimal.js';
 import type { Invoice, InvoiceClass, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../../src/invoice/contract.js';
 
 export function context(configDir: string, fields: Partial<InvoiceContext> = {}): InvoiceContext {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { coverageDatacenters, coverageItems, priceCoverage } from '../../src/invoice/coverage.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import { FakeOdoo } from '../fakes/odoo-server.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AdapterError } from '../../src/errors.js';
+import { AdapterError } from '../../src/model/errors.js';
 import type { Config } from '../../src/config.js';
 import { BUILT_IN, loadAdapter, loadInvoiceClass, splitSpec } from '../../src/invoice/load.js';
 import CsvInvoice from '../../invoices/csv/index.js';
@@ -66,7 +66,7 @@ describe('splitSpec', () => {
 describe('built-in adapters', () => {
   const dir = '/nonexistent/etc/artifice';
 
-  it('csv and json are built-ins (DESIGN §4 also names odoo)', () => {
+  it('csv and json are built-ins (odoo is the third)', () => {
     expect(Object.keys(BUILT_IN)).toEqual(expect.arrayContaining(['csv', 'json']));
   });
 

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { main } from '../../src/cli.js';
 import { bill } from '../../src/commands/bill.js';
 import type { Deps } from '../../src/deps.js';
-import { AdapterError } from '../../src/errors.js';
+import { AdapterError } from '../../src/model/errors.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
-import { Decimal } from '../../src/decimal.js';
+import { Decimal } from '../../src/model/decimal.js';
 import { Ledger } from '../../src/ledger.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 
 const EXAMPLE = packageFile('invoices', 'example-markdown', 'index.mjs');

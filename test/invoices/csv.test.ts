@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AdapterError } from '../../src/errors.js';
+import { AdapterError } from '../../src/model/errors.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import { bill, context, line, LINES } from '../helpers/invoice.js';
 import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';

@@ -6,12 +6,12 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { billTenants, type BillingContext } from '../../src/billing.js';
+import { billTenants, type BillingContext } from '../../src/billing/bill.js';
 import { bill } from '../../src/commands/bill.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { Ledger } from '../../src/ledger.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import { monthWindow } from '../../src/period.js';
 import { openCollector } from '../../src/telemetry/open.js';
 import { OdooInvoice, type Fetch } from '../../invoices/odoo/index.js';

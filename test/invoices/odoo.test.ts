@@ -3,11 +3,11 @@
  * invoices, idempotency, retries after a lost answer, errors, old Odoo versions.
  */
 import { readFileSync } from 'node:fs';
-import { Decimal } from '../../src/decimal.js';
-import { AdapterError } from '../../src/errors.js';
+import { Decimal } from '../../src/model/decimal.js';
+import { AdapterError } from '../../src/model/errors.js';
 import type { InvoiceContext, InvoiceLine } from '../../src/invoice/contract.js';
 import { priceUsage } from '../../src/pricing.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 import type { UsageRecord } from '../../src/usage/types.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import { odooAmount, odooSubtotal, OdooInvoice, parseOdooReference, type Fetch } from '../../invoices/odoo/index.js';

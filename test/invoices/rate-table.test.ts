@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { AdapterError } from '../../src/errors.js';
-import { packageFile } from '../../src/paths.js';
+import { AdapterError } from '../../src/model/errors.js';
+import { packageFile } from '../../src/model/paths.js';
 import { RateTable } from '../../invoices/rate-table.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 

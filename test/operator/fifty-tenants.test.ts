@@ -6,7 +6,7 @@
  * exactly those 3 and skips the 47.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { TelemetryError } from '../../src/errors.js';
+import { TelemetryError } from '../../src/model/errors.js';
 import { FileCollector } from '../../src/telemetry/file.js';
 import type { Collector } from '../../src/telemetry/contract.js';
 import type { Config } from '../../src/config.js';

@@ -19,7 +19,7 @@ import { FakeCeilometer, type FakeRequest, type RawSample } from '../fakes/ceilo
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
 import { ACME, AFTER_MAY, DEMO_SAMPLES, GLOBEX, INITECH, demo, run, type Demo } from '../helpers/cli.js';
 import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';
-import { packageFile } from '../../src/paths.js';
+import { packageFile } from '../../src/model/paths.js';
 
 const ADMIN = 'a0000000000000000000000000000001';
 const PASSWORD = 'billing-pa55word';

@@ -4,11 +4,11 @@
  * 410 "use Gnocchi" answer, error messages, `tenants()`, `check()`, several regions, and auth.
  */
 import { parseConfig, parseMeters, type Config } from '../../src/config.js';
-import { ConfigError, TelemetryError } from '../../src/errors.js';
-import { packageFile } from '../../src/paths.js';
+import { ConfigError, TelemetryError } from '../../src/model/errors.js';
+import { packageFile } from '../../src/model/paths.js';
 import { openCeilometer, simpleQuery } from '../../src/telemetry/ceilometer.js';
 import type { Sample } from '../../src/telemetry/contract.js';
-import { formatNaiveUtc, parseTimestamp } from '../../src/time.js';
+import { formatNaiveUtc, parseTimestamp } from '../../src/model/time.js';
 import { FakeCeilometer, type RawSample } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
 import { readFileSync } from 'node:fs';

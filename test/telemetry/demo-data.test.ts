@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Sample } from '../../src/telemetry/contract.js';
 import { FileCollector } from '../../src/telemetry/file.js';
-import { parseTimestamp } from '../../src/time.js';
+import { parseTimestamp } from '../../src/model/time.js';
 
 const PATH = fileURLToPath(new URL('../../config/demo/samples.ndjson.gz', import.meta.url));
 const at = (iso: string): number => parseTimestamp(iso)!;

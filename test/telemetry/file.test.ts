@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ConfigError, TelemetryError } from '../../src/errors.js';
-import { InvalidSampleError, normalizeCeilometerSample } from '../../src/telemetry/ceilometer-sample.js';
+import { ConfigError, TelemetryError } from '../../src/model/errors.js';
+import { InvalidSampleError, normalizeCeilometerSample } from '../../src/telemetry/ceilometer/sample.js';
 import { FileCollector } from '../../src/telemetry/file.js';
-import { parseTimestamp } from '../../src/time.js';
+import { parseTimestamp } from '../../src/model/time.js';
 
 const ACME = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const GLOBEX = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';

@@ -5,16 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseConfig, SECTIONS } from '../../src/config.js';
-import { Decimal } from '../../src/decimal.js';
-import { packageFile } from '../../src/paths.js';
-import { ConfigError, TelemetryError } from '../../src/errors.js';
+import { Decimal } from '../../src/model/decimal.js';
+import { packageFile } from '../../src/model/paths.js';
+import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import type { Sample } from '../../src/telemetry/contract.js';
 import { aliveFilter, basicAuth, GnocchiCollector, nextMarker, openGnocchi } from '../../src/telemetry/gnocchi.js';
-import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi-policy.js';
-import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi-samples.js';
-import { readGnocchiSettings, type GnocchiSettings } from '../../src/telemetry/gnocchi-settings.js';
+import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
+import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
+import { readGnocchiSettings, type GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
 import { HttpClient, type FetchLike } from '../../src/telemetry/http.js';
-import { parseIni } from '../../src/ini-file.js';
+import { parseIni } from '../../src/config/ini-file.js';
 import { computeUsage } from '../../src/usage/index.js';
 import type { MeterSpec } from '../../src/usage/types.js';
 import { at, GIB, HOUR, spec } from '../usage/helpers.js';

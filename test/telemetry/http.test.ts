@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { cleanTempDirs, tempDir } from '../helpers/tmp.js';
-import { ConfigError, TelemetryError } from '../../src/errors.js';
+import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { HttpClient, HttpError, errorDetail, parseRetryAfter, safeUrl, withQuery, type FetchLike } from '../../src/telemetry/http.js';
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;

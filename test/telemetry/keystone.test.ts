@@ -5,7 +5,7 @@
  * secret).
  */
 import { parseConfig } from '../../src/config.js';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/model/errors.js';
 import { HttpClient } from '../../src/telemetry/http.js';
 import { KeystoneAuth, findEndpoint, resolveEndpoints, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
 import { keystoneSettings, regionSettings, telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';

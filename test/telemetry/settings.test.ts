@@ -3,8 +3,8 @@
  * [gnocchi] (gnocchi-settings.ts): the parts the Keystone and Gnocchi suites do not cover.
  */
 import { parseConfig, parseMeters } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
-import { readGnocchiSettings } from '../../src/telemetry/gnocchi-settings.js';
+import { ConfigError } from '../../src/model/errors.js';
+import { readGnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
 import { httpSettings, regionSettings, tenantFilter } from '../../src/telemetry/settings.js';
 
 const FILE = '/etc/artifice/artifice.ini';

@@ -1,4 +1,4 @@
-import { Decimal } from '../../src/decimal.js';
+import { Decimal } from '../../src/model/decimal.js';
 import { counter } from '../../src/usage/counter.js';
 import { at, GIB, sample, spec, window } from './helpers.js';
 

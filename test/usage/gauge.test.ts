@@ -1,4 +1,4 @@
-import { Decimal } from '../../src/decimal.js';
+import { Decimal } from '../../src/model/decimal.js';
 import { gauge } from '../../src/usage/gauge.js';
 import { at, every, GIB, HOUR, sample, spec, window } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import { Decimal } from '../../src/decimal.js';
-import { DataError } from '../../src/errors.js';
+import { Decimal } from '../../src/model/decimal.js';
+import { DataError } from '../../src/model/errors.js';
 import type { Sample } from '../../src/telemetry/contract.js';
 import { computeUsage } from '../../src/usage/index.js';
 import type { UsageOptions } from '../../src/usage/types.js';

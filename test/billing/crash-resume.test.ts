@@ -1,14 +1,14 @@
 /**
- * A crash between claim and commit (DESIGN §5): the ledger keeps a pending bill; the next run
+ * A crash between claim and commit (docs/architecture.md, "The ledger"): the ledger keeps a pending bill; the next run
  * finds its owner gone, resumes it, and the idempotent commit leaves exactly one invoice.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Ledger } from '../src/ledger.js';
-import { ACME, demo, GLOBEX, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin } from './helpers/cli.js';
-import { cleanTempDirs, filesIn, writeIn } from './helpers/tmp.js';
+import { Ledger } from '../../src/ledger.js';
+import { ACME, demo, GLOBEX, ledgerBills, ledgerCount, MAY_SUFFIX, run, runBin } from '../helpers/cli.js';
+import { cleanTempDirs, filesIn, writeIn } from '../helpers/tmp.js';
 
 afterAll(cleanTempDirs);
 

@@ -1,5 +1,5 @@
 /**
- * Gnocchi archive policies (telemetry-api.md §2.4): what a metric actually keeps. The collector
+ * Gnocchi archive policies (docs/gnocchi.md, "Archive policies"): what a metric actually keeps. The collector
  * reads each metric's policy (`GET /v1/metric/{id}`) and asks only for a granularity and an
  * aggregation method the policy holds — never assumes one.
  */

@@ -1,7 +1,7 @@
 /** src/output.ts and src/progress.ts: the colour rules, durations, and the progress line, with a fake clock. */
 import type { Deps } from '../../src/deps.js';
-import { Output, colorLevel, formatDuration } from '../../src/output.js';
-import { Progress } from '../../src/progress.js';
+import { Output, colorLevel, formatDuration } from '../../src/view/output.js';
+import { Progress } from '../../src/view/progress.js';
 
 function deps(fields: Partial<Deps> = {}): Deps & { err: string[] } {
   const err: string[] = [];

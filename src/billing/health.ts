@@ -21,12 +21,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config.js';
-import { errorMessage } from './errors.js';
-import type { Bill, Ledger, Owner, Run } from './ledger.js';
-import { ownerAlive, processAlive } from './owner.js';
-import { formatMonth, monthOf, monthWindow, nextMonth, previousMonthOf, type Month } from './period.js';
-import { formatTimestamp, fromDate, toDate, US_PER_HOUR } from './time.js';
+import type { Config } from '../config.js';
+import { errorMessage } from '../model/errors.js';
+import type { Bill, Ledger, Owner, Run } from '../ledger.js';
+import { ownerAlive, processAlive } from '../ledger/owner.js';
+import { formatMonth, monthOf, monthWindow, nextMonth, previousMonthOf, type Month } from '../period.js';
+import { formatTimestamp, fromDate, toDate, US_PER_HOUR } from '../model/time.js';
 
 export const LOOK_BACK_MONTHS = 24;
 export const STATUS_FILE_VERSION = 1;

@@ -1,14 +1,14 @@
-/** How outcomes are shown: the table, the `--json` object of DESIGN §7, `--explain`, and the exit code. */
+/** How outcomes are shown: the table, the `--json` object of docs/architecture.md, "Stable interfaces", `--explain`, and the exit code. */
 import type { ChalkInstance } from 'chalk';
-import type { Outcome, OutcomeStatus } from './billing.js';
-import { Decimal, formatMoney, formatQuantity, formatRate } from './decimal.js';
-import { EXIT } from './errors.js';
-import type { InvoiceLine } from './invoice/contract.js';
+import type { Outcome, OutcomeStatus } from '../billing/bill.js';
+import { Decimal, formatMoney, formatQuantity, formatRate } from '../model/decimal.js';
+import { EXIT } from '../model/errors.js';
+import type { InvoiceLine } from '../invoice/contract.js';
 import { renderTable } from './table.js';
-import { formatTimestamp, US_PER_HOUR } from './time.js';
-import type { UsageRecord } from './usage/types.js';
+import { formatTimestamp, US_PER_HOUR } from '../model/time.js';
+import type { UsageRecord } from '../usage/types.js';
 
-/** DESIGN §6: 1 if any tenant failed; 3 if nothing could be billed (all skipped); else 0. */
+/** README "Exit codes": 1 if any tenant failed; 3 if nothing could be billed (all skipped); else 0. */
 export function exitCodeFor(outcomes: Outcome[]): number {
   if (outcomes.some((o) => o.status === 'failed')) return EXIT.someFailed;
   if (outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped')) return EXIT.notBillable;

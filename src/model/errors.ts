@@ -1,5 +1,5 @@
 /**
- * Error classes users see as one line. Each carries the exit code of DESIGN §6 so the CLI maps
+ * Error classes users see as one line. Each carries the exit code of README "Exit codes" so the CLI maps
  * errors to exit codes in one place; `cause` keeps the underlying error for `--verbose`.
  */
 export const EXIT = { ok: 0, someFailed: 1, usage: 2, notBillable: 3 } as const;

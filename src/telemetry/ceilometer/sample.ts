@@ -3,13 +3,13 @@
  * collector (one JSON sample per line) and the HTTP Ceilometer collector, so it knows nothing
  * of files or HTTP: callers add where the sample came from to the error message.
  *
- * Two shapes are accepted (telemetry-api.md §1.4): `Sample` (`/v2/samples`: meter, type,
+ * Two shapes are accepted (docs/ceilometer.md, "Sample shapes"): `Sample` (`/v2/samples`: meter, type,
  * unit, volume, metadata, id) and `OldSample` (`/v2/meters/{meter}`: counter_name,
  * counter_type, counter_unit, counter_volume, resource_metadata, message_id).
  */
-import { TelemetryError } from '../errors.js';
-import { parseTimestamp } from '../time.js';
-import { isSampleType, type Sample } from './contract.js';
+import { TelemetryError } from '../../model/errors.js';
+import { parseTimestamp } from '../../model/time.js';
+import { isSampleType, type Sample } from '../contract.js';
 
 /** A sample that is JSON but not a valid Ceilometer sample. `field` is the offending key. */
 export class InvalidSampleError extends TelemetryError {

@@ -11,7 +11,7 @@
  *   or `--json`; cron and CI get plain lines only.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Deps } from './deps.js';
+import type { Deps } from '../deps.js';
 
 export type ColorLevel = 0 | 1 | 2 | 3;
 

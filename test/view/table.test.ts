@@ -1,5 +1,5 @@
 /** src/table.ts: aligned plain-text tables; what the telemetry put in a cell cannot drive the terminal. */
-import { printable, renderTable } from '../src/table.js';
+import { printable, renderTable } from '../../src/view/table.js';
 
 describe('renderTable', () => {
   it('aligns columns, right-aligns numbers, paints after padding', () => {

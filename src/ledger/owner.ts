@@ -1,5 +1,5 @@
 /**
- * Who holds a pending bill, and whether that holder is still there (DESIGN §5: "the next run
+ * Who holds a pending bill, and whether that holder is still there (docs/architecture.md, "The ledger": "the next run
  * resumes it (its owner is gone)").
  *
  * A pid alone is not a process: after a crash and a reboot, or after long enough on a busy host,
@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Bill, Owner } from './ledger/types.js';
+import type { Bill, Owner } from './types.js';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { currentOwner, ownerAlive, processAlive, processIdentity } from '../src/owner.js';
+import { currentOwner, ownerAlive, processAlive, processIdentity } from '../../src/ledger/owner.js';
 
 const HOST = os.hostname();
 const NOW = new Date('2024-06-02T12:00:00Z');

@@ -1,5 +1,5 @@
 /** src/time.ts: ISO-8601 → epoch microseconds, exactly, and only for instants artifice can hold. */
-import { formatTimestamp, parseTimestamp, readTimestamp } from '../src/time.js';
+import { formatTimestamp, parseTimestamp, readTimestamp } from '../../src/model/time.js';
 
 describe('parseTimestamp', () => {
   it('reads naive UTC, Z and offsets, with microseconds', () => {

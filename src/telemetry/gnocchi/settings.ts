@@ -4,11 +4,11 @@
  * before any bill is claimed. The rules behind each key are in docs/gnocchi.md.
  */
 import { readFileSync } from 'node:fs';
-import { LIMITS, readIni, Reader, type Config } from '../config.js';
-import { ConfigError, errorMessage } from '../errors.js';
-import { packageFile } from '../paths.js';
-import { US_PER_SECOND } from '../time.js';
-import type { MeterSpec, TransformName } from '../usage/types.js';
+import { LIMITS, readIni, Reader, type Config } from '../../config.js';
+import { ConfigError, errorMessage } from '../../model/errors.js';
+import { packageFile } from '../../model/paths.js';
+import { US_PER_SECOND } from '../../model/time.js';
+import type { MeterSpec, TransformName } from '../../usage/types.js';
 
 export type GnocchiAuthType = 'keystone' | 'basic';
 

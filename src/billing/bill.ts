@@ -1,5 +1,5 @@
 /**
- * One bill (DESIGN §5): claim → collect → usage → price → invoice → commit, and the batch of
+ * One bill (docs/architecture.md, "The ledger"): claim → collect → usage → price → invoice → commit, and the batch of
  * bills a command runs. A tenant's failure never stops the batch: every tenant ends with an
  * outcome, and nothing is marked committed before the adapter has committed.
  *
@@ -15,17 +15,17 @@
  * - A stop request (SIGINT/SIGTERM, `ctx.stop`) starts no new tenant; a tenant in progress that
  *   has not reached `commit()` is marked failed ("interrupted"); one in `commit()` finishes.
  */
-import type { Config } from './config.js';
-import { Decimal, formatMoney } from './decimal.js';
-import { AdapterError, ArtificeError, DataError, errorMessage } from './errors.js';
-import type { InvoiceClass, InvoiceLine } from './invoice/contract.js';
-import type { Bill, Ledger, Owner } from './ledger.js';
-import { billableFrom, isBillable, type BillingWindow } from './period.js';
-import { priceUsage } from './pricing.js';
-import type { Collector, Sample, Tenant } from './telemetry/contract.js';
-import { formatTimestamp } from './time.js';
-import { computeUsage } from './usage/index.js';
-import type { UsageRecord } from './usage/types.js';
+import type { Config } from '../config.js';
+import { Decimal, formatMoney } from '../model/decimal.js';
+import { AdapterError, ArtificeError, DataError, errorMessage } from '../model/errors.js';
+import type { InvoiceClass, InvoiceLine } from '../invoice/contract.js';
+import type { Bill, Ledger, Owner } from '../ledger.js';
+import { billableFrom, isBillable, type BillingWindow } from '../period.js';
+import { priceUsage } from '../pricing.js';
+import type { Collector, Sample, Tenant } from '../telemetry/contract.js';
+import { formatTimestamp } from '../model/time.js';
+import { computeUsage } from '../usage/index.js';
+import type { UsageRecord } from '../usage/types.js';
 
 export type OutcomeStatus = 'committed' | 'skipped' | 'empty' | 'failed' | 'preview';
 

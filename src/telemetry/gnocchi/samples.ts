@@ -1,5 +1,5 @@
 /**
- * Gnocchi measures → the normalized samples of contract.ts, so the usage transforms (DESIGN §3)
+ * Gnocchi measures → the normalized samples of contract.ts, so the usage transforms (docs/architecture.md, "Samples to usage")
  * stay the same for every backend. Pure: no HTTP here. The rules (docs/gnocchi.md):
  *
  * - A measure `[t, g, v]` is a bucket `[t, t + g)` (Gnocchi's timestamp is the bucket start).
@@ -18,9 +18,9 @@
  *   samples (an end sample of 0 would read as a counter reset).
  * - sum: the bucket's aggregate (sum) at t.
  */
-import { parseTimestamp, type Micros } from '../time.js';
-import type { TransformName } from '../usage/types.js';
-import type { Sample, SampleType } from './contract.js';
+import { parseTimestamp, type Micros } from '../../model/time.js';
+import type { TransformName } from '../../usage/types.js';
+import type { Sample, SampleType } from '../contract.js';
 
 /** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
 export interface GnocchiResourceRow {

@@ -1,7 +1,7 @@
 /**
  * The one decimal setup: quantities divide microseconds by 3.6e9 and bytes by 2^30, so the
  * default 20 significant digits are not enough to keep quantities exact before the single
- * rounding per line (DESIGN §7). Import Decimal from here, or import this module once.
+ * rounding per line (docs/architecture.md, "Prices and rounding"). Import Decimal from here, or import this module once.
  */
 import { Decimal } from 'decimal.js';
 
