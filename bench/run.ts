@@ -21,8 +21,8 @@ import type { Deps } from '../src/deps.js';
 import { packageFile } from '../src/model/paths.js';
 import { monthWindow } from '../src/period.js';
 import { FileCollector } from '../src/telemetry/file.js';
-import type { Sample } from '../src/telemetry/contract.js';
 import { computeUsage } from '../src/usage/index.js';
+import type { Sample } from '../src/model/types.js';
 
 const demoIni = packageFile('config', 'demo', 'artifice.ini');
 const samplesFile = packageFile('config', 'demo', 'samples.ndjson.gz');

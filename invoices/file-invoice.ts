@@ -8,10 +8,11 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/model/decimal.js';
 import { AdapterError, errorMessage } from '../src/model/errors.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../src/invoice/contract.js';
+import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../src/invoice/contract.js';
 import { directoryProblem } from '../src/model/paths.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
+import type { InvoiceLine, InvoiceTenant } from '../src/model/types.js';
 
 export interface Section {
   datacenter: string;

@@ -1,9 +1,9 @@
+import type { InvoiceLine } from '../src/model/types.js';
 /**
  * The sections and lines an adapter is handed (addSection, then addLine per line), kept in the
  * order given. Shared by the built-in adapters; a line for a datacenter without a section is a
  * caller error.
  */
-import type { InvoiceLine } from '../src/invoice/contract.js';
 
 export class Sections implements Iterable<[string, InvoiceLine[]]> {
   private readonly byDatacenter = new Map<string, InvoiceLine[]>();

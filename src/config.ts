@@ -11,7 +11,7 @@ import { IniSyntaxError, parseIni, type IniSection, type IniSections } from './c
 import type { LedgerJournal } from './ledger/types.js';
 import { packageFile } from './model/paths.js';
 import { US_PER_SECOND } from './model/time.js';
-import type { MeterSpec, TransformName } from './usage/types.js';
+import type { MeterSpec, TransformName } from './model/types.js';
 
 export type Backend = 'file' | 'ceilometer' | 'gnocchi';
 

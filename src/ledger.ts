@@ -16,8 +16,6 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ArtificeError, LedgerError, errorMessage } from './model/errors.js';
 import { formatTimestamp } from './model/time.js';
-import type { InvoiceLine } from './invoice/contract.js';
-import type { UsageRecord } from './usage/types.js';
 import { networkFileSystem } from './ledger/file-system.js';
 import { migrate, refuseForeign } from './ledger/schema.js';
 import { DEFAULT_LEASE_MS, ownerAlive } from './ledger/owner.js';
@@ -37,6 +35,7 @@ import type {
   TenantSeen,
   Window,
 } from './ledger/types.js';
+import type { InvoiceLine, UsageRecord } from './model/types.js';
 
 export type * from './ledger/types.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './ledger/schema.js';

@@ -6,12 +6,7 @@
 import { TZDate } from '@date-fns/tz';
 import { UsageError } from './model/errors.js';
 import { formatTimestamp, fromDate, MAX_YEAR, MIN_YEAR, readTimestamp, US_PER_HOUR, US_PER_MS, type Micros } from './model/time.js';
-import type { Window } from './usage/types.js';
-
-export interface BillingWindow extends Window {
-  /** `2024-05` for a month, `<start>/<end>` otherwise: what tables and messages show. */
-  label: string;
-}
+import type { BillingWindow, Window } from './model/types.js';
 
 export interface Month {
   year: number;

@@ -4,8 +4,8 @@
  */
 import { Decimal, lineAmount, plainDecimal } from './model/decimal.js';
 import { PricingError } from './model/errors.js';
-import type { Invoice, InvoiceLine } from './invoice/contract.js';
-import type { UsageRecord } from './usage/types.js';
+import type { Invoice } from './invoice/contract.js';
+import type { InvoiceLine, UsageRecord } from './model/types.js';
 
 export interface Priced {
   lines: InvoiceLine[];

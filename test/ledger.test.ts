@@ -6,8 +6,7 @@ import Database from 'better-sqlite3';
 import { Decimal } from '../src/model/decimal.js';
 import { LedgerError } from '../src/model/errors.js';
 import { Ledger, SCHEMA_VERSION, currentOwner, processAlive, type Owner } from '../src/ledger.js';
-import type { InvoiceLine } from '../src/invoice/contract.js';
-import type { UsageRecord } from '../src/usage/types.js';
+import type { InvoiceLine, UsageRecord } from '../src/model/types.js';
 
 const us = (iso: string): number => Date.parse(iso) * 1000;
 const month = (m: string, next: string) => ({ start: us(`${m}-01T00:00:00Z`), end: us(`${next}-01T00:00:00Z`) });

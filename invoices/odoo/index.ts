@@ -13,12 +13,13 @@
  * logged nor put in a message.
  */
 import { Decimal, formatQuantity, formatRate } from '../../src/model/decimal.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceSetup, InvoiceTenant } from '../../src/invoice/contract.js';
+import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../../src/invoice/contract.js';
 import { odooAmount } from './amounts.js';
 import { OdooError, type Fetch } from './jsonrpc.js';
 import { sessionFor, type Dialect, type OdooSession, type Product } from './session.js';
 import { parseOdooSettings, productCode, type OdooSettings } from './settings.js';
 import { Sections } from '../sections.js';
+import type { InvoiceLine, InvoiceTenant } from '../../src/model/types.js';
 
 export { resetOdooSessions } from './session.js';
 export { odooAmount, odooSubtotal } from './amounts.js';

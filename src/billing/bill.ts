@@ -18,14 +18,14 @@
 import type { Config } from '../config.js';
 import { Decimal, formatMoney } from '../model/decimal.js';
 import { AdapterError, ArtificeError, DataError, errorMessage } from '../model/errors.js';
-import type { InvoiceClass, InvoiceLine } from '../invoice/contract.js';
+import type { InvoiceClass } from '../invoice/contract.js';
 import type { Bill, Ledger, Owner } from '../ledger.js';
-import { billableFrom, isBillable, type BillingWindow } from '../period.js';
+import { billableFrom, isBillable } from '../period.js';
 import { priceUsage } from '../pricing.js';
-import type { Collector, Sample, Tenant } from '../telemetry/contract.js';
+import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
 import { computeUsage } from '../usage/index.js';
-import type { UsageRecord } from '../usage/types.js';
+import type { BillingWindow, InvoiceLine, Sample, Tenant, UsageRecord } from '../model/types.js';
 
 export type OutcomeStatus = 'committed' | 'skipped' | 'empty' | 'failed' | 'preview';
 

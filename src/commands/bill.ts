@@ -27,16 +27,17 @@ import type { InvoiceClass } from '../invoice/contract.js';
 import { loadAdapter } from '../invoice/load.js';
 import { currentOwner, type Ledger, type RunError } from '../ledger.js';
 import { Output, formatDuration } from '../view/output.js';
-import { isBillable, type BillingWindow } from '../period.js';
+import { isBillable } from '../period.js';
 import { Progress } from '../view/progress.js';
 import {
   exitCodeFor, explainLines, explainText, failuresText, linesTable, outcomesJson, paintStatus, summaryJson, summaryLine, summaryTable,
   type ExplainedLine,
 } from '../view/report.js';
-import type { Collector, Tenant } from '../telemetry/contract.js';
+import type { Collector } from '../telemetry/contract.js';
 import { openCollector } from '../telemetry/open.js';
 import { formatTimestamp } from '../model/time.js';
 import { checkSelection, openLedger, readConfig, selectTenants, windowOf, type SelectOptions } from './common.js';
+import type { BillingWindow, Tenant } from '../model/types.js';
 
 export interface BillOptions extends SelectOptions {
   dryRun?: boolean;

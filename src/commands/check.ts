@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
@@ -20,6 +19,7 @@ import { paintStatus } from '../view/report.js';
 import { renderTable } from '../view/table.js';
 import { openCollector } from '../telemetry/open.js';
 import { openLedger, readConfig, type CommonOptions } from './common.js';
+import type { CheckItem } from '../model/types.js';
 
 export interface CheckOptions extends CommonOptions {
   json?: boolean;

@@ -4,11 +4,12 @@ import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../model/errors.js';
 import { Ledger, currentOwner, type Owner } from '../ledger.js';
-import { monthWindow, monthOf, resolveWindow, type BillingWindow, type WindowOptions } from '../period.js';
-import type { Collector, Tenant } from '../telemetry/contract.js';
+import { monthWindow, monthOf, resolveWindow, type WindowOptions } from '../period.js';
+import type { Collector } from '../telemetry/contract.js';
 import { tenantFilter } from '../telemetry/settings.js';
 import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
 import { formatTimestamp, type Micros } from '../model/time.js';
+import type { BillingWindow, Tenant } from '../model/types.js';
 
 export interface CommonOptions {
   config?: string;

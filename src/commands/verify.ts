@@ -24,9 +24,9 @@ import { paintStatus } from '../view/report.js';
 import { renderTable } from '../view/table.js';
 import { openCollector } from '../telemetry/open.js';
 import { formatTimestamp } from '../model/time.js';
-import type { UsageRecord } from '../usage/types.js';
 import type { BillDeps } from './bill.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
+import type { UsageRecord } from '../model/types.js';
 
 export interface VerifyOptions extends CommonOptions, WindowOptions {
   tenant?: string[];

@@ -4,11 +4,10 @@
  * (datacenter, service) priced, `addSection()` per datacenter, `addLine()` per line, `commit()`.
  */
 import type { Decimal } from 'decimal.js';
+import type { InvoiceLine, InvoiceTenant } from '../model/types.js';
 
-export interface InvoiceTenant {
-  id: string;
-  name?: string;
-}
+/** The data types of the contract live with the other shared types; adapters import them from here. */
+export type { InvoiceLine, InvoiceTenant };
 
 export interface InvoiceContext {
   /** The ledger's bill id: stable across a resumed run, so `commit()` can be idempotent. */
@@ -24,15 +23,6 @@ export interface InvoiceContext {
   revision: number;
   /** Directory of the ini file: relative paths in `config` resolve against it. */
   configDir: string;
-}
-
-export interface InvoiceLine {
-  datacenter: string;
-  name: string;
-  quantity: Decimal;
-  unit: string;
-  rate: Decimal;
-  amount: Decimal;
 }
 
 /** What `commit()` returns: a reference the ledger stores (file path, ERP invoice number). */

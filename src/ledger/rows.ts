@@ -1,7 +1,7 @@
 /** Row shapes of the ledger's tables and their mapping to the plain data of ./types.ts. */
 import { Decimal } from '../model/decimal.js';
-import type { Gap } from '../usage/types.js';
 import type { Bill, BillStatus, Owner, Run, RunStatus, StoredLine, StoredUsage } from './types.js';
+import type { Gap } from '../model/types.js';
 
 export interface BillRow {
   id: string;

@@ -1,7 +1,6 @@
 /** Plain data the ledger hands out. Re-exported by src/ledger.ts: import from there. */
-import type { InvoiceLine } from '../invoice/contract.js';
 import type { Micros } from '../model/time.js';
-import type { UsageRecord, Window } from '../usage/types.js';
+import type { InvoiceLine, UsageRecord, Window } from '../model/types.js';
 
 export type { Window };
 

@@ -19,14 +19,13 @@
  */
 import type { Config } from '../config.js';
 import { ArtificeError, ConfigError, EXIT, TelemetryError, errorMessage } from '../model/errors.js';
-import type { CheckItem } from '../model/check-item.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
-import type { MeterSpec } from '../usage/types.js';
 import { normalizeCeilometerSample } from './ceilometer/sample.js';
-import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
+import type { Collector } from './contract.js';
 import { HttpError, type HttpClient, type HttpIo } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import type { TenantDirectory } from './tenants.js';
+import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 export const CEILOMETER_DEFAULT_PAGE_SIZE = 1000;
 

@@ -2,42 +2,8 @@
  * The Collector contract: every telemetry backend (file, Ceilometer v2, Gnocchi v1) serves
  * normalized samples through it, so usage transforms never know where samples came from.
  */
-import type { CheckItem } from '../model/check-item.js';
-import type { MeterSpec } from '../usage/types.js';
 import type { Micros } from '../model/time.js';
-
-export type SampleType = 'gauge' | 'cumulative' | 'delta';
-
-/** A normalized sample (docs/architecture.md, "Samples to usage"). `timestamp` is epoch microseconds, UTC. */
-export interface Sample {
-  meter: string;
-  resourceId: string;
-  projectId: string | null;
-  timestamp: Micros;
-  volume: number;
-  unit: string;
-  type: SampleType;
-  /** Flattened resource metadata, values as the API gave them (Ceilometer stringifies them). */
-  metadata: Record<string, unknown>;
-  id: string | null;
-  source: string;
-  /** The region (endpoint) the sample was collected from; the default datacenter. */
-  region: string;
-}
-
-export interface SampleQuery {
-  projectId: string;
-  meter: string;
-  /** Inclusive lower bound: already includes the look-back before the billing window. */
-  start: Micros;
-  /** Exclusive upper bound: the window end. */
-  end: Micros;
-}
-
-export interface Tenant {
-  id: string;
-  name?: string;
-}
+import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 export interface Collector {
   /** Human name for messages, e.g. `file /path/samples.ndjson` or `gnocchi http://…`. */
@@ -66,6 +32,3 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-export function isSampleType(value: unknown): value is SampleType {
-  return value === 'gauge' || value === 'cumulative' || value === 'delta';
-}

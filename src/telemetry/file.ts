@@ -17,7 +17,8 @@ import { gunzip } from 'node:zlib';
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
 import { parseTimestamp, type Micros } from '../model/time.js';
 import { normalizeCeilometerSample } from './ceilometer/sample.js';
-import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
+import type { Collector } from './contract.js';
+import type { Sample, SampleQuery, Tenant } from '../model/types.js';
 
 const gunzipAsync = promisify(gunzip);
 

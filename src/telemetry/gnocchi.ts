@@ -16,12 +16,10 @@
  * Keystone (`X-Auth-Token`, endpoint of service type `metric` from the catalog unless
  * `[telemetry] url` is given) or Gnocchi's own `basic` (`Authorization: Basic base64("<user>:")`).
  */
-import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
 import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
 import { formatTimestamp, US_PER_MS, US_PER_SECOND, type Micros } from '../model/time.js';
-import type { MeterSpec } from '../usage/types.js';
-import type { Collector, Sample, SampleQuery, Tenant } from './contract.js';
+import type { Collector } from './contract.js';
 import { choosePolicy, formatSeconds, type ArchivePolicy } from './gnocchi/policy.js';
 import {
   buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline,
@@ -30,6 +28,7 @@ import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './
 import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import type { TenantDirectory } from './tenants.js';
+import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
 export const GNOCCHI_MAX_PAGE = 1000;

@@ -7,16 +7,15 @@
  *
  * Secrets (password, credential secret, token) never appear in an error or a log line.
  */
-import type { CheckItem } from '../model/check-item.js';
 import type { Config } from '../config.js';
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
 import { formatTimestamp, parseTimestamp, US_PER_MS } from '../model/time.js';
-import type { Tenant } from './contract.js';
 import { HttpClient, HttpError, type AuthProvider, type HttpIo } from './http.js';
 import {
   parseInterface, telemetrySettings, type EndpointInterface, type KeystoneSettings, type RegionSetting, type TelemetrySettings,
 } from './settings.js';
 import type { TenantDirectory } from './tenants.js';
+import type { CheckItem, Tenant } from '../model/types.js';
 
 export interface CatalogEndpoint {
   id?: string;

@@ -4,8 +4,9 @@
  * such a directory exposes it as `tenantDirectory` (see `tenantDirectoryOf`); without one,
  * `--all` asks the collector for the tenants with telemetry in the window.
  */
-import type { Collector, Tenant } from './contract.js';
+import type { Collector } from './contract.js';
 import type { TenantFilter } from './settings.js';
+import type { Tenant } from '../model/types.js';
 
 export interface TenantDirectory {
   /** e.g. `keystone http://keystone:5000/v3`. */

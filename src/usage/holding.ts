@@ -4,7 +4,7 @@
  * before the window start therefore holds from the start, and earlier ones hold nothing.
  */
 import type { Micros } from '../model/time.js';
-import type { Gap, Window } from './types.js';
+import type { Gap, Window } from '../model/types.js';
 
 /** The part of the window one sample holds (never empty). */
 export interface Hold<T> {

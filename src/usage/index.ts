@@ -3,7 +3,6 @@
  * per meter (named by meters.ini) for each resource. Pure: same samples, same result.
  */
 import { DataError } from '../model/errors.js';
-import type { Sample } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
 import { counter } from './counter.js';
 import { gauge } from './gauge.js';
@@ -11,8 +10,9 @@ import { compareText } from './order.js';
 import { prepareSamples } from './prepare.js';
 import { sum } from './sum.js';
 import type { Transform } from './transform.js';
-import type { MeterSpec, TransformName, UsageOptions, UsageRecord, UsageResult } from './types.js';
+import type { UsageOptions, UsageResult } from './types.js';
 import { uptime } from './uptime.js';
+import type { MeterSpec, Sample, TransformName, UsageRecord } from '../model/types.js';
 
 export type { UsageResult } from './types.js';
 

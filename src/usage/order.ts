@@ -1,5 +1,5 @@
+import type { Sample } from '../model/types.js';
 /** A total order on samples, so that nothing downstream depends on the order samples arrived in. */
-import type { Sample } from '../telemetry/contract.js';
 
 /** Code-unit comparison: unlike localeCompare, the same everywhere. */
 export function compareText(a: string, b: string): number {

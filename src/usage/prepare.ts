@@ -1,6 +1,6 @@
 /** Trust filtering, de-duplication and ordering of samples, before any transform (docs/architecture.md, "Samples to usage"). */
-import type { Sample } from '../telemetry/contract.js';
 import { sortSamples } from './order.js';
+import type { Sample } from '../model/types.js';
 
 export interface PreparedSamples {
   /** Trusted, unique samples in the total order of `sortSamples`. */

@@ -1,6 +1,6 @@
 /** The shape every transform (uptime, gauge, counter, sum) shares, so index.ts can dispatch on the spec. */
-import type { Sample } from '../telemetry/contract.js';
-import type { MeterSpec, ResourceUsage, UsageOptions } from './types.js';
+import type { ResourceUsage, UsageOptions } from './types.js';
+import type { MeterSpec, Sample } from '../model/types.js';
 
 export type TransformContext = Pick<UsageOptions, 'window' | 'flavorNames'>;
 

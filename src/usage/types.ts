@@ -1,66 +1,7 @@
 /** Types shared by the usage transforms (docs/architecture.md, "Samples to usage"), pricing and the ledger. */
 import type { Decimal } from 'decimal.js';
-import type { Sample } from '../telemetry/contract.js';
 import type { Micros } from '../model/time.js';
-
-export type TransformName = 'uptime' | 'gauge' | 'counter' | 'sum';
-
-/** One section of config/meters.ini: how a meter becomes usage. */
-export interface MeterSpec {
-  meter: string;
-  transform: TransformName;
-  /** Service name of its lines; for `uptime`, the literal `flavor` means "the flavor name". */
-  service: string;
-  /** Unit of the resulting quantity, e.g. `hour`, `gigabyte-hour`, `gigabyte`. */
-  unit: string;
-  /**
-   * The sample volume is divided by this (bytes → GB: 1073741824). Time-integrating
-   * transforms (uptime, gauge) already give hours.
-   */
-  divideBy: Decimal;
-  /**
-   * The unit samples must carry (Ceilometer's `unit`: GB, B, ip…), when set: divide_by assumes
-   * it, so a sample in another unit would be billed wrong. Samples with no unit pass.
-   */
-  sampleUnit?: string;
-  /** How long one sample holds at most (the holding rule). */
-  maxGapUs: Micros;
-  /**
-   * How far before the window start samples are fetched: at least maxGapUs, so the sample that
-   * holds into the window is seen. Counters look back further (a day by default): their baseline
-   * is the latest sample before the start however old, or consecutive months would not add up.
-   */
-  lookbackUs: Micros;
-  /** uptime only: states whose time is billed. */
-  trackedStates: string[];
-}
-
-export interface Window {
-  start: Micros;
-  end: Micros;
-}
-
-export interface Gap {
-  start: Micros;
-  end: Micros;
-}
-
-/** One resource's usage of one service: an aggregated usage record (count + interval). */
-export interface UsageRecord {
-  meter: string;
-  resourceId: string;
-  service: string;
-  datacenter: string;
-  /** In `unit`, exact, not rounded. */
-  quantity: Decimal;
-  unit: string;
-  /** How many samples the record came from, and the first/last of them. */
-  samples: number;
-  firstSample: Micros | null;
-  lastSample: Micros | null;
-  /** Stretches inside the window (where the resource was known) that no sample covered. */
-  gaps: Gap[];
-}
+import type { Gap, Sample, UsageRecord, Window } from '../model/types.js';
 
 export interface UsageOptions {
   window: Window;

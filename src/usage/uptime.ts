@@ -1,11 +1,11 @@
 /** uptime (docs/architecture.md, "Samples to usage"): hours an instance held a tracked state, per flavor. */
-import type { Sample } from '../telemetry/contract.js';
 import { Decimal } from '../model/decimal.js';
 import { US_PER_HOUR, type Micros } from '../model/time.js';
 import { holdSamples } from './holding.js';
 import { firstMetadataText } from './metadata.js';
 import type { Transform } from './transform.js';
-import type { Gap, ResourceUsage } from './types.js';
+import type { ResourceUsage } from './types.js';
+import type { Gap, Sample } from '../model/types.js';
 
 const STATE_KEYS = ['status', 'state'];
 const FLAVOR_NAME_KEYS = ['flavor.name', 'instance_type'];

@@ -3,10 +3,9 @@ import type { ChalkInstance } from 'chalk';
 import type { Outcome, OutcomeStatus } from '../billing/bill.js';
 import { Decimal, formatMoney, formatQuantity, formatRate } from '../model/decimal.js';
 import { EXIT } from '../model/errors.js';
-import type { InvoiceLine } from '../invoice/contract.js';
 import { renderTable } from './table.js';
 import { formatTimestamp, US_PER_HOUR } from '../model/time.js';
-import type { UsageRecord } from '../usage/types.js';
+import type { InvoiceLine, UsageRecord } from '../model/types.js';
 
 /** README "Exit codes": 1 if any tenant failed; 3 if nothing could be billed (all skipped); else 0. */
 export function exitCodeFor(outcomes: Outcome[]): number {

@@ -7,15 +7,16 @@ import { readFileSync } from 'node:fs';
 import { billTenant, billTenants, measure, type BillingContext, type StopState } from '../../src/billing/bill.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Decimal } from '../../src/model/decimal.js';
-import type { InvoiceClass, InvoiceContext, InvoiceLine } from '../../src/invoice/contract.js';
+import type { InvoiceClass, InvoiceContext } from '../../src/invoice/contract.js';
 import { Ledger, type Owner } from '../../src/ledger.js';
 import { monthWindow } from '../../src/period.js';
 import { packageFile } from '../../src/model/paths.js';
 import { parseTimestamp } from '../../src/model/time.js';
-import type { Collector, Sample, SampleQuery, Tenant } from '../../src/telemetry/contract.js';
+import type { Collector } from '../../src/telemetry/contract.js';
 import { FileCollector } from '../../src/telemetry/file.js';
 import { cleanTempDirs } from '../helpers/tmp.js';
 import { AFTER_MAY, plan, writeCloud, type Cloud } from '../operator/fixture.js';
+import type { InvoiceLine, Sample, SampleQuery, Tenant } from '../../src/model/types.js';
 
 afterAll(cleanTempDirs);
 

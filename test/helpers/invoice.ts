@@ -1,6 +1,7 @@
 /** Builders for invoice adapter tests: a context, lines, and a whole bill fed to an adapter. */
 import { Decimal } from '../../src/model/decimal.js';
-import type { Invoice, InvoiceClass, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceTenant } from '../../src/invoice/contract.js';
+import type { Invoice, InvoiceClass, InvoiceConfig, InvoiceContext } from '../../src/invoice/contract.js';
+import type { InvoiceLine, InvoiceTenant } from '../../src/model/types.js';
 
 export function context(configDir: string, fields: Partial<InvoiceContext> = {}): InvoiceContext {
   return {

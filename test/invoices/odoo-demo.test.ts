@@ -15,9 +15,10 @@ import { packageFile } from '../../src/model/paths.js';
 import { monthWindow } from '../../src/period.js';
 import { openCollector } from '../../src/telemetry/open.js';
 import { OdooInvoice, type Fetch } from '../../invoices/odoo/index.js';
-import type { InvoiceConfig, InvoiceContext, InvoiceTenant } from '../../src/invoice/contract.js';
+import type { InvoiceConfig, InvoiceContext } from '../../src/invoice/contract.js';
 import { FakeOdoo } from '../fakes/odoo-server.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
+import type { InvoiceTenant } from '../../src/model/types.js';
 
 const SAMPLES = packageFile('config', 'demo', 'samples.ndjson.gz');
 const RATES = packageFile('config', 'rates.csv');

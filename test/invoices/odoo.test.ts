@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { Decimal } from '../../src/model/decimal.js';
 import { AdapterError } from '../../src/model/errors.js';
-import type { InvoiceContext, InvoiceLine } from '../../src/invoice/contract.js';
+import type { InvoiceContext } from '../../src/invoice/contract.js';
 import { priceUsage } from '../../src/pricing.js';
 import { packageFile } from '../../src/model/paths.js';
-import type { UsageRecord } from '../../src/usage/types.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import { odooAmount, odooSubtotal, OdooInvoice, parseOdooReference, type Fetch } from '../../invoices/odoo/index.js';
 import { FakeOdoo } from '../fakes/odoo-server.js';
 import { cleanTempDirs, tempDir } from '../helpers/tmp.js';
+import type { InvoiceLine, UsageRecord } from '../../src/model/types.js';
 
 const TENANT = { id: '20bef52e4e1bf47d0fb39f90e12eb92d', name: 'acme-webshop' };
 const PASSWORD = 's3cret-pw';

@@ -7,11 +7,11 @@ import { parseConfig, parseMeters, type Config } from '../../src/config.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { packageFile } from '../../src/model/paths.js';
 import { openCeilometer, simpleQuery } from '../../src/telemetry/ceilometer.js';
-import type { Sample } from '../../src/telemetry/contract.js';
 import { formatNaiveUtc, parseTimestamp } from '../../src/model/time.js';
 import { FakeCeilometer, type RawSample } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
 import { readFileSync } from 'node:fs';
+import type { Sample } from '../../src/model/types.js';
 
 const P1 = '11111111111111111111111111111111';
 const P2 = '22222222222222222222222222222222';

@@ -3,9 +3,9 @@
  * claims. Regenerate it with `npm run build && node dist/config/demo/generate.js`.
  */
 import { fileURLToPath } from 'node:url';
-import type { Sample } from '../../src/telemetry/contract.js';
 import { FileCollector } from '../../src/telemetry/file.js';
 import { parseTimestamp } from '../../src/model/time.js';
+import type { Sample } from '../../src/model/types.js';
 
 const PATH = fileURLToPath(new URL('../../config/demo/samples.ndjson.gz', import.meta.url));
 const at = (iso: string): number => parseTimestamp(iso)!;

@@ -8,7 +8,6 @@ import { parseConfig, SECTIONS } from '../../src/config.js';
 import { Decimal } from '../../src/model/decimal.js';
 import { packageFile } from '../../src/model/paths.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
-import type { Sample } from '../../src/telemetry/contract.js';
 import { aliveFilter, basicAuth, GnocchiCollector, nextMarker, openGnocchi } from '../../src/telemetry/gnocchi.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
 import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
@@ -16,8 +15,8 @@ import { readGnocchiSettings, type GnocchiSettings } from '../../src/telemetry/g
 import { HttpClient, type FetchLike } from '../../src/telemetry/http.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { computeUsage } from '../../src/usage/index.js';
-import type { MeterSpec } from '../../src/usage/types.js';
 import { at, GIB, HOUR, spec } from '../usage/helpers.js';
+import type { MeterSpec, Sample } from '../../src/model/types.js';
 
 const PROJECT = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const MAY = { start: at('2024-05-01T00:00Z'), end: at('2024-06-01T00:00Z') };

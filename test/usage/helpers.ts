@@ -1,8 +1,7 @@
 /** Builders for usage tests: samples and specs with readable timestamps, and seeded shuffles. */
 import { Decimal } from '../../src/model/decimal.js';
-import type { Sample } from '../../src/telemetry/contract.js';
 import { parseTimestamp, US_PER_HOUR, type Micros } from '../../src/model/time.js';
-import type { MeterSpec, UsageRecord, Window } from '../../src/usage/types.js';
+import type { MeterSpec, Sample, UsageRecord, Window } from '../../src/model/types.js';
 
 export const MINUTE = 60_000_000;
 export const HOUR = US_PER_HOUR;

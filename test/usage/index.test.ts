@@ -1,9 +1,9 @@
 import { Decimal } from '../../src/model/decimal.js';
 import { DataError } from '../../src/model/errors.js';
-import type { Sample } from '../../src/telemetry/contract.js';
 import { computeUsage } from '../../src/usage/index.js';
 import type { UsageOptions } from '../../src/usage/types.js';
 import { at, every, GIB, HOUR, plain, sample, shuffled, spec, window } from './helpers.js';
+import type { Sample } from '../../src/model/types.js';
 
 const SPECS = [
   spec({ meter: 'instance', transform: 'uptime', service: 'flavor' }),

@@ -1,7 +1,7 @@
 import { computeUsage } from '../../src/usage/index.js';
 import { sum } from '../../src/usage/sum.js';
-import type { Window } from '../../src/usage/types.js';
 import { at, sample, spec, window } from './helpers.js';
+import type { Window } from '../../src/model/types.js';
 
 const DELTA = spec({ meter: 'network.services.lb.incoming.bytes', transform: 'sum', unit: 'byte' });
 

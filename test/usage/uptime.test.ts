@@ -1,8 +1,8 @@
-import type { Sample } from '../../src/telemetry/contract.js';
 import { computeUsage } from '../../src/usage/index.js';
-import type { ResourceUsage, Window } from '../../src/usage/types.js';
+import type { ResourceUsage } from '../../src/usage/types.js';
 import { flavorOf, stateOf, uptime } from '../../src/usage/uptime.js';
 import { at, every, HOUR, MINUTE, sample, spec, window } from './helpers.js';
+import type { Sample, Window } from '../../src/model/types.js';
 
 const INSTANCE = spec({ meter: 'instance', transform: 'uptime', service: 'flavor' });
 const DAY = window('2024-05-01T00:00Z', '2024-05-02T00:00Z');

@@ -9,7 +9,7 @@
  */
 import { TelemetryError } from '../../model/errors.js';
 import { parseTimestamp } from '../../model/time.js';
-import { isSampleType, type Sample } from '../contract.js';
+import { isSampleType, type Sample } from '../../model/types.js';
 
 /** A sample that is JSON but not a valid Ceilometer sample. `field` is the offending key. */
 export class InvalidSampleError extends TelemetryError {

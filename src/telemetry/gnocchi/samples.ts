@@ -19,8 +19,7 @@
  * - sum: the bucket's aggregate (sum) at t.
  */
 import { parseTimestamp, type Micros } from '../../model/time.js';
-import type { TransformName } from '../../usage/types.js';
-import type { Sample, SampleType } from '../contract.js';
+import type { Sample, SampleType, TransformName } from '../../model/types.js';
 
 /** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
 export interface GnocchiResourceRow {

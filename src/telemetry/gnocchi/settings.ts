@@ -8,7 +8,7 @@ import { LIMITS, readIni, Reader, type Config } from '../../config.js';
 import { ConfigError, errorMessage } from '../../model/errors.js';
 import { packageFile } from '../../model/paths.js';
 import { US_PER_SECOND } from '../../model/time.js';
-import type { MeterSpec, TransformName } from '../../usage/types.js';
+import type { MeterSpec, TransformName } from '../../model/types.js';
 
 export type GnocchiAuthType = 'keystone' | 'basic';
 

@@ -1,0 +1,130 @@
+/**
+ * The types every stage of the pipeline shares (docs/architecture.md): samples, meters, windows,
+ * usage records, invoice lines and check items. A leaf: it imports nothing of the project but the
+ * other model modules, so any module may import it without making a cycle.
+ */
+import type { Decimal } from 'decimal.js';
+import type { Micros } from './time.js';
+
+export type SampleType = 'gauge' | 'cumulative' | 'delta';
+
+/** A normalized sample (docs/architecture.md, "Samples to usage"). `timestamp` is epoch microseconds, UTC. */
+export interface Sample {
+  meter: string;
+  resourceId: string;
+  projectId: string | null;
+  timestamp: Micros;
+  volume: number;
+  unit: string;
+  type: SampleType;
+  /** Flattened resource metadata, values as the API gave them (Ceilometer stringifies them). */
+  metadata: Record<string, unknown>;
+  id: string | null;
+  source: string;
+  /** The region (endpoint) the sample was collected from; the default datacenter. */
+  region: string;
+}
+
+export interface SampleQuery {
+  projectId: string;
+  meter: string;
+  /** Inclusive lower bound: already includes the look-back before the billing window. */
+  start: Micros;
+  /** Exclusive upper bound: the window end. */
+  end: Micros;
+}
+
+export interface Tenant {
+  id: string;
+  name?: string;
+}
+
+export function isSampleType(value: unknown): value is SampleType {
+  return value === 'gauge' || value === 'cumulative' || value === 'delta';
+}
+
+export type TransformName = 'uptime' | 'gauge' | 'counter' | 'sum';
+
+/** One section of config/meters.ini: how a meter becomes usage. */
+export interface MeterSpec {
+  meter: string;
+  transform: TransformName;
+  /** Service name of its lines; for `uptime`, the literal `flavor` means "the flavor name". */
+  service: string;
+  /** Unit of the resulting quantity, e.g. `hour`, `gigabyte-hour`, `gigabyte`. */
+  unit: string;
+  /**
+   * The sample volume is divided by this (bytes → GB: 1073741824). Time-integrating
+   * transforms (uptime, gauge) already give hours.
+   */
+  divideBy: Decimal;
+  /**
+   * The unit samples must carry (Ceilometer's `unit`: GB, B, ip…), when set: divide_by assumes
+   * it, so a sample in another unit would be billed wrong. Samples with no unit pass.
+   */
+  sampleUnit?: string;
+  /** How long one sample holds at most (the holding rule). */
+  maxGapUs: Micros;
+  /**
+   * How far before the window start samples are fetched: at least maxGapUs, so the sample that
+   * holds into the window is seen. Counters look back further (a day by default): their baseline
+   * is the latest sample before the start however old, or consecutive months would not add up.
+   */
+  lookbackUs: Micros;
+  /** uptime only: states whose time is billed. */
+  trackedStates: string[];
+}
+
+export interface Window {
+  start: Micros;
+  end: Micros;
+}
+
+export interface Gap {
+  start: Micros;
+  end: Micros;
+}
+
+/** One resource's usage of one service: an aggregated usage record (count + interval). */
+export interface UsageRecord {
+  meter: string;
+  resourceId: string;
+  service: string;
+  datacenter: string;
+  /** In `unit`, exact, not rounded. */
+  quantity: Decimal;
+  unit: string;
+  /** How many samples the record came from, and the first/last of them. */
+  samples: number;
+  firstSample: Micros | null;
+  lastSample: Micros | null;
+  /** Stretches inside the window (where the resource was known) that no sample covered. */
+  gaps: Gap[];
+}
+
+export interface BillingWindow extends Window {
+  /** `2024-05` for a month, `<start>/<end>` otherwise: what tables and messages show. */
+  label: string;
+}
+
+export interface InvoiceTenant {
+  id: string;
+  name?: string;
+}
+
+export interface InvoiceLine {
+  datacenter: string;
+  name: string;
+  quantity: Decimal;
+  unit: string;
+  rate: Decimal;
+  amount: Decimal;
+}
+
+export interface CheckItem {
+  /** Short name, e.g. `config`, `telemetry endpoint`, `keystone auth`, `adapter`, `price coverage`. */
+  name: string;
+  ok: boolean;
+  /** What was found (endpoint URL, adapter spec), or on failure what is wrong and how to fix it. Never a secret. */
+  detail: string;
+}
