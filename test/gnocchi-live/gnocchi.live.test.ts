@@ -1,5 +1,5 @@
 /**
- * Against a real Gnocchi 4.4 (../shared/tools/gnocchi-up.sh): `npm run test:gnocchi` with
+ * Against a real Gnocchi 4.4 (test/services/gnocchi-up.sh): `npm run test:gnocchi` with
  * GNOCCHI_URL set (CI does it in .ci/run). The month is scenario.ts, seeded by seed.ts if it
  * is not there yet. Expected quantities are computed by hand from the scenario below, by the
  * Gnocchi rules of docs/gnocchi.md (a bucket with a measure is billed whole, bounded by
@@ -70,7 +70,7 @@ function quantities(b: JsonBill): Record<string, string> {
 
 beforeAll(async () => {
   if (!URL_) {
-    throw new Error('GNOCCHI_URL is not set: start Gnocchi with ../shared/tools/gnocchi-up.sh and run GNOCCHI_URL=<its URL> npm run test:gnocchi');
+    throw new Error('GNOCCHI_URL is not set: start Gnocchi with test/services/gnocchi-up.sh and run GNOCCHI_URL=<its URL> npm run test:gnocchi');
   }
   await seed({ base: URL_, log: () => undefined });
 }, 240_000);

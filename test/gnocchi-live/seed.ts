@@ -1,5 +1,5 @@
 /**
- * Seeds a real Gnocchi (one started by ../shared/tools/gnocchi-up.sh) with the month of
+ * Seeds a real Gnocchi (one started by test/services/gnocchi-up.sh) with the month of
  * scenario.ts: archive policies and resource types if missing, the tenants' resources with
  * their history back-dated in PostgreSQL (docs/gnocchi.md, "Resource history": `revision_start` is the server
  * clock, so a resize "on March 10" has to be written into resource_history), the measures, and
@@ -163,7 +163,7 @@ async function waitForMetricd(http: HttpClient, auth: ReturnType<typeof basicAut
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const base = process.argv[2] ?? process.env.GNOCCHI_URL;
   if (!base) {
-    console.error('usage: node dist/test/gnocchi-live/seed.js BASE_URL   (or set GNOCCHI_URL; start Gnocchi with ../shared/tools/gnocchi-up.sh)');
+    console.error('usage: node dist/test/gnocchi-live/seed.js BASE_URL   (or set GNOCCHI_URL; start Gnocchi with test/services/gnocchi-up.sh)');
     process.exit(2);
   }
   seed({ base, log: (line) => console.error(`[seed] ${line}`) }).then(
