@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { processDeps, type Deps } from './deps.js';
 import { ArtificeError, EXIT, errorMessage } from './model/errors.js';
+import { packageVersion } from './model/paths.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -42,7 +43,7 @@ type Action = (options: Record<string, unknown>, deps: Deps) => Promise<number>;
 export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, options: Record<string, unknown>) => Promise<void>): Command {
   const program = new Command('artifice')
     .description('Bills OpenStack tenants from Ceilometer/Gnocchi telemetry, recording every window in a SQLite ledger')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run artifice --help for usage)')
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
     .exitOverride();

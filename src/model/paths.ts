@@ -1,5 +1,5 @@
 /** Where the package's own files (config/meters.ini, config/rates.csv, invoices/) live. */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,4 +43,10 @@ export function directoryProblem(dir: string): { existing: string; problem?: 'no
   } catch {
     return { existing, problem: 'not writable' };
   }
+}
+
+/** The `version` of artifice's package.json: what `artifice --version` prints. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
