@@ -9,7 +9,7 @@ import { Decimal, formatMoney } from '../src/model/decimal.js';
 import { AdapterError, errorMessage } from '../src/model/errors.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../src/invoice/contract.js';
 import { directoryProblem } from '../src/model/paths.js';
-import { invoiceFileName, tempFileName } from './output-file.js';
+import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 import type { InvoiceLine, InvoiceTenant } from '../src/model/types.js';
@@ -62,6 +62,15 @@ function rateTable(file: string): Promise<RateTable> {
     table.catch(() => rateTables.delete(file));
   }
   return table;
+}
+
+const cleaned = new Set<string>();
+
+/** The first commit of a run into a directory removes the temp files killed runs left there. */
+async function cleanOnce(dir: string): Promise<void> {
+  if (cleaned.has(dir)) return;
+  cleaned.add(dir);
+  await removeStaleTemps(dir);
 }
 
 export abstract class FileInvoice implements Invoice {
@@ -143,6 +152,7 @@ export abstract class FileInvoice implements Invoice {
     const temp = tempFileName(file);
     try {
       await mkdir(this.outputDir, { recursive: true });
+      await cleanOnce(this.outputDir);
       await writeFile(temp, this.render(this.document()));
       await rename(temp, file);
     } catch (error) {

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import CsvInvoice from '../../invoices/csv/index.js';
 import JsonInvoice from '../../invoices/json/index.js';
-import { invoiceFileName } from '../../invoices/output-file.js';
+import { invoiceFileName, removeStaleTemps, tempFileName } from '../../invoices/output-file.js';
 import { bill, context } from '../helpers/invoice.js';
-import { cleanTempDirs, filesIn, tempDir } from '../helpers/tmp.js';
+import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';
 
 const REST = '20240501T000000Z_20240601T000000Z.csv';
 
@@ -57,5 +58,54 @@ describe('invoice file names stay within 255 bytes', () => {
     const cut = invoiceFileName('a'.repeat(400), REST);
     const lookalike = cut.slice(0, cut.indexOf('_')).slice(-60); // `aaa…~<hash>`, short enough to fit
     expect(invoiceFileName(lookalike, REST)).toBe(`${lookalike.replace('~', '%7E')}_${REST}`);
+  });
+});
+
+describe('temp files a killed commit left are removed by the next commit into that directory', () => {
+  const NAME = `t1_${REST}`;
+
+  /** A pid no process of this host has any more: a child that has exited. */
+  function deadPid(): number {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    return Number(child.stdout);
+  }
+
+  /** The temp name commit() would write for `pid` (this host). */
+  function tempOf(pid: number): string {
+    return path.basename(tempFileName(path.join(dir, 'out', NAME))).replace(/-\d+-([0-9a-f]{12})$/, `-${pid}-$1`);
+  }
+
+  it('removes those of a process of this host that is gone, keeps those of a live one', async () => {
+    const dead = tempOf(deadPid());
+    const live = tempOf(process.pid);
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const otherLive = tempOf(other.pid!);
+      for (const name of [dead, live, otherLive]) writeIn(dir, `out/${name}`, 'half an invoice');
+      await bill(CsvInvoice, { id: 't1' }, { output_dir: 'out' }, context(dir));
+      expect(filesIn(path.join(dir, 'out'))).toEqual([NAME, live, otherLive].sort());
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('those of another host or an older version only once they are a day old; nothing else', async () => {
+    const legacy = `${NAME}.tmp-${deadPid()}-0123456789ab`;
+    const foreign = `${NAME}.tmp-ffffffff-1234-0123456789ab`;
+    const old = [`old${legacy}`, `old${foreign}`];
+    const recent = [legacy, foreign];
+    const kept = ['notes.txt', `${NAME}.tmp-1-xyz`, `${NAME}.tmp-1-0123456789ab.bak`];
+    for (const name of [...old, ...recent, ...kept]) writeIn(dir, `out/${name}`, 'x');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600_000);
+    for (const name of old) utimesSync(path.join(dir, 'out', name), twoDaysAgo, twoDaysAgo);
+    expect(await removeStaleTemps(path.join(dir, 'out'))).toEqual(old.sort());
+    expect(filesIn(path.join(dir, 'out'))).toEqual([...recent, ...kept].sort());
+  });
+
+  it('a dry run removes nothing', async () => {
+    const dead = tempOf(deadPid());
+    writeIn(dir, `out/${dead}`, 'x');
+    await bill(CsvInvoice, { id: 't1' }, { output_dir: 'out' }, context(dir, { dryRun: true }));
+    expect(filesIn(path.join(dir, 'out'))).toEqual([dead]);
   });
 });
