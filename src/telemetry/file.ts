@@ -4,7 +4,8 @@
  *
  * The file is read and indexed once, lazily, by project then meter (each list sorted by time),
  * so billing many tenants costs one parse. It is streamed line by line, gunzipped on the way:
- * memory holds the index, never the file, so its size has no limit but the index's. Errors:
+ * memory holds the index, never the file, so its size has no limit but the index's. Bytes that
+ * are not UTF-8 (a Latin-1 project name) read as `\xNN` escapes, not as U+FFFD. Errors:
  * - the file cannot be read or gunzipped, a line is not JSON, or a bad sample has no
  *   project_id to charge it to → `ConfigError` (exit 2): nothing in the file can be trusted;
  * - a line that is JSON but not a valid sample, with a project_id → remembered against that
@@ -13,6 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
+import { decodeUtf8, jsonEscape } from '../model/text.js';
 import { parseTimestamp, type Micros } from '../model/time.js';
 import { normalizeCeilometerSample } from './ceilometer/sample.js';
 import type { Collector } from './contract.js';
@@ -167,7 +169,7 @@ export class FileCollector implements Collector {
     const gzip = /\.gz$/i.test(this.path);
     try {
       for await (const { number, bytes } of readLines({ path: this.path, gzip, maxLineBytes: this.maxLineBytes, open: this.open })) {
-        this.addLine(index, number, bytes.toString('utf8').trim());
+        this.addLine(index, number, decodeUtf8(bytes, jsonEscape).trim());
       }
     } catch (error) {
       throw this.readProblem(error) ?? error;

@@ -291,6 +291,18 @@ describe('FileCollector', () => {
     expect(read).toBeLessThan(64 * member.length / 4);
   });
 
+  it('a project name that is not UTF-8 reads with \\xNN escapes, not replacement characters', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from(line({ project_id: INITECH, metadata: { project_name: 'caf@-lab' } }).replace('@', '\u0000'), 'utf8'),
+      Buffer.from('\n'),
+    ]);
+    // The name's bytes: caf, 0xE9 (é in Latin-1), -lab.
+    latin1[latin1.indexOf(0)] = 0xe9;
+    const path = join(dir, 'latin1.ndjson');
+    await writeFile(path, latin1);
+    expect(await new FileCollector(path).tenants(MAY.start, MAY.end)).toEqual([{ id: INITECH, name: 'caf\\xe9-lab' }]);
+  });
+
   it('reads and indexes the file once, lazily, for any number of queries', async () => {
     const path = await file('once.ndjson', [line(), line({ project_id: GLOBEX })]);
     let reads = 0;
