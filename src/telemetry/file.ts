@@ -62,6 +62,41 @@ const KEY = '[telemetry] file';
 
 const DEFAULT_MAX_LINE_BYTES = 8 * 2 ** 20;
 
+/**
+ * One copy of each repeated short string of the index. A samples file repeats the same meters,
+ * resources, units and metadata values (flavor, status, host) on every line, and each parsed
+ * line has its own copies: sharing them halves the index of a big file. Bounded, so a file
+ * whose values never repeat costs no more than without the pool.
+ */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+
+  private get(text: string): string {
+    if (text.length > 64) return text;
+    const known = this.pool.get(text);
+    if (known !== undefined) return known;
+    if (this.pool.size < 100_000) this.pool.set(text, text);
+    return text;
+  }
+
+  /** The sample with its repeated strings shared (ids and times are unique: left alone). */
+  compact(sample: Sample): Sample {
+    const metadata: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(sample.metadata)) metadata[key] = typeof value === 'string' ? this.get(value) : value;
+    return {
+      ...sample,
+      meter: this.get(sample.meter),
+      resourceId: this.get(sample.resourceId),
+      projectId: sample.projectId === null ? null : this.get(sample.projectId),
+      unit: this.get(sample.unit),
+      type: this.get(sample.type) as Sample['type'],
+      source: this.get(sample.source),
+      region: this.get(sample.region),
+      metadata,
+    };
+  }
+}
+
 /** Index of the first sample with timestamp ≥ t in a time-sorted list. */
 function lowerBound(samples: readonly Sample[], t: Micros): number {
   let lo = 0;
@@ -93,6 +128,7 @@ export class FileCollector implements Collector {
   private readonly trustSources: readonly RegExp[] | undefined;
   private readonly maxLineBytes: number;
   private loading?: Promise<Index>;
+  private readonly strings = new StringPool();
 
   constructor(
     readonly path: string,
@@ -243,7 +279,7 @@ export class FileCollector implements Collector {
     const entry = project(sample.projectId);
     let list = entry.meters.get(sample.meter);
     if (list === undefined) entry.meters.set(sample.meter, (list = []));
-    list.push(sample);
+    list.push(this.strings.compact(sample));
     const name = sample.metadata.project_name;
     const trusted = !this.trustSources || this.trustSources.some((pattern) => pattern.test(sample.source));
     if (trusted && typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
