@@ -3,13 +3,13 @@
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
  * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decimal, formatMoney } from '../src/model/decimal.js';
 import { AdapterError, errorMessage } from '../src/model/errors.js';
 import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../src/invoice/contract.js';
 import { directoryProblem } from '../src/model/paths.js';
+import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 import type { InvoiceLine, InvoiceTenant } from '../src/model/types.js';
@@ -51,20 +51,6 @@ function checkOutputDir(dir: string): void {
   }
 }
 
-/**
- * A tenant id as part of a file name, injectively: every UTF-8 byte outside [A-Za-z0-9._-]
- * (`%` and `/` included) becomes %XX, so `acme/eu` and `acme_eu` get files of their own, and
- * ordinary ids (hex UUIDs) are unchanged.
- */
-function fileNamePart(text: string): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    out += /[A-Za-z0-9._-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 const rateTables = new Map<string, Promise<RateTable>>();
 
 /** One parse per rates file per process: a batch of hundreds of tenants shares it. */
@@ -76,6 +62,15 @@ function rateTable(file: string): Promise<RateTable> {
     table.catch(() => rateTables.delete(file));
   }
   return table;
+}
+
+const cleaned = new Set<string>();
+
+/** The first commit of a run into a directory removes the temp files killed runs left there. */
+async function cleanOnce(dir: string): Promise<void> {
+  if (cleaned.has(dir)) return;
+  cleaned.add(dir);
+  await removeStaleTemps(dir);
 }
 
 export abstract class FileInvoice implements Invoice {
@@ -138,7 +133,7 @@ export abstract class FileInvoice implements Invoice {
   fileName(): string {
     const compact = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
     const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
-    return `${fileNamePart(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.${this.extension}`;
+    return invoiceFileName(this.tenant.id, `${compact(this.context.start)}_${compact(this.context.end)}${revision}.${this.extension}`);
   }
 
   document(): InvoiceDocument {
@@ -154,11 +149,10 @@ export abstract class FileInvoice implements Invoice {
   async commit(): Promise<string> {
     const file = path.join(this.outputDir, this.fileName());
     if (this.context.dryRun) return file;
-    // Unique per write: two commits of one name at once (in this process or another) must not
-    // share, and rename away or delete, each other's temp file.
-    const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const temp = tempFileName(file);
     try {
       await mkdir(this.outputDir, { recursive: true });
+      await cleanOnce(this.outputDir);
       await writeFile(temp, this.render(this.document()));
       await rename(temp, file);
     } catch (error) {

@@ -3,23 +3,34 @@ import { stringify } from 'csv-stringify/sync';
 import { formatQuantity, formatRate } from '../../src/model/decimal.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
+/**
+ * A spreadsheet runs a cell that starts with = + - @ (or tab, CR, LF, NUL) as a formula, and
+ * project, flavor and datacenter names come from tenants. So, as OWASP recommends ("CSV
+ * Injection"), such a text cell gets a leading `'`, which spreadsheets read as "this is text".
+ * Numeric cells (quantities, rates, amounts) are never passed here: -1.50 stays a number.
+ */
+export function textCell(text: string): string {
+  return /^[=+\-@\t\r\n\0]/.test(text) ? `'${text}` : text;
+}
+
 export default class CsvInvoice extends FileInvoice {
   protected readonly extension = 'csv';
 
   protected render({ tenant, context, sections, total }: InvoiceDocument): string {
     const rows: string[][] = [
-      ['tenant', tenant.id, tenant.name ?? ''],
-      ['bill', context.billId],
+      ['tenant', textCell(tenant.id), textCell(tenant.name ?? '')],
+      ['bill', textCell(context.billId)],
       ['window', context.start, context.end],
-      ['currency', context.currency],
+      ['currency', textCell(context.currency)],
       [],
       ['datacenter', 'service', 'quantity', 'unit', 'rate', 'amount'],
     ];
     for (const section of sections) {
       for (const line of section.lines) {
-        rows.push([line.datacenter, line.name, formatQuantity(line.quantity), line.unit, formatRate(line.rate), this.money(line.amount)]);
+        const [datacenter, name, unit] = [line.datacenter, line.name, line.unit].map(textCell);
+        rows.push([datacenter, name, formatQuantity(line.quantity), unit, formatRate(line.rate), this.money(line.amount)]);
       }
-      rows.push([section.datacenter, 'subtotal', '', '', '', this.money(section.subtotal)]);
+      rows.push([textCell(section.datacenter), 'subtotal', '', '', '', this.money(section.subtotal)]);
     }
     rows.push(['total', '', '', '', '', this.money(total)]);
     return stringify(rows);

@@ -3,37 +3,39 @@
  * one JSON object per line, optionally gzipped (`.gz`). Blank lines and `#` lines are ignored.
  *
  * The file is read and indexed once, lazily, by project then meter (each list sorted by time),
- * so billing many tenants costs one parse. Errors:
+ * so billing many tenants costs one parse. It is streamed line by line, gunzipped on the way:
+ * memory holds the index, never the file, so its size has no limit but the index's. Bytes that
+ * are not UTF-8 (a Latin-1 project name) read as `\xNN` escapes, not as U+FFFD. Errors:
  * - the file cannot be read or gunzipped, a line is not JSON, or a bad sample has no
  *   project_id to charge it to → `ConfigError` (exit 2): nothing in the file can be trusted;
  * - a line that is JSON but not a valid sample, with a project_id → remembered against that
  *   project: `samples()` queries it could belong to reject with a `TelemetryError`, so that
  *   one tenant fails and the others still bill.
  */
-import { constants } from 'node:buffer';
-import { promises as fs } from 'node:fs';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
+import { decodeUtf8, jsonEscape } from '../model/text.js';
 import { parseTimestamp, type Micros } from '../model/time.js';
 import { normalizeCeilometerSample } from './ceilometer/sample.js';
 import type { Collector } from './contract.js';
+import { LineReadError, LineTooLongError, readLines } from './lines.js';
 import type { Sample, SampleQuery, Tenant } from '../model/types.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface FileCollectorOptions {
   /** The region the samples are attributed to (their default datacenter). */
   region?: string;
-  /** Injected file system read; defaults to `fs.promises.readFile`. */
-  readFile?: (path: string) => Promise<Buffer>;
+  /** Opens the file as a byte stream; defaults to `fs.createReadStream`. */
+  open?: (path: string) => Readable;
   /**
    * `[main] trust_sources`: only samples from these sources name a project. A tenant can post
    * samples with any metadata; its name would otherwise reach invoices and the ledger.
    */
   trustSources?: readonly RegExp[];
-  /** The largest file (uncompressed bytes) read; default: the longest string V8 can make. */
-  maxBytes?: number;
+  /**
+   * The longest line (bytes, uncompressed) read; default 8 MiB, thousands of times a real
+   * sample's. A longer line (a gzip bomb of one endless line) is refused without reading on.
+   */
+  maxLineBytes?: number;
 }
 
 /** A line that is JSON but not a valid sample, kept against its project. */
@@ -58,7 +60,42 @@ type Index = Map<string, ProjectIndex>;
 
 const KEY = '[telemetry] file';
 
-const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 0);
+const DEFAULT_MAX_LINE_BYTES = 8 * 2 ** 20;
+
+/**
+ * One copy of each repeated short string of the index. A samples file repeats the same meters,
+ * resources, units and metadata values (flavor, status, host) on every line, and each parsed
+ * line has its own copies: sharing them halves the index of a big file. Bounded, so a file
+ * whose values never repeat costs no more than without the pool.
+ */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+
+  private get(text: string): string {
+    if (text.length > 64) return text;
+    const known = this.pool.get(text);
+    if (known !== undefined) return known;
+    if (this.pool.size < 100_000) this.pool.set(text, text);
+    return text;
+  }
+
+  /** The sample with its repeated strings shared (ids and times are unique: left alone). */
+  compact(sample: Sample): Sample {
+    const metadata: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(sample.metadata)) metadata[key] = typeof value === 'string' ? this.get(value) : value;
+    return {
+      ...sample,
+      meter: this.get(sample.meter),
+      resourceId: this.get(sample.resourceId),
+      projectId: sample.projectId === null ? null : this.get(sample.projectId),
+      unit: this.get(sample.unit),
+      type: this.get(sample.type) as Sample['type'],
+      source: this.get(sample.source),
+      region: this.get(sample.region),
+      metadata,
+    };
+  }
+}
 
 /** Index of the first sample with timestamp ≥ t in a time-sorted list. */
 function lowerBound(samples: readonly Sample[], t: Micros): number {
@@ -87,10 +124,11 @@ function isInWindow(t: Micros | undefined, start: Micros, end: Micros): boolean 
 export class FileCollector implements Collector {
   readonly description: string;
   private readonly region: string;
-  private readonly readFile: (path: string) => Promise<Buffer>;
+  private readonly open: ((path: string) => Readable) | undefined;
   private readonly trustSources: readonly RegExp[] | undefined;
-  private readonly maxBytes: number;
+  private readonly maxLineBytes: number;
   private loading?: Promise<Index>;
+  private readonly strings = new StringPool();
 
   constructor(
     readonly path: string,
@@ -98,9 +136,9 @@ export class FileCollector implements Collector {
   ) {
     this.description = `file ${path}`;
     this.region = options.region ?? 'RegionOne';
-    this.readFile = options.readFile ?? ((p) => fs.readFile(p));
+    this.open = options.open;
     this.trustSources = options.trustSources;
-    this.maxBytes = options.maxBytes ?? constants.MAX_STRING_LENGTH;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
@@ -163,61 +201,14 @@ export class FileCollector implements Collector {
   }
 
   private async load(): Promise<Index> {
-    const text = (await this.readText()).replace(/^\uFEFF/, '');
     const index: Index = new Map();
-    const project = (id: string): ProjectIndex => {
-      let entry = index.get(id);
-      if (entry === undefined) index.set(id, (entry = { meters: new Map(), bad: [] }));
-      return entry;
-    };
-
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i].trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const where = `${this.path}:${i + 1}`;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        throw new ConfigError(
-          `${where}: not JSON (${errorMessage(error)}); the telemetry file is corrupt, fix or regenerate it (${KEY})`,
-          { cause: error },
-        );
+    const gzip = /\.gz$/i.test(this.path);
+    try {
+      for await (const { number, bytes } of readLines({ path: this.path, gzip, maxLineBytes: this.maxLineBytes, open: this.open })) {
+        this.addLine(index, number, decodeUtf8(bytes, jsonEscape).trim());
       }
-      let sample: Sample;
-      try {
-        sample = normalizeCeilometerSample(json, this.region);
-      } catch (error) {
-        const raw = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
-        const projectId = raw.project_id;
-        if (typeof projectId !== 'string' || projectId.trim() === '') {
-          throw new ConfigError(
-            `${where}: ${errorMessage(error)}, and the line has no project_id to charge it to; fix or remove the line (${KEY})`,
-            { cause: error },
-          );
-        }
-        const meter = raw.meter ?? raw.counter_name;
-        project(projectId).bad.push({
-          line: i + 1,
-          message: errorMessage(error),
-          meter: typeof meter === 'string' ? meter : undefined,
-          timestamp: typeof raw.timestamp === 'string' ? parseTimestamp(raw.timestamp) : undefined,
-        });
-        continue;
-      }
-      // A valid sample without a project (Ceilometer allows null) cannot be billed to anyone.
-      if (sample.projectId === null) continue;
-      const entry = project(sample.projectId);
-      let list = entry.meters.get(sample.meter);
-      if (list === undefined) entry.meters.set(sample.meter, (list = []));
-      list.push(sample);
-      const name = sample.metadata.project_name;
-      const trusted = !this.trustSources || this.trustSources.some((pattern) => pattern.test(sample.source));
-      if (trusted && typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
-        entry.name = name;
-        entry.nameAt = sample.timestamp;
-      }
+    } catch (error) {
+      throw this.readProblem(error) ?? error;
     }
     // Array.prototype.sort is stable: equal timestamps keep file order.
     for (const entry of index.values()) {
@@ -226,32 +217,74 @@ export class FileCollector implements Collector {
     return index;
   }
 
-  private async readText(): Promise<string> {
-    let data: Buffer;
-    try {
-      data = await this.readFile(this.path);
-    } catch (error) {
-      throw new ConfigError(`cannot read the telemetry file ${this.path}: ${readReason(error)}; check ${KEY}`, {
-        cause: error,
-      });
+  /** The ConfigError for a failure to read, gunzip or split the file into lines; undefined for any other error. */
+  private readProblem(error: unknown): ConfigError | undefined {
+    if (error instanceof LineTooLongError) {
+      return new ConfigError(
+        `${this.path}:${error.number}: a line longer than ${error.limit} bytes, far beyond any sample; the telemetry file is ` +
+          `corrupt (or not a samples file), fix or regenerate it (${KEY})`,
+      );
     }
-    if (/\.gz$/i.test(this.path)) {
-      try {
-        data = await gunzipAsync(data);
-      } catch (error) {
+    if (!(error instanceof LineReadError)) return undefined;
+    if (error.stage === 'gunzip') {
+      return new ConfigError(
+        `cannot gunzip the telemetry file ${this.path}: ${error.message}; a path ending .gz must be gzip-compressed (check ${KEY})`,
+        { cause: error.error },
+      );
+    }
+    return new ConfigError(`cannot read the telemetry file ${this.path}: ${readReason(error.error)}; check ${KEY}`, { cause: error.error });
+  }
+
+  /** Indexes one line: a sample under its project and meter, or a bad line against its project. */
+  private addLine(index: Index, number: number, line: string): void {
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${this.path}:${number}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      throw new ConfigError(
+        `${where}: not JSON (${errorMessage(error)}); the telemetry file is corrupt, fix or regenerate it (${KEY})`,
+        { cause: error },
+      );
+    }
+    const project = (id: string): ProjectIndex => {
+      let entry = index.get(id);
+      if (entry === undefined) index.set(id, (entry = { meters: new Map(), bad: [] }));
+      return entry;
+    };
+    let sample: Sample;
+    try {
+      sample = normalizeCeilometerSample(json, this.region);
+    } catch (error) {
+      const raw = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+      const projectId = raw.project_id;
+      if (typeof projectId !== 'string' || projectId.trim() === '') {
         throw new ConfigError(
-          `cannot gunzip the telemetry file ${this.path}: ${errorMessage(error)}; a path ending .gz must be gzip-compressed (check ${KEY})`,
+          `${where}: ${errorMessage(error)}, and the line has no project_id to charge it to; fix or remove the line (${KEY})`,
           { cause: error },
         );
       }
+      const meter = raw.meter ?? raw.counter_name;
+      project(projectId).bad.push({
+        line: number,
+        message: errorMessage(error),
+        meter: typeof meter === 'string' ? meter : undefined,
+        timestamp: typeof raw.timestamp === 'string' ? parseTimestamp(raw.timestamp) : undefined,
+      });
+      return;
     }
-    // One string holds the whole file: V8 caps strings at about 512 MiB.
-    if (data.length > this.maxBytes) {
-      throw new ConfigError(
-        `the telemetry file ${this.path} is ${mib(data.length)} MiB${/\.gz$/i.test(this.path) ? ' uncompressed' : ''}, more than ` +
-          `the ${mib(this.maxBytes)} MiB one file may hold: split it (one file per month), or read a telemetry API ([telemetry] backend)`,
-      );
+    // A valid sample without a project (Ceilometer allows null) cannot be billed to anyone.
+    if (sample.projectId === null) return;
+    const entry = project(sample.projectId);
+    let list = entry.meters.get(sample.meter);
+    if (list === undefined) entry.meters.set(sample.meter, (list = []));
+    list.push(this.strings.compact(sample));
+    const name = sample.metadata.project_name;
+    const trusted = !this.trustSources || this.trustSources.some((pattern) => pattern.test(sample.source));
+    if (trusted && typeof name === 'string' && name !== '' && (entry.nameAt === undefined || sample.timestamp >= entry.nameAt)) {
+      entry.name = name;
+      entry.nameAt = sample.timestamp;
     }
-    return data.toString('utf8');
   }
 }

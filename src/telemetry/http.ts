@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
+import { decodeUtf8, jsonEscape } from '../model/text.js';
 
 export type FetchLike = (
   url: string,
@@ -488,8 +489,9 @@ export function withQuery(url: string, query: [string, string][] | undefined): s
   return `${url}${url.includes('?') ? '&' : '?'}${text}`;
 }
 
-/** node-fetch 3, loaded on first use (an ES module). */
+/** node-fetch 3, loaded on first use (an ES module); bytes that are not UTF-8 read as `\xNN` (src/model/text.ts). */
 const nodeFetch: FetchLike = async (url, init) => {
   const { default: fetch } = await import('node-fetch');
-  return fetch(url, init as Parameters<typeof fetch>[1]);
+  const res = await fetch(url, init as Parameters<typeof fetch>[1]);
+  return { status: res.status, headers: res.headers, text: async () => decodeUtf8(Buffer.from(await res.arrayBuffer()), jsonEscape) };
 };

@@ -1,4 +1,6 @@
 /** Trust filtering, de-duplication and ordering of samples, before any transform (docs/architecture.md, "Samples to usage"). */
+import { DataError } from '../model/errors.js';
+import { formatTimestamp } from '../model/time.js';
 import { sortSamples } from './order.js';
 import type { Sample } from '../model/types.js';
 
@@ -13,11 +15,24 @@ export interface PreparedSamples {
   duplicates: number;
 }
 
+/** What differs between two samples of one id in what is billed (metadata may differ: it is not billed as such). */
+function conflicts(a: Sample, b: Sample): string[] {
+  const differ: string[] = [];
+  if (a.volume !== b.volume) differ.push(`volume ${a.volume} and ${b.volume}`);
+  if (a.timestamp !== b.timestamp) differ.push(`timestamp ${formatTimestamp(a.timestamp)} and ${formatTimestamp(b.timestamp)}`);
+  if (a.meter !== b.meter) differ.push(`meter ${a.meter} and ${b.meter}`);
+  if (a.resourceId !== b.resourceId) differ.push(`resource ${a.resourceId} and ${b.resourceId}`);
+  if (a.unit !== b.unit) differ.push(`unit '${a.unit}' and '${b.unit}'`);
+  return differ;
+}
+
 /**
  * Drops samples whose `source` matches none of `trustSources` (already anchored: API-posted
  * samples carry a forgeable `<project>:<source>`), then duplicates: same id, or, for samples
  * without an id, same meter + resource + timestamp + volume. Sorting comes first, so the copy
- * kept among duplicates is the same whatever order they arrived in.
+ * kept among duplicates is the same whatever order they arrived in. Two samples of one id that
+ * disagree on what is billed (volume 10 and 100000) are a `DataError` naming both: a billing
+ * tool must not pick one silently.
  */
 export function prepareSamples(samples: readonly Sample[], trustSources: readonly RegExp[]): PreparedSamples {
   const trusted: Sample[] = [];
@@ -26,16 +41,26 @@ export function prepareSamples(samples: readonly Sample[], trustSources: readonl
     if (trustSources.some((pattern) => pattern.test(s.source))) trusted.push(s);
     else untrustedSources.add(s.source);
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, Sample>();
   const unique: Sample[] = [];
   for (const sample of sortSamples(trusted)) {
     const key =
       sample.id !== null
         ? `id\u0000${sample.id}`
         : `s\u0000${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(sample);
+    const kept = seen.get(key);
+    if (kept === undefined) {
+      seen.set(key, sample);
+      unique.push(sample);
+      continue;
+    }
+    const differ = conflicts(kept, sample);
+    if (differ.length > 0) {
+      throw new DataError(
+        `sample ${sample.id} appears twice with different values (${differ.join('; ')}); which one is right cannot be ` +
+          'told: remove the wrong copy at its source, then bill again',
+      );
+    }
   }
   return {
     samples: unique,

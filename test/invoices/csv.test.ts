@@ -114,6 +114,23 @@ describe('csv: commit', () => {
     expect(readFileSync(reference, 'utf8').split('\n')[0]).toBe('tenant,t1,"Acme, ""Ltd"""');
   });
 
+  it('neutralises text cells a spreadsheet would run as a formula (OWASP), and keeps negative amounts numbers', async () => {
+    const { reference } = await bill(CsvInvoice, { id: '@t1', name: '=HYPERLINK("http://x","y")' }, { output_dir: 'out' }, context(dir), [
+      line('+dc', '-m1.small', '2', '\thour', '0.5', '1'),
+      line('+dc', 'refund', '1', '\rhour', '-1.5', '-1.5'),
+    ]);
+    expect(readFileSync(reference, 'utf8').split('\n')).toEqual([
+      `tenant,'@t1,"'=HYPERLINK(""http://x"",""y"")"`,
+      'bill,bill-0001', 'window,2024-05-01T00:00:00Z,2024-06-01T00:00:00Z', 'currency,USD', '',
+      'datacenter,service,quantity,unit,rate,amount',
+      `'+dc,'-m1.small,2,'\thour,0.5,1.00`,
+      `'+dc,refund,1,"'\rhour",-1.5,-1.50`,
+      `'+dc,subtotal,,,,-0.50`,
+      'total,,,,,-0.50',
+      '',
+    ]);
+  });
+
   it('a bill without a name and with another currency and digits', async () => {
     const { reference } = await bill(CsvInvoice, { id: 't1' }, { output_dir: 'out' }, context(dir, { currency: 'KWD', digits: 3 }), [
       line('dc', 'm1.small', '1', 'hour', '0.0125', '0.013'),

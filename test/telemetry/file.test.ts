@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -254,20 +255,61 @@ describe('FileCollector', () => {
     ]);
   });
 
-  it('a file larger than one string can hold is a ConfigError saying how to split it, not a crash', async () => {
-    const path = await file('big.ndjson', [line(), line(), line()]);
-    const error = await new FileCollector(path, { maxBytes: 100 }).tenants(MAY.start, MAY.end).catch((e: unknown) => e);
+  it('streams the file: lines past a small line limit in a file many times that size, gzip too, all bill', async () => {
+    const lines = Array.from({ length: 200 }, (_, i) => line({ id: `s-${i}`, timestamp: `2024-05-03T10:${String(i % 60).padStart(2, '0')}:00` }));
+    for (const [name, gz] of [['many.ndjson', false], ['many.ndjson.gz', true]] as const) {
+      const path = join(dir, name);
+      const text = `${lines.join('\n')}\n`;
+      await writeFile(path, gz ? gzipSync(text) : text);
+      const collector = new FileCollector(path, { maxLineBytes: 1000 });
+      expect(Buffer.byteLength(text)).toBeGreaterThan(50 * 1000);
+      expect(await collector.samples({ projectId: ACME, meter: 'instance', ...MAY })).toHaveLength(200);
+    }
+  });
+
+  it('a line over the limit is a ConfigError naming path:line, and the file is not read on', async () => {
+    const path = await file('long-line.ndjson', [line(), line({ metadata: { junk: 'x'.repeat(2000) } }), line()]);
+    const error = await new FileCollector(path, { maxLineBytes: 1000 }).tenants(MAY.start, MAY.end).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^the telemetry file .*big\.ndjson is 0\.\d{3} MiB, more than the 0\.000 MiB one file may hold: split it \(one file per month\)/);
+    expect((error as Error).message).toBe(
+      `${path}:2: a line longer than 1000 bytes, far beyond any sample; the telemetry file is corrupt (or not a samples file), fix or regenerate it ([telemetry] file)`,
+    );
+  });
+
+  it('a gzip bomb (1 GiB of zeros in 1 MiB) is refused after a few chunks, without inflating it', async () => {
+    // Gzip members concatenate: 64 copies of 16 MiB of zeros, one endless line.
+    const member = gzipSync(Buffer.alloc(16 * 2 ** 20));
+    const path = join(dir, 'bomb.ndjson.gz');
+    await writeFile(path, Buffer.concat(Array(64).fill(member)));
+    let read = 0;
+    const collector = new FileCollector(path, {
+      maxLineBytes: 2 ** 20,
+      open: (p) => createReadStream(p).on('data', (chunk) => (read += chunk.length)),
+    });
+    await expect(collector.tenants(MAY.start, MAY.end)).rejects.toThrow(`${path}:1: a line longer than 1048576 bytes`);
+    // 1 MiB of zeros is about 1 KiB of gzip: what was read is a read-ahead, not the file.
+    expect(read).toBeLessThan(64 * member.length / 4);
+  });
+
+  it('a project name that is not UTF-8 reads with \\xNN escapes, not replacement characters', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from(line({ project_id: INITECH, metadata: { project_name: 'caf@-lab' } }).replace('@', '\u0000'), 'utf8'),
+      Buffer.from('\n'),
+    ]);
+    // The name's bytes: caf, 0xE9 (é in Latin-1), -lab.
+    latin1[latin1.indexOf(0)] = 0xe9;
+    const path = join(dir, 'latin1.ndjson');
+    await writeFile(path, latin1);
+    expect(await new FileCollector(path).tenants(MAY.start, MAY.end)).toEqual([{ id: INITECH, name: 'caf\\xe9-lab' }]);
   });
 
   it('reads and indexes the file once, lazily, for any number of queries', async () => {
     const path = await file('once.ndjson', [line(), line({ project_id: GLOBEX })]);
     let reads = 0;
     const collector = new FileCollector(path, {
-      readFile: (p) => {
+      open: (p) => {
         reads += 1;
-        return readFile(p);
+        return createReadStream(p);
       },
     });
     expect(reads).toBe(0);
@@ -294,7 +336,7 @@ describe('FileCollector', () => {
 
     it('an injected read failure is a ConfigError too', async () => {
       const collector = new FileCollector('/x/samples.ndjson', {
-        readFile: () => Promise.reject(Object.assign(new Error('EACCES: denied'), { code: 'EACCES' })),
+        open: () => new Readable({ read() { this.destroy(Object.assign(new Error('EACCES: denied'), { code: 'EACCES' })); } }),
       });
       await expect(collector.tenants(MAY.start, MAY.end)).rejects.toThrow(
         'cannot read the telemetry file /x/samples.ndjson: permission denied; check [telemetry] file',

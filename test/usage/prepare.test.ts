@@ -1,3 +1,4 @@
+import { DataError } from '../../src/model/errors.js';
 import { prepareSamples } from '../../src/usage/prepare.js';
 import { sample, shuffled } from './helpers.js';
 
@@ -38,6 +39,19 @@ describe('prepareSamples', () => {
     const b = sample({ timestamp: '2024-05-01T00:00Z', id: 'x', metadata: { status: 'shutoff' } });
     expect(prepareSamples([a, b], TRUST).samples).toEqual([a]);
     expect(prepareSamples([b, a], TRUST).samples).toEqual([a]);
+  });
+
+  it('a duplicate id that disagrees on what is billed fails, naming the id and both values, in any order', () => {
+    const small = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-1', volume: 10 });
+    const big = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-1', volume: 100000 });
+    for (const order of [[small, big], [big, small]]) {
+      expect(() => prepareSamples(order, TRUST)).toThrow(DataError);
+      expect(() => prepareSamples(order, TRUST)).toThrow('sample dup-1 appears twice with different values (volume 10 and 100000)');
+    }
+    const later = sample({ timestamp: '2024-05-01T01:00Z', id: 'dup-2', resourceId: 'vm-9' });
+    expect(() => prepareSamples([sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-2' }), later], TRUST)).toThrow(
+      /sample dup-2 appears twice with different values \(timestamp 2024-05-01T00:00:00(?:\.0+)?Z and 2024-05-01T01:00:00(?:\.0+)?Z; resource \S+ and vm-9\)/,
+    );
   });
 
   it('sorts in a total order, so shuffled input gives the identical output', () => {
