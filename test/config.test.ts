@@ -676,3 +676,18 @@ describe('one immutable Config, every section checked at load', () => {
     );
   });
 });
+
+describe('meters.ini max_volume', () => {
+  const meter = (line: string) => parseMeters(`[volume.size]\ntransform = gauge\nunit = gigabyte-hour\n${line}\n`, METERS_FILE, 3600);
+
+  it('is read per meter, with a default far beyond real samples', () => {
+    expect(meter('max_volume = 2048')[0]!.maxVolume).toBe(2048);
+    expect(meter('')[0]!.maxVolume).toBe(DEFAULTS.maxVolume);
+  });
+
+  it.each(['-1', 'lots', '1e400', 'Infinity'])('max_volume = %s is refused', (value) => {
+    expect(configError(() => meter(`max_volume = ${value}`)).message).toBe(
+      `${METERS_FILE} [volume.size] max_volume = '${value}' is not valid: use a number from 0 to 1e+300`,
+    );
+  });
+});

@@ -51,6 +51,8 @@ export const DEFAULTS = {
   graceHours: 24,
   region: 'RegionOne',
   trackedStates: ['active', 'paused', 'rescued', 'resized', 'verify_resize'],
+  /** meters.ini max_volume of a meter that gives none: far beyond any real sample, short of absurd (1e308). */
+  maxVolume: 1e18,
 } as const;
 
 /**

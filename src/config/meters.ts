@@ -7,7 +7,7 @@ import { DEFAULTS, LIMITS } from './defaults.js';
 import { readIni, Reader } from './reader.js';
 
 const TRANSFORMS: readonly TransformName[] = ['uptime', 'gauge', 'counter', 'sum'];
-const METER_KEYS = ['transform', 'service', 'unit', 'sample_unit', 'divide_by', 'max_gap', 'lookback', 'tracked_states'];
+const METER_KEYS = ['transform', 'service', 'unit', 'sample_unit', 'divide_by', 'max_gap', 'lookback', 'tracked_states', 'max_volume'];
 
 /** One section per meter; `defaultMaxGapSeconds` is `[main] max_gap`. */
 export function parseMeters(text: string, file: string, defaultMaxGapSeconds: number): MeterSpec[] {
@@ -45,5 +45,7 @@ function parseMeter(at: Reader, meter: string, defaultMaxGapSeconds: number): Me
     maxGapUs: maxGapSeconds * US_PER_SECOND,
     lookbackUs: lookbackSeconds * US_PER_SECOND,
     trackedStates: at.list(meter, 'tracked_states', 'instance state, e.g. active')?.map((state) => state.toLowerCase()) ?? [...DEFAULTS.trackedStates],
+    // Up to 1e300: any finite bound is allowed, the point is to have one.
+    maxVolume: at.number(meter, 'max_volume', 0, 1e300) ?? DEFAULTS.maxVolume,
   };
 }
