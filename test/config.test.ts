@@ -168,7 +168,6 @@ describe('parseConfig: every key', () => {
     expect(config.telemetry.file).toBe('/srv/billing/samples/s.ndjson.gz');
     expect(config.telemetry.url).toBe('https://ceilometer.example.com:8777');
     expect(config.telemetry.region).toBe('RegionTwo');
-    expect(config.telemetry.section.region).toBe('RegionTwo');
   });
 
   it('[datacenters], [flavors] and [invoice:object] are passed as given (paths not resolved)', () => {
@@ -626,5 +625,69 @@ describe('parseMeters', () => {
       `${METERS_FILE}: keys before the first [meter] section: unit`,
     );
     expect(configError(() => parseMeters('; nothing\n', METERS_FILE, 3600)).message).toContain('no meters defined');
+  });
+});
+
+describe('one immutable Config, every section checked at load', () => {
+  const KEYSTONE = '[keystone]\nauth_url = http://ks:5000\nusername = billing\npassword = p\nproject_name = admin\n';
+
+  it('is frozen all the way down', () => {
+    const config = parseConfig(`${MINIMAL}[datacenters]\naz-1 = north\n`, FILE, parseMeters('[ip.floating]\ntransform = gauge\nunit = hour\n', METERS_FILE, 3600));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.main)).toBe(true);
+    expect(Object.isFrozen(config.main.tenants)).toBe(true);
+    expect(Object.isFrozen(config.telemetry)).toBe(true);
+    expect(Object.isFrozen(config.datacenters)).toBe(true);
+    expect(Object.isFrozen(config.meterSpecs)).toBe(true);
+    expect(Object.isFrozen(config.meterSpecs[0])).toBe(true);
+    expect(() => {
+      (config.main as { currency: string }).currency = 'EUR';
+    }).toThrow(TypeError);
+  });
+
+  it('an HTTP backend carries its parsed [keystone], regions and HTTP settings; [main] its tenant filter', () => {
+    const config = parseConfig(`[main]\nexclude_tenants = admin\n[telemetry]\nbackend = ceilometer\nregions = north\n${KEYSTONE}[region:north]\nurl = http://n:8777\n`, FILE);
+    if (config.telemetry.backend !== 'ceilometer') throw new Error('expected ceilometer');
+    expect(config.telemetry.keystone).toMatchObject({ authType: 'password', authUrl: 'http://ks:5000/v3', password: 'p' });
+    expect(config.telemetry.regions).toEqual([{ name: 'north', url: 'http://n:8777', urlFrom: '[region:north] url', catalogRegion: 'north' }]);
+    expect(config.telemetry.http.timeoutMs).toBe(30000);
+    expect(config.main.tenants).toEqual({ include: undefined, exclude: ['admin'] });
+    expect(config.regions).toEqual(['north']);
+  });
+
+  it('a bad [keystone], [region:NAME] or [gnocchi] fails the load, naming file, section and key', () => {
+    const ceilometer = (text: string) => configError(() => parseConfig(`[telemetry]\nbackend = ceilometer\nurl = http://c:8777\n${text}`, FILE)).message;
+    expect(ceilometer('[keystone]\nauth_url = http://ks\nusername = b\nproject_name = a\n')).toBe(`${FILE} [keystone] password is required with auth_type = password`);
+    expect(ceilometer('[region:]\nurl = http://x\n')).toBe(`${FILE}: [region:] needs a name, e.g. [region:RegionTwo]`);
+    const gnocchi = configError(() => parseConfig('[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n[gnocchi]\ngranularity = 0\n', FILE)).message;
+    expect(gnocchi).toBe(`${FILE} [gnocchi] granularity = '0' is not valid: use a number from 1 to 2678400`);
+  });
+
+  it('Gnocchi: auth_type resolved at load (keystone only with [keystone]), the mapping read for the meters', () => {
+    const specs = parseMeters('[volume.size]\ntransform = gauge\nunit = gigabyte-hour\n', METERS_FILE, 3600);
+    const basic = parseConfig('[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n', FILE, specs);
+    if (basic.telemetry.backend !== 'gnocchi') throw new Error('expected gnocchi');
+    expect(basic.telemetry.gnocchi.authType).toBe('basic');
+    expect(basic.telemetry.gnocchi.meters.get('volume.size')).toMatchObject({ resourceType: 'volume', metric: 'volume.size' });
+    const keystone = parseConfig(`[telemetry]\nbackend = gnocchi\n${KEYSTONE}`, FILE, specs);
+    expect(keystone.telemetry.backend === 'gnocchi' && keystone.telemetry.gnocchi.authType).toBe('keystone');
+    expect(configError(() => parseConfig('[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n[gnocchi]\nauth_type = keystone\n', FILE, specs)).message).toBe(
+      `${FILE} [gnocchi] auth_type = keystone needs a [keystone] section (auth_url and credentials), or use auth_type = basic`,
+    );
+  });
+});
+
+describe('meters.ini max_volume', () => {
+  const meter = (line: string) => parseMeters(`[volume.size]\ntransform = gauge\nunit = gigabyte-hour\n${line}\n`, METERS_FILE, 3600);
+
+  it('is read per meter, with a default far beyond real samples', () => {
+    expect(meter('max_volume = 2048')[0]!.maxVolume).toBe(2048);
+    expect(meter('')[0]!.maxVolume).toBe(DEFAULTS.maxVolume);
+  });
+
+  it.each(['-1', 'lots', '1e400', 'Infinity'])('max_volume = %s is refused', (value) => {
+    expect(configError(() => meter(`max_volume = ${value}`)).message).toBe(
+      `${METERS_FILE} [volume.size] max_volume = '${value}' is not valid: use a number from 0 to 1e+300`,
+    );
   });
 });

@@ -6,7 +6,6 @@ import { UsageError } from '../model/errors.js';
 import { Ledger, currentOwner, type Owner } from '../ledger.js';
 import { monthWindow, monthOf, resolveWindow, type WindowOptions } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
-import { tenantFilter } from '../telemetry/settings.js';
 import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
 import { formatTimestamp, type Micros } from '../model/time.js';
 import type { BillingWindow, Tenant } from '../model/types.js';
@@ -57,7 +56,7 @@ export async function selectTenants(options: SelectOptions, collector: Collector
   const from = holdBefore > 0 ? window.start - holdBefore + 1 : window.start;
   const listed = directory ? await directory.listTenants() : await collector.tenants(from, window.end);
   if (!config) return listed;
-  const { tenants, missing } = filterTenants(listed, tenantFilter(config));
+  const { tenants, missing } = filterTenants(listed, config.main.tenants);
   if (missing.length && directory) {
     throw new UsageError(`[main] include_tenants names ${missing.join(', ')}: no enabled project has that id or name in ${directory.description}`);
   }

@@ -48,7 +48,7 @@ export interface Coverage {
 }
 
 export function coverageDatacenters(config: Config): string[] {
-  const regions = [config.telemetry.region, ...[...config.sections.keys()].filter((name) => name.startsWith('region:')).map((name) => name.slice('region:'.length))];
+  const regions = [config.telemetry.region, ...config.regions];
   return [...new Set([...Object.values(config.datacenters), ...regions].map((name) => name.trim()).filter(Boolean))];
 }
 

@@ -73,6 +73,11 @@ export interface MeterSpec {
   lookbackUs: Micros;
   /** uptime only: states whose time is billed. */
   trackedStates: string[];
+  /**
+   * meters.ini `max_volume`: a sample volume above it (or not finite) is not a quantity that can
+   * exist, and fails its tenant. Always set by the meters file; specs built by hand may omit it.
+   */
+  maxVolume?: number;
 }
 
 export interface Window {

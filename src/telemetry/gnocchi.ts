@@ -24,7 +24,7 @@ import { choosePolicy, formatSeconds, type ArchivePolicy } from './gnocchi/polic
 import {
   buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline,
 } from './gnocchi/samples.js';
-import { readGnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi/settings.js';
+import { gnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi/settings.js';
 import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
 import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
 import type { TenantDirectory } from './tenants.js';
@@ -497,16 +497,11 @@ class GnocchiProblem extends Error {}
 
 /** `[telemetry] backend = gnocchi`: settings, HTTP client, auth and endpoints from the config. */
 export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number } = {}): GnocchiCollector {
-  const settings = readGnocchiSettings(config);
+  const settings = gnocchiSettings(config);
   // Gnocchi under uwsgi http-socket closes every connection silently: no reuse unless asked.
   const client = openTelemetryClient(config, { ...io, keepAlive: settings.keepAlive });
-  let authType = settings.authType;
-  if (authType === undefined) authType = client.keystone ? 'keystone' : 'basic';
-  if (authType === 'keystone' && !client.keystone) {
-    client.close();
-    throw new ConfigError(`${config.file} [gnocchi] auth_type = keystone needs a [keystone] section (auth_url and credentials), or use auth_type = basic`);
-  }
-  settings.authType = authType;
+  // Resolved at load: keystone only when [keystone] is configured (src/config/telemetry.ts).
+  const authType = settings.authType;
   const auth = authType === 'basic' ? basicAuth(settings.user) : client.keystone!;
   const urls = client.settings.regions.map((r) => r.url).filter((u): u is string => u !== undefined);
   return new GnocchiCollector({

@@ -18,7 +18,7 @@ export async function openCollector(config: Config): Promise<Collector> {
     }
     default:
       throw new (await import('../model/errors.js')).ConfigError(
-        `${config.file} [telemetry] backend = ${config.telemetry.backend} is not available in this build yet; use backend = file`,
+        `${config.file} [telemetry] backend = ${(config.telemetry as { backend: string }).backend} is not available in this build yet; use backend = file`,
       );
   }
 }

@@ -4,6 +4,7 @@
  */
 import { DataError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
+import { refuseAbsurdVolume } from './bounds.js';
 import { counter } from './counter.js';
 import { gauge } from './gauge.js';
 import { compareText } from './order.js';
@@ -77,6 +78,7 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
     }
     for (const [resourceId, group] of resources) {
       if (spec.transform === 'gauge' || spec.transform === 'counter') refuseNegative(group, spec);
+      refuseAbsurdVolume(group, spec);
       if (spec.sampleUnit !== undefined) refuseOtherUnit(group, spec, spec.sampleUnit);
       // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
       const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);

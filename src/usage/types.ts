@@ -6,7 +6,7 @@ import type { Gap, Sample, UsageRecord, Window } from '../model/types.js';
 export interface UsageOptions {
   window: Window;
   /** Full-match regexes; a sample whose source matches none is dropped. */
-  trustSources: RegExp[];
+  trustSources: readonly RegExp[];
   /** The datacenter (invoice section) of a resource, decided from one of its samples. */
   datacenterOf: (sample: Sample) => string;
   /** Flavor id → name, for samples that carry only `flavor_id`/`flavor.id`. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import { SECTIONS } from '../../src/config.js';
 import { GnocchiCollector, basicAuth } from '../../src/telemetry/gnocchi.js';
-import { readGnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
+import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
 import { HttpClient } from '../../src/telemetry/http.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { parseMeters } from '../../src/config.js';

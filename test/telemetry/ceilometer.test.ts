@@ -66,9 +66,7 @@ function hardMonth(): { samples: RawSample[]; expected: RawSample[] } {
 }
 
 function iniFor(url: string, extra = ''): Config {
-  const config = parseConfig(`[telemetry]\nbackend = ceilometer\nurl = ${url}\n${extra}`, '/etc/artifice/artifice.ini');
-  config.meterSpecs = METER_SPECS;
-  return config;
+  return parseConfig(`[telemetry]\nbackend = ceilometer\nurl = ${url}\n${extra}`, '/etc/artifice/artifice.ini', METER_SPECS);
 }
 
 const fast = { sleep: async () => undefined };
@@ -264,14 +262,12 @@ describe('with Keystone: catalog, regions, tokens, check', () => {
     await Promise.all([ks.close(), one.close(), two.close()]);
   });
 
-  const ini = (extra: string, user = 'billing') => {
-    const config = parseConfig(
-      `[telemetry]\nbackend = ceilometer\n${extra}\n[keystone]\nauth_url = ${ks.url}\nusername = ${user}\npassword = pw-${user}\nproject_name = admin\n`,
+  const ini = (extra: string, user = 'billing', keystone = `password = pw-${user}\n`) =>
+    parseConfig(
+      `[telemetry]\nbackend = ceilometer\n${extra}\n[keystone]\nauth_url = ${ks.url}\nusername = ${user}\nproject_name = admin\n${keystone}`,
       '/etc/artifice/artifice.ini',
+      METER_SPECS,
     );
-    config.meterSpecs = METER_SPECS;
-    return config;
-  };
 
   it('reads every region of [telemetry] regions from the catalog, tagging samples with their region', async () => {
     const c = openCeilometer(ini('regions = RegionOne, RegionTwo'), fast);
@@ -287,8 +283,7 @@ describe('with Keystone: catalog, regions, tokens, check', () => {
     const c = openCeilometer(ini(''), fast);
     await expect(c.prepare()).rejects.toThrow('the Keystone catalog has metering endpoints in several regions (RegionOne, RegionTwo)');
     await c.close();
-    const config = ini('');
-    config.sections.get('keystone')!.region_name = 'RegionTwo';
+    const config = ini('', 'billing', 'password = pw-billing\nregion_name = RegionTwo\n');
     const c2 = openCeilometer(config, fast);
     const got = await c2.samples({ projectId: P1, meter: 'instance', start: START, end: END });
     expect(got.map((s) => s.region)).toEqual(['RegionTwo']);
@@ -332,8 +327,7 @@ describe('with Keystone: catalog, regions, tokens, check', () => {
       name: 'keystone admin role', ok: false,
       detail: `the token has no admin role: Ceilometer shows it only project ${ADMIN}'s samples, so other tenants would bill as empty`,
     });
-    const config = ini('regions = RegionOne');
-    config.sections.get('keystone')!.password = 'not-the-password';
+    const config = ini('regions = RegionOne', 'billing', 'password = not-the-password\n');
     const bad = openCeilometer(config, fast);
     const failed = await bad.check(METER_SPECS);
     await bad.close();

@@ -11,7 +11,8 @@ import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { aliveFilter, basicAuth, GnocchiCollector, nextMarker, openGnocchi } from '../../src/telemetry/gnocchi.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
 import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
-import { readGnocchiSettings, type GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
+import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
+import type { GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
 import { HttpClient, type FetchLike } from '../../src/telemetry/http.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { computeUsage } from '../../src/usage/index.js';
@@ -342,7 +343,7 @@ describe('the collector against a scripted Gnocchi', () => {
 
     const meanOnly = { ...BILLING_1H, name: 'mean-1h', aggregation_methods: ['mean'] };
     const strict = collector(gnocchi({ metric: (_m, url) => ({ status: 200, body: metric(url.pathname.split('/')[3]!, meanOnly) }) }));
-    strict.c['settings'].meters.get('instance')!.aggregations = ['max'];
+    (strict.c['settings'].meters.get('instance') as { aggregations: readonly string[] }).aggregations = ['max'];
     await expect(strict.c.samples(query)).rejects.toThrow(
       new RegExp(`^tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): metric vcpus \\(m-1\\) of resource vm-1: its archive policy 'mean-1h' holds the aggregation method mean, not max`),
     );
@@ -384,7 +385,7 @@ describe('the collector against a scripted Gnocchi', () => {
 
   function withKeystone(roles: string[]) {
     const text = '[main]\n[telemetry]\nbackend = gnocchi\n[keystone]\nauth_url = http://keystone:5000\nusername = billing\npassword = s3cret\nproject_name = admin\n';
-    const config = { ...parseConfig(text, '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] };
+    const config = parseConfig(text, '/etc/artifice/artifice.ini', [INSTANCE]);
     const seen: { url: string; token?: string; authorization?: string }[] = [];
     const route = gnocchi();
     const fetch: FetchLike = async (url, init) => {
@@ -438,10 +439,10 @@ describe('the collector against a scripted Gnocchi', () => {
   });
 
   it('needs [keystone] for auth_type = keystone, and a url for basic auth without a catalog', () => {
-    const open = (text: string) => () => openGnocchi({ ...parseConfig(`[main]\n[telemetry]\nbackend = gnocchi\n${text}`, '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] });
+    const open = (text: string) => () => openGnocchi(parseConfig(`[main]\n[telemetry]\nbackend = gnocchi\n${text}`, '/etc/artifice/artifice.ini', [INSTANCE]));
     expect(open('url = http://g:8041\n[gnocchi]\nauth_type = keystone\n')).toThrow(/\[gnocchi\] auth_type = keystone needs a \[keystone\] section/);
     expect(open('[gnocchi]\nauth_type = basic\n')).toThrow(/\[telemetry\] url is required/);
-    const basic = openGnocchi({ ...parseConfig('[main]\n[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n', '/etc/artifice/artifice.ini'), meterSpecs: [INSTANCE] });
+    const basic = openGnocchi(parseConfig('[main]\n[telemetry]\nbackend = gnocchi\nurl = http://g:8041\n', '/etc/artifice/artifice.ini', [INSTANCE]));
     expect(basic.description).toBe('gnocchi http://g:8041 (basic auth, granularity 3600 s)');
     void basic.close();
   });

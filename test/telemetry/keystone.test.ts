@@ -4,11 +4,11 @@
  * lookup, the project directory, and the `[keystone]` settings (errors name the key, never the
  * secret).
  */
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, type Config } from '../../src/config.js';
 import { ConfigError, UsageError } from '../../src/model/errors.js';
 import { HttpClient } from '../../src/telemetry/http.js';
 import { KeystoneAuth, findEndpoint, resolveEndpoints, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
-import { keystoneSettings, regionSettings, telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';
+import { telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';
 import { DEFAULT_DOMAIN, FakeKeystone, type FakeKeystoneOptions } from '../fakes/keystone-server.js';
 
 const ADMIN_PROJECT = { id: 'a0000000000000000000000000000001', name: 'admin', domain_id: 'default' };
@@ -265,6 +265,8 @@ describe('findEndpoint', () => {
 });
 
 describe('[keystone] settings', () => {
+  const keystoneSettings = (config: Config) => telemetrySettings(config).keystone;
+
   it('password auth by names, with the default domain, and interface publicURL', () => {
     const s = keystoneSettings(config('[keystone]\nauth_url = http://ks:5000\nusername = billing\npassword = p\nproject_name = admin\ninterface = internalURL\n'));
     expect(s).toEqual({
@@ -316,21 +318,23 @@ describe('[keystone] settings', () => {
 
 describe('[telemetry] settings and regions', () => {
   it('has defaults', () => {
-    const s = telemetrySettings(config('url = http://c:8777\n'));
+    const c = config('url = http://c:8777\n');
+    const s = telemetrySettings(c);
     expect(s.http).toEqual({ timeoutMs: 30000, retries: 4, concurrency: 8, caFile: undefined, insecure: false });
     expect(s.pageSize).toBeUndefined();
     expect(s.regions).toEqual([{ name: 'RegionOne', url: 'http://c:8777', urlFrom: '[telemetry] url', catalogRegion: undefined }]);
-    expect(s.tenants).toEqual({ include: undefined, exclude: undefined });
+    expect(c.main.tenants).toEqual({ include: undefined, exclude: undefined });
   });
 
   it('reads every key', () => {
-    const s = telemetrySettings(parseConfig(
+    const c = parseConfig(
       '[main]\ninclude_tenants = a, b\nexclude_tenants = admin\n[telemetry]\nbackend = ceilometer\nurl = http://c\ntimeout = 2.5\nretries = 0\npage_size = 7\nconcurrency = 2\nca_file = ca.pem\ninsecure = true\n',
       '/etc/artifice/artifice.ini',
-    ));
+    );
+    const s = telemetrySettings(c);
     expect(s.http).toEqual({ timeoutMs: 2500, retries: 0, concurrency: 2, caFile: '/etc/artifice/ca.pem', insecure: true });
     expect(s.pageSize).toBe(7);
-    expect(s.tenants).toEqual({ include: ['a', 'b'], exclude: ['admin'] });
+    expect(c.main.tenants).toEqual({ include: ['a', 'b'], exclude: ['admin'] });
   });
 
   it('rejects bad values naming the key', () => {
@@ -344,28 +348,27 @@ describe('[telemetry] settings and regions', () => {
 
   it('one region from the catalog: named by [telemetry] region, else by the catalog', () => {
     const c = config(ks);
-    expect(regionSettings(c, keystoneSettings(c))).toEqual([{ name: undefined, url: undefined, urlFrom: undefined, catalogRegion: undefined }]);
+    expect(telemetrySettings(c).regions).toEqual([{ name: undefined, url: undefined, urlFrom: undefined, catalogRegion: undefined }]);
     const named = config(`region = north\n${ks}region_name = RegionOne\n`);
-    expect(regionSettings(named, keystoneSettings(named))).toEqual([{ name: 'north', url: undefined, urlFrom: undefined, catalogRegion: 'RegionOne' }]);
+    expect(telemetrySettings(named).regions).toEqual([{ name: 'north', url: undefined, urlFrom: undefined, catalogRegion: 'RegionOne' }]);
   });
 
   it('several regions: [telemetry] regions and [region:NAME] sections', () => {
     const c = config(`regions = RegionOne, lab\n${ks}[region:lab]\nurl = http://lab:8777\n`);
-    expect(regionSettings(c, keystoneSettings(c))).toEqual([
+    expect(telemetrySettings(c).regions).toEqual([
       { name: 'RegionOne', url: undefined, urlFrom: undefined, catalogRegion: 'RegionOne' },
       { name: 'lab', url: 'http://lab:8777', urlFrom: '[region:lab] url', catalogRegion: 'lab' },
     ]);
     const sections = config('[region:north]\nurl = http://n:8777\n[region:south]\nurl = http://s:8777\nregion_name = RegionTwo\n');
-    expect(regionSettings(sections, undefined).map((r) => [r.name, r.url])).toEqual([['north', 'http://n:8777'], ['south', 'http://s:8777']]);
+    expect(telemetrySettings(sections).regions.map((r) => [r.name, r.url])).toEqual([['north', 'http://n:8777'], ['south', 'http://s:8777']]);
   });
 
   it('rejects regions it cannot resolve', () => {
-    expect(() => regionSettings(config('regions = a, b\n[region:a]\nurl = http://a\n'), undefined)).toThrow('[region:b] url is required for region b');
-    expect(() => regionSettings(config('regions = a\n[region:a]\nurl = http://a\n[region:b]\nurl = http://b\n'), undefined)).toThrow(
+    expect(() => telemetrySettings(config('regions = a, b\n[region:a]\nurl = http://a\n'))).toThrow('[region:b] url is required for region b');
+    expect(() => telemetrySettings(config('regions = a\n[region:a]\nurl = http://a\n[region:b]\nurl = http://b\n'))).toThrow(
       '[telemetry] regions does not list b, which has a [region:b] section',
     );
-    const c = config(`url = http://one\nregions = a, b\n${ks}`);
-    expect(() => regionSettings(c, keystoneSettings(c))).toThrow('[telemetry] url serves one region, but several regions are configured');
+    expect(() => config(`url = http://one\nregions = a, b\n${ks}`)).toThrow('[telemetry] url serves one region, but several regions are configured');
   });
 
   it('knows the keys (unknown keys are still refused)', () => {

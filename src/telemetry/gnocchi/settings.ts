@@ -1,144 +1,18 @@
 /**
- * `[gnocchi]` of artifice.ini and the meter → Gnocchi mapping file (`config/gnocchi.ini`), read
- * and checked once, when the collector is opened, so a bad value fails the command (exit 2)
- * before any bill is claimed. The rules behind each key are in docs/gnocchi.md.
+ * `[gnocchi]` and the meter → Gnocchi mapping, parsed and checked at load with the rest of the
+ * config (src/config/gnocchi.ts); this module hands them to the collector.
  */
-import { readFileSync } from 'node:fs';
-import { LIMITS, readIni, Reader, type Config } from '../../config.js';
-import { ConfigError, errorMessage } from '../../model/errors.js';
-import { packageFile } from '../../model/paths.js';
-import { US_PER_SECOND } from '../../model/time.js';
-import type { MeterSpec, TransformName } from '../../model/types.js';
+import type { Config } from '../../config.js';
+import type { GnocchiSettings } from '../../config/gnocchi.js';
+import { ConfigError } from '../../model/errors.js';
 
-export type GnocchiAuthType = 'keystone' | 'basic';
+export { GNOCCHI_DEFAULTS, isHoldingTransform } from '../../config/gnocchi.js';
+export type { GnocchiAuthType, GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
-/** Where one meter of meters.ini is read from. */
-export interface GnocchiMeter {
-  meter: string;
-  transform: TransformName;
-  resourceType: string;
-  metric: string;
-  /** Aggregation methods in order of preference; the first one the metric's archive policy holds is read. */
-  aggregations: string[];
-}
-
-export interface GnocchiSettings {
-  /** Undefined: keystone when `[keystone]` is configured, else basic. */
-  authType?: GnocchiAuthType;
-  /** basic auth: the user name (Gnocchi ignores the password). */
-  user: string;
-  /** Seconds: every measure is read at this granularity. */
-  granularity: number;
-  uptimeMetric: string;
-  /** The `source` every sample read from Gnocchi carries, for `[main] trust_sources`. */
-  source: string;
-  /** Reuse HTTP connections (default false: Gnocchi under uwsgi http-socket closes them silently; see HttpOptions.keepAlive in http.ts). */
-  keepAlive: boolean;
-  /** Absolute path of the mapping file. */
-  mappingFile: string;
-  /** Meter name → where it is read from; one entry per meter of meters.ini. */
-  meters: Map<string, GnocchiMeter>;
-}
-
-export const GNOCCHI_DEFAULTS = {
-  user: 'admin',
-  granularity: 3600,
-  aggregation: ['mean'],
-  uptimeMetric: 'vcpus',
-  source: 'openstack',
-  /** Per transform, when neither the mapping nor [gnocchi] aggregation says (uptime/gauge use [gnocchi] aggregation). */
-  counterAggregation: ['last', 'max', 'mean'],
-  sumAggregation: ['sum'],
-};
-
-const MAPPING_KEYS = ['resource_type', 'metric', 'aggregation'];
-/** Gnocchi's methods (`GET /v1/capabilities`): mean sum last max min std median first count Npct, each also as rate:. */
-const AGGREGATION = /^(rate:)?(mean|sum|last|max|min|std|median|first|count|[1-9][0-9]?pct)$/;
-
-export function isHoldingTransform(transform: TransformName): boolean {
-  return transform === 'uptime' || transform === 'gauge';
-}
-
-function aggregationList(reader: Reader, section: string, key: string): string[] | undefined {
-  const list = reader.list(section, key, 'aggregation method, e.g. mean');
-  if (list === undefined) return undefined;
-  for (const method of list) {
-    if (!AGGREGATION.test(method)) {
-      throw reader.error(section, key, `= '${list.join(', ')}' is not valid: '${method}' is not a Gnocchi aggregation method (mean, sum, last, max, min, std, median, first, count, Npct, or rate:<method>)`);
-    }
+/** The parsed `[gnocchi]` settings, `authType` resolved (backend = gnocchi). */
+export function gnocchiSettings(config: Config): GnocchiSettings {
+  if (config.telemetry.backend !== 'gnocchi') {
+    throw new ConfigError(`${config.file} [telemetry] backend = ${config.telemetry.backend}: the Gnocchi collector needs backend = gnocchi`);
   }
-  return list;
-}
-
-/** `[gnocchi]` and the mapping file → settings. `readText` is injectable for tests. */
-export function readGnocchiSettings(
-  config: Pick<Config, 'file' | 'dir' | 'sections' | 'meterSpecs'>,
-  readText: (file: string) => string = (file) => readFileSync(file, 'utf8'),
-): GnocchiSettings {
-  const at = new Reader(config.file, config.sections);
-  const granularity = at.number('gnocchi', 'granularity', 1, LIMITS.seconds) ?? GNOCCHI_DEFAULTS.granularity;
-  const settings: GnocchiSettings = {
-    authType: at.oneOf('gnocchi', 'auth_type', ['keystone', 'basic'] as const),
-    user: at.string('gnocchi', 'user') ?? GNOCCHI_DEFAULTS.user,
-    granularity,
-    uptimeMetric: at.string('gnocchi', 'uptime_metric') ?? GNOCCHI_DEFAULTS.uptimeMetric,
-    source: at.string('gnocchi', 'source') ?? GNOCCHI_DEFAULTS.source,
-    keepAlive: at.boolean('gnocchi', 'keep_alive') ?? false,
-    mappingFile: at.path('gnocchi', 'mapping', config.dir) ?? packageFile('config', 'gnocchi.ini'),
-    meters: new Map(),
-  };
-  if (settings.user.includes(':')) throw at.error('gnocchi', 'user', 'must not contain ":" (basic auth sends "<user>:")');
-  const defaultAggregation = aggregationList(at, 'gnocchi', 'aggregation') ?? GNOCCHI_DEFAULTS.aggregation;
-
-  let text: string;
-  try {
-    text = readText(settings.mappingFile);
-  } catch (error) {
-    throw new ConfigError(`${config.file} [gnocchi] mapping: cannot read ${settings.mappingFile}: ${errorMessage(error)}`, { cause: error });
-  }
-  const sections = readIni(text, settings.mappingFile);
-  const map = new Reader(settings.mappingFile, sections);
-  for (const [name, section] of sections) {
-    if (name === '') throw new ConfigError(`${settings.mappingFile}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);
-    const unknown = Object.keys(section).find((key) => !MAPPING_KEYS.includes(key));
-    if (unknown) throw map.error(name, unknown, `is not a key of the Gnocchi mapping; allowed: ${MAPPING_KEYS.join(', ')}`);
-  }
-
-  for (const spec of config.meterSpecs) {
-    const section = sections.get(spec.meter);
-    if (!section) {
-      throw new ConfigError(
-        `${settings.mappingFile}: meter ${spec.meter} (from meters.ini) has no [${spec.meter}] section: say which Gnocchi resource_type and metric it is read from ([gnocchi] mapping)`,
-      );
-    }
-    const resourceType = map.string(spec.meter, 'resource_type');
-    if (!resourceType) throw map.error(spec.meter, 'resource_type', 'is required: the Gnocchi resource type, e.g. instance or volume');
-    const metric = map.string(spec.meter, 'metric') ?? (spec.transform === 'uptime' ? settings.uptimeMetric : undefined);
-    if (!metric) throw map.error(spec.meter, 'metric', 'is required: the Gnocchi metric of those resources, e.g. volume.size');
-    const fallback =
-      spec.transform === 'counter' ? GNOCCHI_DEFAULTS.counterAggregation : spec.transform === 'sum' ? GNOCCHI_DEFAULTS.sumAggregation : defaultAggregation;
-    settings.meters.set(spec.meter, {
-      meter: spec.meter,
-      transform: spec.transform,
-      resourceType,
-      metric,
-      aggregations: aggregationList(map, spec.meter, 'aggregation') ?? fallback,
-    });
-    checkHolding(spec, granularity, config.file);
-  }
-  return settings;
-}
-
-/**
- * A bucket's sample must hold until the next bucket starts, or contiguous buckets would leave
- * unbilled holes: uptime and gauge meters need max_gap ≥ granularity (the collector ends each
- * run of buckets itself, so a longer max_gap bills nothing extra).
- */
-function checkHolding(spec: MeterSpec, granularity: number, file: string): void {
-  if (!isHoldingTransform(spec.transform)) return;
-  if (spec.maxGapUs >= granularity * US_PER_SECOND) return;
-  throw new ConfigError(
-    `${file} [gnocchi] granularity = ${granularity} s is longer than max_gap of meter ${spec.meter} (${spec.maxGapUs / US_PER_SECOND} s): ` +
-      `one Gnocchi bucket must hold until the next one starts; set max_gap ≥ ${granularity} ([main] max_gap or meters.ini [${spec.meter}] max_gap) or use a finer granularity`,
-  );
+  return config.telemetry.gnocchi;
 }

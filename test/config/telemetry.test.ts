@@ -1,11 +1,14 @@
 /**
- * Bounds and list rules of the HTTP collectors' settings (src/telemetry/settings.ts) and of
- * [gnocchi] (gnocchi-settings.ts): the parts the Keystone and Gnocchi suites do not cover.
+ * Bounds and list rules of the HTTP collectors' settings (src/config/telemetry.ts) and of
+ * [gnocchi] (src/config/gnocchi.ts): the parts the Keystone and Gnocchi suites do not cover.
  */
 import { parseConfig, parseMeters } from '../../src/config.js';
+import { parseGnocchi } from '../../src/config/gnocchi.js';
+import { parseIni } from '../../src/config/ini-file.js';
 import { ConfigError } from '../../src/model/errors.js';
-import { readGnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
-import { httpSettings, regionSettings, tenantFilter } from '../../src/telemetry/settings.js';
+import { telemetrySettings } from '../../src/telemetry/settings.js';
+
+const httpSettings = (config: ReturnType<typeof parseConfig>) => telemetrySettings(config).http;
 
 const FILE = '/etc/artifice/artifice.ini';
 const config = (main: string, telemetry = '') =>
@@ -38,11 +41,11 @@ describe('lists given but empty', () => {
     ['include_tenants', 'include_tenants = ,', "[main] include_tenants = ',' must name at least one project id or name"],
     ['exclude_tenants', 'exclude_tenants = , ,', "[main] exclude_tenants = ', ,' must name at least one project id or name"],
   ])('%s', (_key, line, message) => {
-    expect(configError(() => tenantFilter(config(line)))).toContain(`${FILE} ${message}`);
+    expect(configError(() => config(line))).toContain(`${FILE} ${message}`);
   });
 
   it('regions = , (it would fall back to the single default region)', () => {
-    expect(configError(() => regionSettings(config('', 'regions = ,'), undefined))).toBe(
+    expect(configError(() => config('', 'regions = ,'))).toBe(
       `${FILE} [telemetry] regions = ',' must name at least one region (a comma-separated list)`,
     );
   });
@@ -52,7 +55,7 @@ describe('[gnocchi]', () => {
   const specs = parseMeters('[volume.size]\ntransform = gauge\nunit = gigabyte-hour\nmax_gap = 2678400\n', '/etc/artifice/meters.ini', 3600);
   const MAPPING = '[volume.size]\nresource_type = volume\nmetric = volume.size\n';
   const read = (gnocchi: string, mapping = MAPPING) =>
-    readGnocchiSettings({ ...config('', `[gnocchi]\n${gnocchi}`), meterSpecs: specs }, () => mapping);
+    parseGnocchi({ file: FILE, dir: '/etc/artifice', sections: parseIni(`[gnocchi]\n${gnocchi}`), meterSpecs: specs }, () => mapping);
 
   it('granularity is bounded like max_gap (31 days)', () => {
     expect(read('granularity = 2678400').granularity).toBe(2678400);

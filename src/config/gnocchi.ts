@@ -1,0 +1,152 @@
+/**
+ * `[gnocchi]` of artifice.ini and the meter → Gnocchi mapping file (`config/gnocchi.ini`), read
+ * and checked at load (backend = gnocchi only), so a bad value fails the command (exit 2)
+ * before any bill is claimed. The rules behind each key are in docs/gnocchi.md.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, errorMessage } from '../model/errors.js';
+import type { IniSections } from './ini-file.js';
+import { packageFile } from '../model/paths.js';
+import { US_PER_SECOND } from '../model/time.js';
+import type { MeterSpec, TransformName } from '../model/types.js';
+import { LIMITS } from './defaults.js';
+import { readIni, Reader } from './reader.js';
+
+export type GnocchiAuthType = 'keystone' | 'basic';
+
+/** Where one meter of meters.ini is read from. */
+export interface GnocchiMeter {
+  readonly meter: string;
+  readonly transform: TransformName;
+  readonly resourceType: string;
+  readonly metric: string;
+  /** Aggregation methods in order of preference; the first one the metric's archive policy holds is read. */
+  readonly aggregations: readonly string[];
+}
+
+export interface GnocchiSettings {
+  /** Undefined: keystone when `[keystone]` is configured, else basic. */
+  readonly authType?: GnocchiAuthType;
+  /** basic auth: the user name (Gnocchi ignores the password). */
+  readonly user: string;
+  /** Seconds: every measure is read at this granularity. */
+  readonly granularity: number;
+  readonly uptimeMetric: string;
+  /** The `source` every sample read from Gnocchi carries, for `[main] trust_sources`. */
+  readonly source: string;
+  /** Reuse HTTP connections (default false: Gnocchi under uwsgi http-socket closes them silently; see HttpOptions.keepAlive in http.ts). */
+  readonly keepAlive: boolean;
+  /** Absolute path of the mapping file. */
+  readonly mappingFile: string;
+  /** Meter name → where it is read from; one entry per meter of meters.ini. */
+  readonly meters: ReadonlyMap<string, GnocchiMeter>;
+}
+
+export const GNOCCHI_DEFAULTS = {
+  user: 'admin',
+  granularity: 3600,
+  aggregation: ['mean'],
+  uptimeMetric: 'vcpus',
+  source: 'openstack',
+  /** Per transform, when neither the mapping nor [gnocchi] aggregation says (uptime/gauge use [gnocchi] aggregation). */
+  counterAggregation: ['last', 'max', 'mean'],
+  sumAggregation: ['sum'],
+};
+
+const MAPPING_KEYS = ['resource_type', 'metric', 'aggregation'];
+/** Gnocchi's methods (`GET /v1/capabilities`): mean sum last max min std median first count Npct, each also as rate:. */
+const AGGREGATION = /^(rate:)?(mean|sum|last|max|min|std|median|first|count|[1-9][0-9]?pct)$/;
+
+export function isHoldingTransform(transform: TransformName): boolean {
+  return transform === 'uptime' || transform === 'gauge';
+}
+
+function aggregationList(reader: Reader, section: string, key: string): string[] | undefined {
+  const list = reader.list(section, key, 'aggregation method, e.g. mean');
+  if (list === undefined) return undefined;
+  for (const method of list) {
+    if (!AGGREGATION.test(method)) {
+      throw reader.error(section, key, `= '${list.join(', ')}' is not valid: '${method}' is not a Gnocchi aggregation method (mean, sum, last, max, min, std, median, first, count, Npct, or rate:<method>)`);
+    }
+  }
+  return list;
+}
+
+/** What `[gnocchi]` is read from: artifice.ini's sections, its directory, and the meters of meters.ini. */
+export interface GnocchiSource {
+  file: string;
+  dir: string;
+  sections: IniSections;
+  meterSpecs: readonly MeterSpec[];
+}
+
+/** `[gnocchi]` and the mapping file → settings. `readText` is injectable for tests. */
+export function parseGnocchi(
+  config: GnocchiSource,
+  readText: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): GnocchiSettings {
+  const at = new Reader(config.file, config.sections);
+  const granularity = at.number('gnocchi', 'granularity', 1, LIMITS.seconds) ?? GNOCCHI_DEFAULTS.granularity;
+  const authType = at.oneOf('gnocchi', 'auth_type', ['keystone', 'basic'] as const);
+  const user = at.string('gnocchi', 'user') ?? GNOCCHI_DEFAULTS.user;
+  const uptimeMetric = at.string('gnocchi', 'uptime_metric') ?? GNOCCHI_DEFAULTS.uptimeMetric;
+  const source = at.string('gnocchi', 'source') ?? GNOCCHI_DEFAULTS.source;
+  const keepAlive = at.boolean('gnocchi', 'keep_alive') ?? false;
+  const mappingFile = at.path('gnocchi', 'mapping', config.dir) ?? packageFile('config', 'gnocchi.ini');
+  if (user.includes(':')) throw at.error('gnocchi', 'user', 'must not contain ":" (basic auth sends "<user>:")');
+  const defaultAggregation = aggregationList(at, 'gnocchi', 'aggregation') ?? GNOCCHI_DEFAULTS.aggregation;
+
+  const map = readMapping(config.file, mappingFile, readText);
+  const meters = new Map<string, GnocchiMeter>();
+  for (const spec of config.meterSpecs) {
+    meters.set(spec.meter, mappedMeter(map, spec, uptimeMetric, defaultAggregation));
+    checkHolding(spec, granularity, config.file);
+  }
+  return { authType, user, granularity, uptimeMetric, source, keepAlive, mappingFile, meters };
+}
+
+/** The mapping file, its sections and keys checked. */
+function readMapping(iniFile: string, mappingFile: string, readText: (file: string) => string): Reader {
+  let text: string;
+  try {
+    text = readText(mappingFile);
+  } catch (error) {
+    throw new ConfigError(`${iniFile} [gnocchi] mapping: cannot read ${mappingFile}: ${errorMessage(error)}`, { cause: error });
+  }
+  const sections = readIni(text, mappingFile);
+  for (const [name, section] of sections) {
+    if (name === '') throw new ConfigError(`${mappingFile}: keys before the first [meter] section: ${Object.keys(section).join(', ')}`);
+    const unknown = Object.keys(section).find((key) => !MAPPING_KEYS.includes(key));
+    if (unknown) throw new Reader(mappingFile, sections).error(name, unknown, `is not a key of the Gnocchi mapping; allowed: ${MAPPING_KEYS.join(', ')}`);
+  }
+  return new Reader(mappingFile, sections);
+}
+
+function mappedMeter(map: Reader, spec: MeterSpec, uptimeMetric: string, defaultAggregation: readonly string[]): GnocchiMeter {
+  if (!map.sections.has(spec.meter)) {
+    throw new ConfigError(
+      `${map.file}: meter ${spec.meter} (from meters.ini) has no [${spec.meter}] section: say which Gnocchi resource_type and metric it is read from ([gnocchi] mapping)`,
+    );
+  }
+  const resourceType = map.string(spec.meter, 'resource_type');
+  if (!resourceType) throw map.error(spec.meter, 'resource_type', 'is required: the Gnocchi resource type, e.g. instance or volume');
+  const metric = map.string(spec.meter, 'metric') ?? (spec.transform === 'uptime' ? uptimeMetric : undefined);
+  if (!metric) throw map.error(spec.meter, 'metric', 'is required: the Gnocchi metric of those resources, e.g. volume.size');
+  const fallback =
+    spec.transform === 'counter' ? GNOCCHI_DEFAULTS.counterAggregation : spec.transform === 'sum' ? GNOCCHI_DEFAULTS.sumAggregation : defaultAggregation;
+  return { meter: spec.meter, transform: spec.transform, resourceType, metric, aggregations: aggregationList(map, spec.meter, 'aggregation') ?? [...fallback] };
+}
+
+/**
+ * A bucket's sample must hold until the next bucket starts, or contiguous buckets would leave
+ * unbilled holes: uptime and gauge meters need max_gap ≥ granularity (the collector ends each
+ * run of buckets itself, so a longer max_gap bills nothing extra).
+ */
+function checkHolding(spec: MeterSpec, granularity: number, file: string): void {
+  if (!isHoldingTransform(spec.transform)) return;
+  if (spec.maxGapUs >= granularity * US_PER_SECOND) return;
+  throw new ConfigError(
+    `${file} [gnocchi] granularity = ${granularity} s is longer than max_gap of meter ${spec.meter} (${spec.maxGapUs / US_PER_SECOND} s): ` +
+      `one Gnocchi bucket must hold until the next one starts; set max_gap ≥ ${granularity} ([main] max_gap or meters.ini [${spec.meter}] max_gap) or use a finer granularity`,
+  );
+}
