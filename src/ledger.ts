@@ -6,7 +6,8 @@
  *
  * This file is the entry: the Ledger class and what callers import. The work lives in
  * src/ledger/: open.ts (file, journal, schema), claims.ts (claims and leases), bills.ts (usage,
- * commit, fail, void), queries.ts (reading bills), runs.ts (the runs table).
+ * commit, fail, void), queries.ts (reading bills), runs.ts (the runs table), integrity.ts and
+ * backup.ts (a damaged ledger, backups).
  *
  * Decisions:
  * - Window bounds are integer epoch microseconds; every other instant is ISO-8601 UTC text.
@@ -42,6 +43,8 @@ export type * from './ledger/types.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './ledger/schema.js';
 export { DEFAULT_BUSY_TIMEOUT_MS } from './ledger/open.js';
 export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './ledger/owner.js';
+export { LedgerDamagedError } from './ledger/sqlite.js';
+export { checkLedger } from './ledger/integrity.js';
 
 export class Ledger {
   private readonly store: Store;

@@ -5,14 +5,16 @@ import Database from 'better-sqlite3';
 import { LedgerError, errorMessage } from '../model/errors.js';
 import { networkFileSystem } from './file-system.js';
 import { migrate, refuseForeign } from './schema.js';
-import { busyDetail, isSqliteError } from './sqlite.js';
+import { quickCheck } from './integrity.js';
+import { busyDetail, damaged, isCorruption, isSqliteError, sqliteDetail } from './sqlite.js';
 import type { LedgerJournal, LedgerOptions } from './types.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 /**
  * Opens (creating file, directory and schema as needed) the SQLite database at `file`;
- * `':memory:'` is a private in-memory one. Any failure is a one-line LedgerError naming the file.
+ * `':memory:'` is a private in-memory one. Any failure is a one-line LedgerError naming the file;
+ * a damaged file (`PRAGMA quick_check`) is a LedgerDamagedError saying how to restore it.
  */
 export function openDatabase(file: string, options: LedgerOptions, busyTimeoutMs: number): Database.Database {
   const memory = file === ':memory:';
@@ -22,6 +24,8 @@ export function openDatabase(file: string, options: LedgerOptions, busyTimeoutMs
     if (!memory && journal === 'wal') refuseNetwork(file, options);
     if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     db = new Database(file, { timeout: busyTimeoutMs });
+    // Before anything reads or writes the schema: a damaged ledger is never used (docs/ledger.md).
+    if (!memory) quickCheck(db, file);
     refuseForeign(db, file);
     if (!memory) setJournal(db, journal, busyTimeoutMs);
     db.pragma('foreign_keys = ON');
@@ -29,10 +33,16 @@ export function openDatabase(file: string, options: LedgerOptions, busyTimeoutMs
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof LedgerError) throw error;
-    const detail = isSqliteError(error) && error.code.startsWith('SQLITE_BUSY') ? busyDetail(busyTimeoutMs) : errorMessage(error);
-    throw new LedgerError(`cannot open ledger ${file}: ${detail}`, { cause: error });
+    throw openFailure(file, error, busyTimeoutMs);
   }
+}
+
+/** Why `file` could not be opened, as a one-line LedgerError (a damaged file: LedgerDamagedError). */
+export function openFailure(file: string, error: unknown, busyTimeoutMs: number): LedgerError {
+  if (error instanceof LedgerError) return error;
+  if (isCorruption(error)) return damaged(`cannot open ledger ${file}`, file, sqliteDetail(error), error);
+  const detail = isSqliteError(error) && error.code.startsWith('SQLITE_BUSY') ? busyDetail(busyTimeoutMs) : errorMessage(error);
+  return new LedgerError(`cannot open ledger ${file}: ${detail}`, { cause: error });
 }
 
 function refuseNetwork(file: string, options: LedgerOptions): void {
