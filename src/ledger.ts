@@ -45,6 +45,7 @@ export { DEFAULT_BUSY_TIMEOUT_MS } from './ledger/open.js';
 export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './ledger/owner.js';
 export { LedgerDamagedError } from './ledger/sqlite.js';
 export { checkLedger } from './ledger/integrity.js';
+export { backupLedger, type BackupOptions, type BackupResult } from './ledger/backup.js';
 
 export class Ledger {
   private readonly store: Store;
