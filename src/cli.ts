@@ -81,6 +81,11 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
     .option('--json', 'print JSON'))
     .action((options) => run(async () => (await import('./commands/adapters.js')).adapters as Action, options));
 
+  const ledger = program.command('ledger').description('maintain the ledger (docs/ledger.md)');
+  common(ledger.command('backup <file>').description('copy the ledger to FILE with SQLite\'s online backup (safe while a run is billing) and check the copy')
+    .option('--force', 'replace FILE when it exists'))
+    .action((file: string, options) => run(async () => (await import('./commands/ledger.js')).ledgerBackup as Action, { ...options, file }));
+
   return program;
 }
 

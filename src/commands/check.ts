@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
-import { SCHEMA_VERSION } from '../ledger.js';
+import { SCHEMA_VERSION, checkLedger } from '../ledger.js';
 import { directoryProblem } from '../model/paths.js';
 import { networkFileSystem } from '../ledger/file-system.js';
 import { Output } from '../view/output.js';
@@ -81,6 +81,14 @@ const ledgerPart: Part = async (config) => {
   }
 };
 
+/** The full `PRAGMA integrity_check` of the ledger, when there is one (docs/ledger.md, "Integrity"). */
+const integrityPart: Part = async (config) => {
+  const file = config.main.database;
+  if (!fs.existsSync(file)) return [{ name: 'ledger integrity', ok: true, detail: `${file} does not exist yet: nothing to check` }];
+  const checked = checkLedger(file);
+  return [{ name: 'ledger integrity', ok: checked.ok, detail: checked.ok ? `${file}: PRAGMA integrity_check ok` : checked.message }];
+};
+
 /** Every bill run writes the status file: its directory must be writable. */
 const statusFilePart: Part = async (config) => {
   const file = config.main.statusFile;
@@ -133,6 +141,7 @@ export const CHECK_PARTS: { name: string; run: Part }[] = [
   { name: 'adapter', run: adapterPart },
   { name: 'prices', run: pricesPart },
   { name: 'ledger', run: ledgerPart },
+  { name: 'ledger integrity', run: integrityPart },
   { name: 'status file', run: statusFilePart },
 ];
 

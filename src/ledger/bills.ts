@@ -1,0 +1,110 @@
+/**
+ * A claimed bill's life after the claim: its usage and lines recorded, then committed or failed;
+ * later perhaps voided, so its window can be billed again as the next revision.
+ */
+import { LedgerError } from '../model/errors.js';
+import type { InvoiceLine, UsageRecord } from '../model/types.js';
+import { ORDER, describeBill, describeWindow, requireBill, select } from './queries.js';
+import { decimalText } from './rows.js';
+import type { Store } from './sqlite.js';
+import type { Bill, Window } from './types.js';
+
+/** Replaces the usage and line rows of a pending bill (a resumed bill recomputes them). */
+export function recordUsage(store: Store, billId: string, usage: UsageRecord[], lines: InvoiceLine[]): void {
+  const { db } = store;
+  db.transaction(() => {
+    requirePending(store, billId, 'record usage for');
+    db.prepare('DELETE FROM usage WHERE bill_id = ?').run(billId);
+    db.prepare('DELETE FROM lines WHERE bill_id = ?').run(billId);
+    const insertUsage = db.prepare(
+      `INSERT INTO usage (bill_id, meter, resource_id, service, datacenter, quantity, unit, samples,
+         first_sample_us, last_sample_us, gaps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const u of usage) {
+      insertUsage.run(
+        billId, u.meter, u.resourceId, u.service, u.datacenter, decimalText(u.quantity), u.unit,
+        u.samples, u.firstSample, u.lastSample, JSON.stringify(u.gaps),
+      );
+    }
+    const insertLine = db.prepare(
+      `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    lines.forEach((l, position) => {
+      insertLine.run(
+        billId, position, l.datacenter, l.name, decimalText(l.quantity), l.unit,
+        decimalText(l.rate), decimalText(l.amount),
+      );
+    });
+  }).immediate();
+}
+
+/** pending → committed, with the adapter's reference and the bill's total. */
+export function markCommitted(store: Store, billId: string, reference: string, total: string, currency: string): Bill {
+  return finish(store, billId, 'commit', (bill) =>
+    store.db
+      .prepare(
+        `UPDATE bills SET status = 'committed', committed_at = ?, reference = ?, total = ?, currency = ?
+         WHERE id = ?`,
+      )
+      .run(store.stamp(), reference, total, currency, bill.id),
+  );
+}
+
+/** pending → failed: the window becomes billable again (a new claim inserts a new row). */
+export function markFailed(store: Store, billId: string, error: string): Bill {
+  return finish(store, billId, 'mark failed', (bill) =>
+    store.db.prepare(`UPDATE bills SET status = 'failed', error = ? WHERE id = ?`).run(error, bill.id),
+  );
+}
+
+/**
+ * committed → voided, so the exact window can be billed again (as revision + 1). Nothing is
+ * deleted: the voided bill keeps its usage and lines.
+ */
+export function voidBill(store: Store, tenantId: string, window: Window, reason: string, who: string): Bill {
+  return store.db
+    .transaction((): Bill => {
+      const [bill] = select(
+        store,
+        `WHERE tenant = ? AND start_us = ? AND end_us = ? AND status = 'committed'`,
+        tenantId,
+        window.start,
+        window.end,
+      );
+      if (!bill) throw nothingToVoid(store, tenantId, window);
+      store.db
+        .prepare(`UPDATE bills SET status = 'voided', void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ?`)
+        .run(reason, who, store.stamp(), bill.id);
+      return requireBill(store, bill.id);
+    })
+    .immediate();
+}
+
+/** No committed bill for exactly `window`: the error lists the tenant's bills near it. */
+function nothingToVoid(store: Store, tenantId: string, window: Window): LedgerError {
+  // "Near": overlapping the window widened by its own length on both sides.
+  const span = window.end - window.start;
+  const near = select(store, `WHERE tenant = ? AND start_us < ? AND ? < end_us ${ORDER}`, tenantId, window.end + span, window.start - span);
+  const found = near.length ? `its bills near it: ${near.map(describeBill).join('; ')}` : 'it has no bills near it';
+  return new LedgerError(`no committed bill for tenant ${tenantId} in ${describeWindow(window)} to void; ${found}`);
+}
+
+function requirePending(store: Store, id: string, what: string): Bill {
+  const bill = requireBill(store, id);
+  if (bill.status !== 'pending') {
+    throw new LedgerError(
+      `cannot ${what} bill ${bill.id} of tenant ${bill.tenant} ${describeWindow(bill)}: it is ${bill.status}, not pending`,
+    );
+  }
+  return bill;
+}
+
+function finish(store: Store, billId: string, what: string, update: (bill: Bill) => unknown): Bill {
+  return store.db
+    .transaction((): Bill => {
+      update(requirePending(store, billId, what));
+      return requireBill(store, billId);
+    })
+    .immediate();
+}

@@ -1,0 +1,155 @@
+/**
+ * A damaged ledger end to end (docs/ledger.md, "Integrity", "Backups"): `bill` refuses it with
+ * exit 2 and one line saying how to restore it, writing nothing; `check` FAILs its integrity
+ * item; `artifice ledger backup FILE` makes a checked copy that restores a working ledger.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ACME, demo, expectOneLine, ledgerBills, run, type Demo } from '../helpers/cli.js';
+import { cleanTempDirs, filesIn } from '../helpers/tmp.js';
+import { corruptRootPage } from '../ledger/corrupt.js';
+
+afterEach(cleanTempDirs);
+
+const MAY = ['--month', '2024-05'];
+const RESTORE = /the file is damaged \(.+\); stop billing and restore it from a backup made with `artifice ledger backup`, or salvage what is readable with `sqlite3 .+ "\.recover"`/;
+
+interface Report {
+  ok: boolean;
+  items: { name: string; ok: boolean; detail: string }[];
+}
+
+async function bill(d: Demo, ...args: string[]) {
+  return run(['bill', '--config', d.ini, ...MAY, ...args], { cwd: d.dir });
+}
+
+/** The demo with ACME's May billed: a ledger with bills, usage and lines. */
+async function billedDemo(): Promise<Demo> {
+  const d = demo();
+  expect((await bill(d, '--tenant', ACME)).code).toBe(0);
+  return d;
+}
+
+/** The ledger file and any WAL next to it, byte for byte. */
+function snapshot(database: string): string[] {
+  return ['', '-wal'].map((suffix) => (fs.existsSync(database + suffix) ? fs.readFileSync(database + suffix).toString('base64') : ''));
+}
+
+describe.each([
+  ['an index (usage_bill)', 'usage_bill'],
+  ['the usage table', 'usage'],
+  ['the lines table', 'lines'],
+])('a damaged page of %s', (_, page) => {
+  it('bill: exit 2, one line naming the ledger and how to restore it, nothing written', async () => {
+    const d = await billedDemo();
+    corruptRootPage(d.database, page);
+    const before = snapshot(d.database);
+    const invoices = filesIn(d.outDir);
+    const result = await bill(d, '--all');
+    expect(result.code).toBe(2);
+    const line = expectOneLine(result.stderr);
+    expect(line).toContain(`ledger ${d.database}`);
+    expect(line).toMatch(RESTORE);
+    expect(snapshot(d.database)).toEqual(before);
+    expect(filesIn(d.outDir)).toEqual(invoices);
+  });
+
+  it('check: the ledger integrity item FAILs with the same advice (exit 2)', async () => {
+    const d = await billedDemo();
+    const sound = JSON.parse((await run(['check', '--config', d.ini, '--json'], { cwd: d.dir })).stdout) as Report;
+    expect(sound.items.find((i) => i.name === 'ledger integrity')).toMatchObject({ ok: true });
+    corruptRootPage(d.database, page);
+    const result = await run(['check', '--config', d.ini, '--json'], { cwd: d.dir });
+    expect(result.code).toBe(2);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.items.find((i) => i.name === 'ledger integrity')).toMatchObject({ ok: false, detail: expect.stringMatching(RESTORE) });
+  });
+});
+
+describe('artifice ledger backup FILE', () => {
+  it('backup, damage, restore by copying the backup back: a working ledger with the same bills', async () => {
+    const d = demo();
+    expect((await bill(d, '--all')).code).toBe(0);
+    const bills = ledgerBills(d.database);
+    expect(bills.length).toBeGreaterThan(1);
+    const backup = path.join(d.dir, 'backups', 'ledger-2024-06.sqlite');
+    const made = await run(['ledger', 'backup', backup, '--config', d.ini], { cwd: d.dir });
+    expect(made).toMatchObject({ code: 0, stderr: '' });
+    expect(made.stdout).toMatch(/^backed up ledger .+ \(\d+ bytes, integrity check ok\)\n$/);
+    // One self-contained file: no WAL beside it.
+    expect(fs.readdirSync(path.dirname(backup))).toEqual(['ledger-2024-06.sqlite']);
+
+    corruptRootPage(d.database, 'lines');
+    expect((await bill(d, '--all')).code).toBe(2);
+    // The restore of docs/ledger.md: the damaged file and its -wal/-shm out, the backup in.
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(d.database + suffix, { force: true });
+    fs.copyFileSync(backup, d.database);
+
+    expect(ledgerBills(d.database)).toEqual(bills);
+    // The restored ledger works and still knows May is billed: nothing billed twice (exit 3).
+    const again = await bill(d, '--all');
+    expect(again).toMatchObject({ code: 3, stderr: '' });
+    expect(again.stdout).toContain(`0 committed, ${bills.length} skipped, 0 failed`);
+    expect(ledgerBills(d.database)).toEqual(bills);
+    const history = await run(['history', '--config', d.ini, '--json'], { cwd: d.dir });
+    expect(history.code).toBe(0);
+    const check = JSON.parse((await run(['check', '--config', d.ini, '--json'], { cwd: d.dir })).stdout) as Report;
+    expect(check.items.find((i) => i.name === 'ledger integrity')).toMatchObject({ ok: true });
+  });
+
+  it('is consistent while another connection is writing (WAL): the copy has what was committed', async () => {
+    const d = await billedDemo();
+    const writer = new Database(d.database);
+    try {
+      writer.prepare('BEGIN IMMEDIATE').run();
+      writer.prepare(`UPDATE bills SET reference = 'uncommitted'`).run();
+      const backup = path.join(d.dir, 'backup.sqlite');
+      expect((await run(['ledger', 'backup', backup, '--config', d.ini], { cwd: d.dir })).code).toBe(0);
+      expect(ledgerBills(backup).map((b) => b.reference)).not.toContain('uncommitted');
+      expect(ledgerBills(backup)).toHaveLength(1);
+    } finally {
+      writer.prepare('ROLLBACK').run();
+      writer.close();
+    }
+  });
+
+  it('refuses an existing FILE (exit 2, FILE untouched) unless --force', async () => {
+    const d = await billedDemo();
+    const backup = path.join(d.dir, 'backup.sqlite');
+    fs.writeFileSync(backup, 'keep me');
+    const refused = await run(['ledger', 'backup', backup, '--config', d.ini], { cwd: d.dir });
+    expect(refused.code).toBe(2);
+    expect(expectOneLine(refused.stderr)).toContain(`backup file ${backup} exists: give a new file name, or --force to replace it`);
+    expect(fs.readFileSync(backup, 'utf8')).toBe('keep me');
+    expect((await run(['ledger', 'backup', backup, '--force', '--config', d.ini], { cwd: d.dir })).code).toBe(0);
+    expect(ledgerBills(backup)).toEqual(ledgerBills(d.database));
+  });
+
+  it('never creates a ledger: without one, exit 2 and no file anywhere', async () => {
+    const d = demo();
+    const result = await run(['ledger', 'backup', 'backup.sqlite', '--config', d.ini], { cwd: d.dir });
+    expect(result.code).toBe(2);
+    expect(expectOneLine(result.stderr)).toContain(`there is no ledger ${d.database}`);
+    expect(fs.existsSync(d.database)).toBe(false);
+    expect(fs.existsSync(path.dirname(d.database))).toBe(false);
+    expect(fs.existsSync(path.join(d.dir, 'backup.sqlite'))).toBe(false);
+  });
+
+  it('refuses a damaged ledger: no backup is written', async () => {
+    const d = await billedDemo();
+    corruptRootPage(d.database, 'usage');
+    const result = await run(['ledger', 'backup', 'backup.sqlite', '--config', d.ini], { cwd: d.dir });
+    expect(result.code).toBe(2);
+    expect(expectOneLine(result.stderr)).toMatch(RESTORE);
+    expect(fs.readdirSync(d.dir).filter((f) => f.startsWith('backup'))).toEqual([]);
+  });
+
+  it('refuses to back the ledger up onto itself', async () => {
+    const d = await billedDemo();
+    const result = await run(['ledger', 'backup', d.database, '--force', '--config', d.ini], { cwd: d.dir });
+    expect(result.code).toBe(2);
+    expect(expectOneLine(result.stderr)).toContain('onto itself');
+    expect(ledgerBills(d.database)).toHaveLength(1);
+  });
+});
