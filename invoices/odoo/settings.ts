@@ -4,7 +4,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { AdapterError } from '../../src/model/errors.js';
+import { AdapterError } from '../../src/invoice/adapter.js';
 
 export interface OdooSettings {
   /** Base URL, without /jsonrpc and without a trailing slash. */
