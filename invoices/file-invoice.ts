@@ -5,14 +5,13 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Decimal, formatMoney } from '../src/model/decimal.js';
-import { AdapterError, errorMessage } from '../src/model/errors.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../src/invoice/contract.js';
-import { directoryProblem } from '../src/model/paths.js';
+import {
+  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, unitMismatch,
+  type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant, type PriceList,
+} from '../src/invoice/adapter.js';
 import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
-import type { InvoiceLine, InvoiceTenant } from '../src/model/types.js';
 
 export interface Section {
   datacenter: string;
@@ -102,6 +101,16 @@ export abstract class FileInvoice implements Invoice {
     checkOutputDir(outputDirOf(config, setup.configDir));
   }
 
+  /** The rates file's rows, for price coverage: its flavors, and its units compared with the meters file's. */
+  static async priceList(config: InvoiceConfig, setup: InvoiceSetup): Promise<PriceList> {
+    const file = ratesFileOf(config, setup.configDir);
+    return {
+      name: config.rates ? path.relative(setup.configDir, file) || file : 'the packaged config/rates.csv',
+      where: `rates file ${file}`,
+      rows: (await rateTable(file)).rows(),
+    };
+  }
+
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {
     this.rates = await rateTable(this.ratesFile);
     return this.rates.lookup(datacenter, name)?.rate;
@@ -120,13 +129,10 @@ export abstract class FileInvoice implements Invoice {
 
   /**
    * Why the rate cost() found for (datacenter, name) cannot price a quantity in `unit`, or
-   * undefined (a row with an empty unit is not checked). Price coverage asks it too.
+   * undefined (a row with an empty unit is not checked).
    */
   unitProblem(datacenter: string, name: string, unit: string): string | undefined {
-    const priced = this.rates?.lookup(datacenter, name)?.unit;
-    if (!priced || priced === unit) return undefined;
-    return `rates file ${this.ratesFile}: ${datacenter}/${name} is priced per ${priced}, but its quantity is in ${unit} ` +
-      '(config/meters.ini unit); fix the unit column or the rate';
+    return unitMismatch(`rates file ${this.ratesFile}`, datacenter, name, this.rates?.lookup(datacenter, name)?.unit, unit);
   }
 
   /** The file this bill is written to: the same for every attempt at one bill. */

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { processAlive } from '../src/ledger/owner.js';
+import { processAlive } from '../src/invoice/adapter.js';
 
 /** The longest file name (in bytes) Linux, macOS and Windows file systems all accept. */
 export const MAX_NAME_BYTES = 255;

@@ -5,10 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { plainDecimal, type Decimal } from '../src/model/decimal.js';
-import { AdapterError, errorMessage } from '../src/model/errors.js';
-import type { InvoiceConfig } from '../src/invoice/contract.js';
-import { packageFile } from '../src/model/paths.js';
+import { AdapterError, errorMessage, packageFile, plainDecimal, type Decimal, type InvoiceConfig, type PriceRow } from '../src/invoice/adapter.js';
 
 const HEADER = ['datacenter', 'service', 'unit', 'rate'];
 
@@ -67,9 +64,12 @@ export class RateTable {
     return `${datacenter}\u0000${service}`;
   }
 
-  /** Every service that has a rate somewhere, in file order. */
-  services(): string[] {
-    return [...new Set([...this.rates.keys()].map((key) => key.split('\u0000')[1]!))];
+  /** Every row, in file order: the file adapters' price list. */
+  rows(): PriceRow[] {
+    return [...this.rates].map(([key, { rate, unit }]) => {
+      const [datacenter, service] = key.split('\u0000') as [string, string];
+      return { datacenter, service, unit, rate };
+    });
   }
 
   /** The datacenter's own rate, else the `*` rate, else undefined. */

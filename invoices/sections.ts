@@ -1,4 +1,4 @@
-import type { InvoiceLine } from '../src/model/types.js';
+import type { InvoiceLine } from '../src/invoice/adapter.js';
 /**
  * The sections and lines an adapter is handed (addSection, then addLine per line), kept in the
  * order given. Shared by the built-in adapters; a line for a datacenter without a section is a

@@ -1,7 +1,9 @@
 /**
  * The shape of the tree (docs/architecture.md, "Folders"): no import cycle among src/, invoices/
- * and bin/; src/model/ is a leaf. Imports are read from the sources as text (static `import`/
- * `export … from` and dynamic `import('…')` of relative paths), so a type-only cycle counts too.
+ * and bin/; src/model/ is a leaf; the invoice adapters (invoices/) reach the core only through
+ * src/invoice/adapter.ts, and the core imports no adapter. Imports are read from the sources as
+ * text (static `import`/`export … from` and dynamic `import('…')` of relative paths), so a
+ * type-only cycle counts too.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -99,5 +101,17 @@ describe('the import graph', () => {
       file.startsWith(model) ? targets.filter((t) => !t.startsWith(model)).map((t) => `${file} → ${t}`) : [],
     );
     expect(outside).toEqual([]);
+  });
+
+  it('keeps the adapters apart from the core: invoices/ imports nothing of src/ but src/invoice/adapter.ts, src/ nothing of invoices/', () => {
+    const src = 'src' + path.sep;
+    const invoices = 'invoices' + path.sep;
+    const adapterModule = path.join('src', 'invoice', 'adapter.ts');
+    const crossing = [...edges].flatMap(([file, targets]) => targets
+      .filter((t) => (file.startsWith(invoices) && t.startsWith(src) && t !== adapterModule) || (file.startsWith(src) && t.startsWith(invoices)))
+      .map((t) => `${file} → ${t}`));
+    expect(crossing).toEqual([]);
+    // Not vacuous: the built-ins do import the adapter module.
+    expect(edges.get(path.join('invoices', 'file-invoice.ts'))).toContain(adapterModule);
   });
 });

@@ -1,6 +1,6 @@
 /** Built-in `csv` adapter: one CSV file per bill; a section per datacenter with its subtotal, then the total. */
 import { stringify } from 'csv-stringify/sync';
-import { formatQuantity, formatRate } from '../../src/model/decimal.js';
+import { formatQuantity, formatRate } from '../../src/invoice/adapter.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 /**

@@ -19,7 +19,7 @@ import path from 'node:path';
 /** One parse per rates file per process: a batch of many tenants shares it. */
 const rateFiles = new Map();
 
-/** @returns {Promise<Map<string, string>>} `datacenter\0service` → rate (a decimal string). */
+/** @returns {Promise<Map<string, {rate: string, unit: string}>>} `datacenter\0service` → its rate (a decimal string) and unit. */
 function loadRates(file) {
   let rates = rateFiles.get(file);
   if (!rates) {
@@ -28,12 +28,12 @@ function loadRates(file) {
         const table = new Map();
         const rows = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
         rows.slice(1).forEach((row, index) => {
-          const [datacenter, service, , rate] = row.split(',').map((cell) => cell.trim());
+          const [datacenter, service, unit, rate] = row.split(',').map((cell) => cell.trim());
           // Rates stay strings: artifice reads them as exact decimals (never as floats).
           if (!datacenter || !service || !/^\d+(\.\d+)?$/.test(rate ?? '')) {
             throw new Error(`[invoice:object] rates ${file} row ${index + 2}: expected datacenter,service,unit,rate with a decimal rate`);
           }
-          table.set(`${datacenter}\0${service}`, rate);
+          table.set(`${datacenter}\0${service}`, { rate, unit: unit ?? '' });
         });
         return table;
       },
@@ -62,6 +62,22 @@ export class MarkdownInvoice {
   }
 
   /**
+   * Optional: the prices this adapter knows, for `artifice adapters` and `artifice check`. They
+   * take the flavors to check from its services, and report a rate whose unit is not the one
+   * config/meters.ini measures the service in. Called after validate().
+   * @param {Record<string, string>} config   the [invoice:object] section
+   * @param {{configDir: string, currency: string}} setup
+   */
+  static async priceList(config, setup) {
+    const file = path.resolve(setup.configDir, config.rates);
+    const rows = [...(await loadRates(file))].map(([key, { rate, unit }]) => {
+      const [datacenter, service] = key.split('\0');
+      return { datacenter, service, unit, rate };
+    });
+    return { name: config.rates, where: `[invoice:object] rates ${file}`, rows };
+  }
+
+  /**
    * @param {{id: string, name?: string}} tenant
    * @param {Record<string, string>} config   the [invoice:object] section, as given
    * @param {{billId: string, start: string, end: string, currency: string, digits: number,
@@ -82,7 +98,7 @@ export class MarkdownInvoice {
   /** The unit rate of a service in a datacenter: its own row, else the `*` row, else undefined (no price). */
   async cost(datacenter, service) {
     const rates = await loadRates(this.ratesFile);
-    return rates.get(`${datacenter}\0${service}`) ?? rates.get(`*\0${service}`);
+    return (rates.get(`${datacenter}\0${service}`) ?? rates.get(`*\0${service}`))?.rate;
   }
 
   addSection(datacenter) {

@@ -1,5 +1,5 @@
 /** Built-in `json` adapter: one JSON file per bill, decimals as strings (exact quantities). */
-import { formatQuantity, formatRate } from '../../src/model/decimal.js';
+import { formatQuantity, formatRate } from '../../src/invoice/adapter.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 export default class JsonInvoice extends FileInvoice {

@@ -20,7 +20,7 @@
  * The exact quantity is always in the label and in the ledger. Amounts are never changed:
  * the invoice total is artifice's total.
  */
-import { Decimal } from '../../src/model/decimal.js';
+import { Decimal } from '../../src/invoice/adapter.js';
 
 export interface Precision {
   quantityDigits: number;

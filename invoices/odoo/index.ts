@@ -12,14 +12,14 @@
  * Amounts: see amounts.ts. Keys: settings.ts and INVOICES.md. The password or API key is never
  * logged nor put in a message.
  */
-import { Decimal, formatQuantity, formatRate } from '../../src/model/decimal.js';
-import type { Invoice, InvoiceConfig, InvoiceContext, InvoiceSetup } from '../../src/invoice/contract.js';
+import {
+  Decimal, formatQuantity, formatRate, type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant,
+} from '../../src/invoice/adapter.js';
 import { odooAmount } from './amounts.js';
 import { OdooError, type Fetch } from './jsonrpc.js';
 import { sessionFor, type Dialect, type OdooSession, type Product } from './session.js';
 import { parseOdooSettings, productCode, type OdooSettings } from './settings.js';
 import { Sections } from '../sections.js';
-import type { InvoiceLine, InvoiceTenant } from '../../src/model/types.js';
 
 export { resetOdooSessions } from './session.js';
 export { odooAmount, odooSubtotal } from './amounts.js';

@@ -1,6 +1,6 @@
 /**
  * Odoo's external JSON-RPC API (`POST <url>/jsonrpc`) over artifice's shared HTTP client
- * (src/telemetry/http.ts: timeouts, retries with backoff, keep-alive, TLS `ca_file`/`insecure`,
+ * (re-exported by src/invoice/adapter.ts: timeouts, retries with backoff, keep-alive, TLS `ca_file`/`insecure`,
  * an injectable fetch), with errors as one line that never contain the password or API key.
  *
  * Two kinds of failure, kept apart because the adapter's idempotency depends on it:
@@ -14,8 +14,7 @@
  * or a timeout; a create is sent once (the HTTP client never repeats a non-idempotent POST that
  * may have been processed) and the adapter decides what to do (session.ts `findOrCreate`).
  */
-import { AdapterError } from '../../src/model/errors.js';
-import { HttpClient, HttpError, type FetchLike } from '../../src/telemetry/http.js';
+import { AdapterError, HttpClient, HttpError, type FetchLike } from '../../src/invoice/adapter.js';
 
 export type Fetch = FetchLike;
 

@@ -3,7 +3,7 @@
  * version query, and each product, journal, tax and currency looked up once (a batch of hundreds
  * of tenants asks Odoo for each product once, not once per tenant).
  */
-import { Decimal } from '../../src/model/decimal.js';
+import { Decimal } from '../../src/invoice/adapter.js';
 import { JsonRpc, OdooError, OdooTransportError, type Fetch } from './jsonrpc.js';
 import type { OdooSettings } from './settings.js';
 

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { AdapterError } from '../../src/model/errors.js';
+import { AdapterError } from '../../src/invoice/adapter.js';
 
 export interface OdooSettings {
   /** Base URL, without /jsonrpc and without a trailing slash. */
@@ -49,25 +49,53 @@ export const DEFAULT_PRODUCT_PATTERN = '{datacenter}.{service}';
 
 const where = (key: string) => `[invoice:object] ${key}`;
 
+/** A key's value, trimmed; an empty value counts as not set. */
+type Get = (key: string) => string | undefined;
+
 /** `configDir`: relative paths (ca_file) resolve against the ini file's directory. */
 export function parseOdooSettings(config: Record<string, string>, configDir = '.'): OdooSettings {
-  const get = (key: string): string | undefined => {
+  const unknown = Object.keys(config).filter((key) => !(ODOO_KEYS as readonly string[]).includes(key));
+  if (unknown.length) {
+    throw new AdapterError(`${where(unknown[0]!)}: not a key of the odoo adapter; its keys: ${ODOO_KEYS.join(', ')} (INVOICES.md)`);
+  }
+  const get: Get = (key) => {
     const value = config[key];
     if (value === undefined) return undefined;
     const trimmed = String(value).trim();
     return trimmed === '' ? undefined : trimmed;
   };
-  const unknown = Object.keys(config).filter((key) => !(ODOO_KEYS as readonly string[]).includes(key));
-  if (unknown.length) {
-    throw new AdapterError(`${where(unknown[0]!)}: not a key of the odoo adapter; its keys: ${ODOO_KEYS.join(', ')} (INVOICES.md)`);
-  }
-  const required = (key: string, what: string): string => {
-    const value = get(key);
-    if (value === undefined) throw new AdapterError(`${where(key)} is required by the odoo adapter: ${what}`);
-    return value;
+  const optional = <T>(key: string, parse: (text: string) => T): T | undefined => {
+    const text = get(key);
+    return text === undefined ? undefined : parse(text);
   };
+  // In the order of the keys: with several mistakes, the first one is named.
+  return {
+    ...connection(get),
+    version: optional('version', parseVersion),
+    ...products(get),
+    journal: optional('journal', idOrName),
+    taxes: optional('taxes', (text) => (text.toLowerCase() === 'none' ? [] : text.split(',').map((s) => s.trim()).filter(Boolean).map(idOrName))),
+    partnerCreate: boolean(get('partner_create'), 'partner_create', true),
+    currency: optional('currency', parseCurrency),
+    timeoutMs: seconds(get('timeout'), 'timeout', 30) * 1000,
+    retries: whole(get('retries'), 'retries', 2, 0, 10),
+    incomeAccount: optional('income_account', idOrName),
+    quantityDigits: optional('quantity_digits', (text) => whole(text, 'quantity_digits', 0, 0, 12)),
+    priceDigits: optional('price_digits', (text) => whole(text, 'price_digits', 0, 0, 12)),
+    caFile: readable(get('ca_file'), configDir),
+    insecure: boolean(get('insecure'), 'insecure', false),
+  };
+}
 
-  const urlText = required('url', 'the Odoo server, e.g. https://erp.example.com');
+function required(get: Get, key: string, what: string): string {
+  const value = get(key);
+  if (value === undefined) throw new AdapterError(`${where(key)} is required by the odoo adapter: ${what}`);
+  return value;
+}
+
+/** Where and as whom: url, database, user, and the password or API key. */
+function connection(get: Get): Pick<OdooSettings, 'url' | 'database' | 'user' | 'secret' | 'secretKey'> {
+  const urlText = required(get, 'url', 'the Odoo server, e.g. https://erp.example.com');
   let url: URL;
   try {
     url = new URL(urlText);
@@ -77,22 +105,31 @@ export function parseOdooSettings(config: Record<string, string>, configDir = '.
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AdapterError(`${where('url')} must be an http:// or https:// URL`);
   if (url.username || url.password) throw new AdapterError(`${where('url')} must not carry credentials; use user and password or api_key`);
 
-  const database = required('database', 'the Odoo database name');
-  const user = required('user', 'the login of the Odoo user artifice acts as');
+  const database = required(get, 'database', 'the Odoo database name');
+  const user = required(get, 'user', 'the login of the Odoo user artifice acts as');
   const password = get('password');
   const apiKey = get('api_key');
   if (password && apiKey) throw new AdapterError(`[invoice:object] password and api_key are both set; keep one (an API key is used in place of the password)`);
   if (!password && !apiKey) throw new AdapterError(`[invoice:object] password or api_key is required by the odoo adapter`);
+  return {
+    url: urlText.replace(/\/+$/, '').replace(/\/jsonrpc$/, ''),
+    database,
+    user,
+    secret: (apiKey ?? password)!,
+    secretKey: apiKey ? 'api_key' : 'password',
+  };
+}
 
-  const versionText = get('version');
-  let version: number | undefined;
-  if (versionText !== undefined) {
-    const match = /^(?:saas~)?(\d+)(?:\.\d+)*$/i.exec(versionText);
-    if (!match) throw new AdapterError(`${where('version')} = '${versionText}' is not an Odoo version; use e.g. 16.0 or 12.0, or leave it out to ask the server`);
-    version = Number(match[1]);
-    if (version < 8) throw new AdapterError(`${where('version')} = ${versionText}: Odoo before 8.0 has no JSON-RPC external API`);
-  }
+function parseVersion(text: string): number {
+  const match = /^(?:saas~)?(\d+)(?:\.\d+)*$/i.exec(text);
+  if (!match) throw new AdapterError(`${where('version')} = '${text}' is not an Odoo version; use e.g. 16.0 or 12.0, or leave it out to ask the server`);
+  const version = Number(match[1]);
+  if (version < 8) throw new AdapterError(`${where('version')} = ${text}: Odoo before 8.0 has no JSON-RPC external API`);
+  return version;
+}
 
+/** Which product prices a service in a datacenter: the patterns and the datacenter map. */
+function products(get: Get): Pick<OdooSettings, 'productPattern' | 'productFallback' | 'datacenterMap'> {
   const productPattern = get('product_pattern') ?? DEFAULT_PRODUCT_PATTERN;
   checkPattern('product_pattern', productPattern);
   const productFallback = get('product_fallback');
@@ -108,42 +145,12 @@ export function parseOdooSettings(config: Record<string, string>, configDir = '.
     }
     datacenterMap.set(from, to);
   }
+  return { productPattern, productFallback, datacenterMap };
+}
 
-  const journalText = get('journal');
-  const taxesText = get('taxes');
-  const taxes = taxesText === undefined ? undefined
-    : taxesText.toLowerCase() === 'none' ? []
-    : taxesText.split(',').map((s) => s.trim()).filter(Boolean).map(idOrName);
-
-  const partnerCreate = boolean(get('partner_create'), 'partner_create', true);
-
-  const currency = get('currency');
-  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) {
-    throw new AdapterError(`${where('currency')} = '${currency}': use an ISO 4217 code such as USD, EUR or NZD`);
-  }
-
-  return {
-    url: urlText.replace(/\/+$/, '').replace(/\/jsonrpc$/, ''),
-    database,
-    user,
-    secret: (apiKey ?? password)!,
-    secretKey: apiKey ? 'api_key' : 'password',
-    version,
-    productPattern,
-    productFallback,
-    datacenterMap,
-    journal: journalText === undefined ? undefined : idOrName(journalText),
-    taxes,
-    partnerCreate,
-    currency,
-    timeoutMs: seconds(get('timeout'), 'timeout', 30) * 1000,
-    retries: whole(get('retries'), 'retries', 2, 0, 10),
-    incomeAccount: get('income_account') === undefined ? undefined : idOrName(get('income_account')!),
-    quantityDigits: get('quantity_digits') === undefined ? undefined : whole(get('quantity_digits'), 'quantity_digits', 0, 0, 12),
-    priceDigits: get('price_digits') === undefined ? undefined : whole(get('price_digits'), 'price_digits', 0, 0, 12),
-    caFile: readable(get('ca_file'), configDir),
-    insecure: boolean(get('insecure'), 'insecure', false),
-  };
+function parseCurrency(text: string): string {
+  if (!/^[A-Z]{3}$/.test(text)) throw new AdapterError(`${where('currency')} = '${text}': use an ISO 4217 code such as USD, EUR or NZD`);
+  return text;
 }
 
 function readable(file: string | undefined, configDir: string): string | undefined {

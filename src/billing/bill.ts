@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { Decimal, formatMoney } from '../model/decimal.js';
 import { AdapterError, ArtificeError, DataError, errorMessage } from '../model/errors.js';
 import type { InvoiceClass } from '../invoice/contract.js';
+import { newInvoice } from '../invoice/context.js';
 import type { Bill, Ledger, Owner } from '../ledger.js';
 import { billableFrom, isBillable } from '../period.js';
 import { priceUsage } from '../pricing.js';
@@ -209,16 +210,7 @@ async function finishPreview(ctx: BillingContext, tenant: Tenant, window: Billin
     const usage = await measure(ctx, tenant, window);
     outcome.usage = usage.records;
     outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
-    const invoice = new ctx.Adapter({ id: tenant.id, name: tenant.name }, { ...config.invoice }, {
-      billId: 'preview',
-      start: formatTimestamp(window.start),
-      end: formatTimestamp(window.end),
-      currency: config.main.currency,
-      digits: config.main.currencyDigits,
-      dryRun: true,
-      revision: 1,
-      configDir: config.dir,
-    });
+    const invoice = newInvoice(ctx.Adapter, config, { id: tenant.id, name: tenant.name }, window, { billId: 'preview', dryRun: true, revision: 1 });
     const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
     outcome.lines = priced.lines;
     outcome.total = priced.total;
@@ -251,16 +243,7 @@ async function finishBill(
   };
   let committing = false;
   try {
-    const invoice = new ctx.Adapter({ id: tenant.id, name: tenant.name }, { ...config.invoice }, {
-      billId: bill.id,
-      start: formatTimestamp(window.start),
-      end: formatTimestamp(window.end),
-      currency: config.main.currency,
-      digits: config.main.currencyDigits,
-      dryRun: false,
-      revision: bill.revision,
-      configDir: config.dir,
-    });
+    const invoice = newInvoice(ctx.Adapter, config, { id: tenant.id, name: tenant.name }, window, { billId: bill.id, dryRun: false, revision: bill.revision });
     // A pending bill that already has lines was stopped at or after recording them, maybe inside
     // commit(): an ERP invoice with exactly those lines may exist. Its content is fixed then: it
     // is committed again as recorded, never re-measured (late samples, new rates) into an invoice

@@ -54,6 +54,31 @@ export interface InvoiceClass {
    * before the ledger is opened, instead of failing every tenant one by one.
    */
   validate?(config: InvoiceConfig, setup: InvoiceSetup): void | Promise<void>;
+  /**
+   * Optional: the prices the adapter knows, for price coverage (`artifice adapters`, `artifice
+   * check`): its services name the flavors to check, and its units are compared with the meters
+   * file's. Without it, coverage asks `cost()` only, for the flavors of `[flavors]`.
+   */
+  priceList?(config: InvoiceConfig, setup: InvoiceSetup): PriceList | Promise<PriceList>;
+}
+
+/** One row of a price list: the rate of a service in a datacenter, per unit. */
+export interface PriceRow {
+  /** `*`: every datacenter that has no row of its own for the service. */
+  datacenter: string;
+  service: string;
+  /** What the rate is per (`hour`, `gigabyte-hour`); empty: not checked. */
+  unit: string;
+  /** For the reader: what is billed is still what `cost()` answers. */
+  rate: Decimal | number | string;
+}
+
+export interface PriceList {
+  /** What the report calls the list, e.g. `rates.csv` (“flavors from [flavors] and rates.csv”). */
+  name: string;
+  /** Where to fix a row, the start of a problem found in it, e.g. `rates file /etc/artifice/rates.csv`. */
+  where: string;
+  rows: PriceRow[];
 }
 
 export const INVOICE_METHODS = ['addSection', 'addLine', 'cost', 'commit'] as const;

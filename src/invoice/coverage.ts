@@ -6,22 +6,22 @@
  *   and any `[region:NAME]` section): unmapped resources are billed in their region's section.
  * - Services: each meter's service; for the uptime meter the service is the flavor name, and no
  *   file lists every flavor of a cloud: the flavors checked are `--flavor` when given, else the
- *   names of `[flavors]` and the uptime services of the rates file (`[invoice:object] rates`,
- *   default config/rates.csv) — those that are no other meter's service. The report says which.
+ *   names of `[flavors]` and the uptime services of the adapter's price list (its optional static
+ *   `priceList()`: the rates file of csv and json) — those that are no other meter's service.
+ *   The report says which.
+ * - Units: a rate the price list gives per another unit than the meters file's is no price (the
+ *   file adapters refuse it at addLine: bill would fail every tenant that uses it).
  *
  * The adapter is constructed as for a dry run (billId `coverage-check`, dryRun true) and only
  * `cost()` is called: nothing is committed.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { FileInvoice } from '../../invoices/file-invoice.js';
-import { RateTable, ratesFileOf } from '../../invoices/rate-table.js';
 import type { Config } from '../config.js';
 import { formatRate } from '../model/decimal.js';
 import { errorMessage } from '../model/errors.js';
 import { adapterRate } from '../pricing.js';
-import { formatTimestamp } from '../model/time.js';
-import type { Invoice, InvoiceClass } from './contract.js';
+import type { Invoice, InvoiceClass, PriceList } from './contract.js';
+import { invoiceSetup, newInvoice } from './context.js';
+import { priceListUnitProblem } from './price-list.js';
 
 export interface CoverageRow {
   datacenter: string;
@@ -52,23 +52,24 @@ export function coverageDatacenters(config: Config): string[] {
   return [...new Set([...Object.values(config.datacenters), ...regions].map((name) => name.trim()).filter(Boolean))];
 }
 
-export async function coverageFlavors(config: Config, given: string[] = []): Promise<{ flavors: string[]; source: string }> {
+/** The adapter's price list, or undefined when it has none or cannot give it (cost() then says why). */
+export async function priceListOf(Adapter: InvoiceClass, config: Pick<Config, 'main' | 'dir' | 'invoice'>): Promise<PriceList | undefined> {
+  if (typeof Adapter.priceList !== 'function') return undefined;
+  try {
+    return await Adapter.priceList({ ...config.invoice }, invoiceSetup(config));
+  } catch {
+    return undefined;
+  }
+}
+
+export function coverageFlavors(config: Config, given: string[] = [], list?: PriceList): { flavors: string[]; source: string } {
   if (given.length) return { flavors: [...new Set(given)], source: '--flavor' };
   const otherServices = new Set(config.meterSpecs.filter((spec) => spec.transform !== 'uptime').map((spec) => spec.service));
   const fromSection = Object.values(config.flavors);
-  let fromRates: string[] = [];
-  const file = ratesFileOf(config.invoice, config.dir);
-  if (existsSync(file)) {
-    try {
-      fromRates = (await RateTable.load(file)).services().filter((service) => !otherServices.has(service));
-    } catch {
-      // A broken rates file is the adapter's to report; the flavors then come from [flavors] only.
-    }
-  }
-  const flavors = [...new Set([...fromSection, ...fromRates])].sort();
-  const ratesName = config.invoice.rates ? path.relative(config.dir, file) || file : 'the packaged config/rates.csv';
-  const sources = [fromSection.length ? '[flavors]' : '', fromRates.length ? ratesName : ''].filter(Boolean);
-  return { flavors, source: sources.join(' and ') || 'nowhere (no [flavors], no rates file): pass --flavor NAME' };
+  const fromList = [...new Set((list?.rows ?? []).map((row) => row.service))].filter((service) => !otherServices.has(service));
+  const flavors = [...new Set([...fromSection, ...fromList])].sort();
+  const sources = [fromSection.length ? '[flavors]' : '', fromList.length ? list!.name : ''].filter(Boolean);
+  return { flavors, source: sources.join(' and ') || 'nowhere (no [flavors], and no flavor in the adapter\'s price list): pass --flavor NAME' };
 }
 
 export interface CoverageOptions {
@@ -76,41 +77,35 @@ export interface CoverageOptions {
   now?: Date;
   /**
    * More (datacenter, service) pairs to price, e.g. the lines of the latest bills (`check`);
-   * with a unit, the file adapters' rate must be per that unit.
+   * with a unit, the price list's rate must be per that unit.
    */
   extra?: { datacenter: string; service: string; unit?: string }[];
+}
+
+interface Pair {
+  datacenter: string;
+  service: string;
+  meter: string;
+  unit?: string;
 }
 
 export async function priceCoverage(config: Config, Adapter: InvoiceClass, options: CoverageOptions = {}): Promise<Coverage> {
   const extra = options.extra ?? [];
   const datacenters = [...new Set([...coverageDatacenters(config), ...extra.map((pair) => pair.datacenter)])];
-  const { flavors, source } = await coverageFlavors(config, options.flavors);
-  const services: { service: string; meter: string; unit?: string }[] = [];
-  for (const { transform, meter, service, unit } of config.meterSpecs) {
-    if (transform === 'uptime') services.push(...flavors.map((flavor) => ({ service: flavor, meter, unit })));
-    else services.push({ service, meter, unit });
-  }
-  const unique = services.filter((s, i) => services.findIndex((o) => o.service === s.service) === i);
+  const list = await priceListOf(Adapter, config);
+  const { flavors, source } = coverageFlavors(config, options.flavors, list);
   const base = { datacenters, flavors, flavorSource: source, extra: 0 };
 
   let adapter: Invoice;
   try {
     const now = options.now ?? new Date();
-    adapter = new Adapter({ id: 'coverage-check', name: 'artifice coverage check' }, { ...config.invoice }, {
-      billId: 'coverage-check',
-      start: formatTimestamp(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) * 1000),
-      end: formatTimestamp(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) * 1000),
-      currency: config.main.currency,
-      digits: config.main.currencyDigits,
-      dryRun: true,
-      revision: 1,
-      configDir: config.dir,
-    });
+    const lastMonth = { start: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) * 1000, end: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) * 1000 };
+    adapter = newInvoice(Adapter, config, { id: 'coverage-check', name: 'artifice coverage check' }, lastMonth, { billId: 'coverage-check', dryRun: true, revision: 1 });
   } catch (error) {
     return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${oneLine(error)}`, ok: false };
   }
 
-  const pairs = datacenters.flatMap((datacenter) => unique.map((service) => ({ datacenter, ...service })));
+  const pairs = meterPairs(config, datacenters, flavors);
   const known = new Set(pairs.map((pair) => `${pair.datacenter}\u0000${pair.service}`));
   for (const pair of extra) {
     const key = `${pair.datacenter}\u0000${pair.service}`;
@@ -120,23 +115,34 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     base.extra++;
   }
   const rows: CoverageRow[] = [];
-  for (const { datacenter, service, meter, unit } of pairs) {
-    let rate: string | null = null;
-    let problem: string | undefined;
-    try {
-      const decimal = adapterRate(await adapter.cost(datacenter, service), datacenter, service);
-      // The file adapters refuse a rate per another unit than the quantity's at addLine: bill
-      // would fail every tenant that uses it, so it is no price here either.
-      const wrongUnit = unit !== undefined && adapter instanceof FileInvoice ? adapter.unitProblem(datacenter, service, unit) : undefined;
-      if (decimal === undefined) problem = 'no price';
-      else if (wrongUnit) problem = wrongUnit;
-      else rate = formatRate(decimal);
-    } catch (error) {
-      problem = oneLine(error);
-    }
-    rows.push({ datacenter, service, meter, rate, ...(problem ? { problem } : {}) });
-  }
+  for (const pair of pairs) rows.push(await coverageRow(adapter, list, pair));
   return { ...base, rows, ok: rows.length > 0 && rows.every((row) => row.rate !== null) };
+}
+
+/** Every service of the meters file (a flavor for each of the uptime meter's) in every datacenter. */
+function meterPairs(config: Config, datacenters: string[], flavors: string[]): Pair[] {
+  const services: { service: string; meter: string; unit?: string }[] = [];
+  for (const { transform, meter, service, unit } of config.meterSpecs) {
+    if (transform === 'uptime') services.push(...flavors.map((flavor) => ({ service: flavor, meter, unit })));
+    else services.push({ service, meter, unit });
+  }
+  const unique = services.filter((s, i) => services.findIndex((o) => o.service === s.service) === i);
+  return datacenters.flatMap((datacenter) => unique.map((service) => ({ datacenter, ...service })));
+}
+
+async function coverageRow(adapter: Invoice, list: PriceList | undefined, { datacenter, service, meter, unit }: Pair): Promise<CoverageRow> {
+  let rate: string | null = null;
+  let problem: string | undefined;
+  try {
+    const decimal = adapterRate(await adapter.cost(datacenter, service), datacenter, service);
+    const wrongUnit = unit === undefined ? undefined : priceListUnitProblem(list, datacenter, service, unit);
+    if (decimal === undefined) problem = 'no price';
+    else if (wrongUnit) problem = wrongUnit;
+    else rate = formatRate(decimal);
+  } catch (error) {
+    problem = oneLine(error);
+  }
+  return { datacenter, service, meter, rate, ...(problem ? { problem } : {}) };
 }
 
 /** One line per datacenter, for `artifice check`. */

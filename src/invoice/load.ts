@@ -6,17 +6,30 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
 import { AdapterError, errorMessage } from '../model/errors.js';
 import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
+import { invoiceSetup } from './context.js';
 
-/** Built-in adapters, lazy-loaded: `bill` pays only for the one it uses. */
-export const BUILT_IN: Record<string, { describe: string; load: () => Promise<Record<string, unknown>> }> = {
-  csv: { describe: 'one CSV file per bill (sections, subtotals, total)', load: () => import('../../invoices/csv/index.js') },
-  json: { describe: 'one JSON file per bill', load: () => import('../../invoices/json/index.js') },
-  odoo: { describe: 'one draft customer invoice per bill in Odoo, over JSON-RPC (INVOICES.md)', load: () => import('../../invoices/odoo/index.js') },
+/**
+ * The built-in adapters, by their module's path in the package: loaded like a user's adapter
+ * given by path (the core imports no concrete adapter), and only the one configured.
+ */
+export const BUILT_IN: Record<string, { describe: string; module: string }> = {
+  csv: { describe: 'one CSV file per bill (sections, subtotals, total)', module: 'invoices/csv/index.js' },
+  json: { describe: 'one JSON file per bill', module: 'invoices/json/index.js' },
+  odoo: { describe: 'one draft customer invoice per bill in Odoo, over JSON-RPC (INVOICES.md)', module: 'invoices/odoo/index.js' },
 };
+
+/** The tree this file runs from: dist/ once built, the repository itself when run from the sources (the tests). */
+const TREE = fileURLToPath(new URL('../../', import.meta.url));
+
+function builtInFile(module: string): string {
+  const file = path.join(TREE, module);
+  // From the sources there is no .js: the TypeScript file is what a source run imports.
+  return existsSync(file) ? file : file.replace(/\.js$/, '.ts');
+}
 
 export interface LoadedAdapter {
   spec: string;
@@ -42,7 +55,7 @@ export async function loadInvoiceClass(spec: string, configDir: string): Promise
   let exports: Record<string, unknown>;
   try {
     const builtIn = BUILT_IN[module];
-    if (builtIn) exports = await builtIn.load();
+    if (builtIn) exports = await importFile(builtInFile(builtIn.module), where);
     else if (isPath(module)) exports = await importFile(path.resolve(configDir, module), where);
     else exports = await importPackage(module, configDir, where);
   } catch (error) {
@@ -82,7 +95,7 @@ export async function loadAdapter(config: Pick<Config, 'main' | 'dir' | 'invoice
   const where = `[main] invoice:object = ${loaded.spec}`;
   if (typeof validate !== 'function') throw new AdapterError(`${where}: its static validate is not a function (see INVOICES.md)`);
   try {
-    await validate.call(loaded.Adapter, { ...config.invoice }, { configDir: config.dir, currency: config.main.currency });
+    await validate.call(loaded.Adapter, { ...config.invoice }, invoiceSetup(config));
   } catch (error) {
     if (error instanceof AdapterError) throw error;
     throw new AdapterError(`${where}: ${firstLine(error)}`, { cause: error });

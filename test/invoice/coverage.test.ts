@@ -119,7 +119,7 @@ describe('priceCoverage', () => {
     expect(north.detail).toContain('m1.small, volume.size');
   });
 
-  it('an adapter of your own keeps its rates whatever the units: only the file adapters check them', async () => {
+  it('an adapter without a price list keeps its rates whatever the units: only a price list has units to check', async () => {
     const dir = tempDir();
     writeIn(dir, 'flat.mjs', 'export class Flat { cost() { return \'0.5\'; } addSection() {} addLine() {} commit() { return \'x\'; } }\n');
     const config = await loadConfig({ flag: ini(dir, './flat.mjs:Flat', ''), env: {}, cwd: dir });

@@ -2,19 +2,24 @@
  * Adapters written by users, loaded through the real loader: the example in
  * invoices/example-markdown (by path and as a package), a plain-JS adapter in a directory of its
  * own (by path, by package name: ESM, CommonJS, scoped), and the one-line errors of a wrong spec,
- * a missing export and a class without `commit`.
+ * a missing export and a class without `commit`; price coverage through the optional static
+ * `priceList()`; and `artifice/adapter`, the module an adapter imports from an installed artifice.
  */
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.js';
+import { adapters } from '../../src/commands/adapters.js';
 import { bill } from '../../src/commands/bill.js';
+import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { AdapterError } from '../../src/model/errors.js';
+import { priceCoverage } from '../../src/invoice/coverage.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
 import { Decimal } from '../../src/model/decimal.js';
 import { Ledger } from '../../src/ledger.js';
 import { packageFile } from '../../src/model/paths.js';
+import { REPO, runBin } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 
 const EXAMPLE = packageFile('invoices', 'example-markdown', 'index.mjs');
@@ -65,6 +70,33 @@ class LegacyInvoice {
 module.exports = LegacyInvoice;
 `;
 
+/**
+ * An adapter with a price list of its own (not a rates file): flavors m1.small and x2.big, and a
+ * volume rate per month where the meters file measures gigabyte-hours.
+ */
+const LISTED_ADAPTER = `
+export class Listed {
+  static priceList(config, setup) {
+    return {
+      name: 'the price book', where: 'price book ' + setup.currency,
+      rows: [
+        { datacenter: '*', service: 'm1.small', unit: 'hour', rate: '0.5' },
+        { datacenter: 'south', service: 'x2.big', unit: 'hour', rate: '2' },
+        { datacenter: '*', service: 'volume.size', unit: 'gigabyte-month', rate: '0.1' },
+        { datacenter: '*', service: 'ip.floating', unit: '', rate: '0.01' },
+      ],
+    };
+  }
+  cost(datacenter, service) {
+    if (service === 'x2.big') return datacenter === 'south' ? '2' : undefined;
+    return { 'm1.small': '0.5', 'volume.size': '0.1', 'ip.floating': '0.01' }[service];
+  }
+  addSection() {}
+  addLine() {}
+  commit() { return 'listed'; }
+}
+`;
+
 const CONTEXT = {
   billId: 'bill-1', start: '2024-05-01T00:00:00Z', end: '2024-06-01T00:00:00Z', currency: 'USD', digits: 2,
   dryRun: false, revision: 1, configDir: '',
@@ -80,6 +112,7 @@ function userDir(): string {
   writeIn(dir, 'node_modules/@acme/legacy-invoice/package.json', JSON.stringify({ name: '@acme/legacy-invoice', main: 'lib/legacy.cjs' }));
   writeIn(dir, 'node_modules/@acme/legacy-invoice/lib/legacy.cjs', PACKAGE_CJS);
   writeIn(dir, 'broken.mjs', 'export class Broken {\n  cost( {\n}\n');
+  writeIn(dir, 'listed.mjs', LISTED_ADAPTER);
   return dir;
 }
 
@@ -289,5 +322,82 @@ describe('the example adapter, invoices/example-markdown', () => {
   it('a missing rates key is a one-line error at construction', async () => {
     const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, tempDir());
     expect(() => new Adapter({ id: 't1' }, {}, { ...CONTEXT })).toThrow(/^\[invoice:object\] rates is required by the example-markdown adapter/);
+  });
+});
+
+describe('price coverage of an adapter of your own: the optional static priceList()', () => {
+  it('its services name the flavors to check, and a rate per another unit than the meters file is a problem', async () => {
+    const dir = userDir();
+    const config = await loadConfig({ flag: demoIni(dir, './listed.mjs:Listed', ''), env: {}, cwd: dir });
+    const coverage = await priceCoverage(config, (await loadInvoiceClass('./listed.mjs:Listed', dir)).Adapter);
+    expect(coverage.flavors).toEqual(['m1.small', 'x2.big']);
+    expect(coverage.flavorSource).toBe('the price book');
+    const row = (datacenter: string, service: string) => coverage.rows.find((r) => r.datacenter === datacenter && r.service === service);
+    expect(row('north', 'm1.small')).toEqual({ datacenter: 'north', service: 'm1.small', meter: 'instance', rate: '0.5' });
+    expect(row('south', 'x2.big')?.rate).toBe('2');
+    expect(row('north', 'x2.big')?.problem).toBe('no price');
+    expect(row('north', 'ip.floating')?.rate).toBe('0.01'); // a row without a unit is not checked
+    expect(row('north', 'volume.size')).toEqual({
+      datacenter: 'north', service: 'volume.size', meter: 'volume.size', rate: null,
+      problem: 'price book USD: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate',
+    });
+    expect(coverage.ok).toBe(false);
+  });
+
+  it('a priceList() that throws leaves the flavors to [flavors] and --flavor; cost() still answers', async () => {
+    const dir = userDir();
+    writeIn(dir, 'failing.mjs', LISTED_ADAPTER.replace('static priceList(config, setup) {', 'static priceList() { throw new Error(\'price book offline\');'));
+    const config = await loadConfig({ flag: demoIni(dir, './failing.mjs:Listed', ''), env: {}, cwd: dir });
+    const coverage = await priceCoverage(config, (await loadInvoiceClass('./failing.mjs:Listed', dir)).Adapter);
+    expect(coverage.flavors).toEqual([]);
+    expect(coverage.flavorSource).toContain('pass --flavor NAME');
+    expect(coverage.rows.find((r) => r.service === 'volume.size')?.rate).toBe('0.1');
+  });
+
+  it('artifice adapters prints the example adapter’s rates: its flavors, from its rates file', async () => {
+    const dir = tempDir();
+    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,')}`);
+    const out: string[] = [];
+    const code = await adapters({ config: demoIni(dir, `${EXAMPLE}:MarkdownInvoice`, `rates = rates.csv\noutput_dir = md`) }, deps(dir, out));
+    const text = out.join('');
+    expect(text).toContain('flavors priced: c1.xlarge, m1.large, m1.medium, m1.small, m1.tiny, m1.xlarge (from rates.csv;');
+    expect(text).toMatch(/^m1\.small +0\.025 +0\.022\b/m);
+    expect(text).toMatch(/^volume\.size +MISSING +MISSING\b/m);
+    expect(text).toContain(`north/volume.size: [invoice:object] rates ${rates}: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour`);
+    expect(code).toBe(2);
+    expect(existsSync(path.join(dir, 'md'))).toBe(false);
+  });
+});
+
+describe('artifice/adapter: what an adapter imports from an installed artifice', () => {
+  it('resolves through the package exports; the adapter prices and bills with its helpers (real bin/artifice)', () => {
+    const dir = tempDir();
+    // An installed artifice beside the ini, as `npm install artifice` would leave it (a link to this one).
+    mkdirSync(path.join(dir, 'node_modules'));
+    symlinkSync(REPO, path.join(dir, 'node_modules', 'artifice'), 'dir');
+    writeIn(dir, 'typed.mjs', `
+import { AdapterError, Decimal, formatMoney } from 'artifice/adapter';
+export class Typed {
+  constructor(tenant, config, context) { this.context = context; this.total = new Decimal(0); }
+  cost(datacenter, service) {
+    if (service === 'x9.none') throw new AdapterError('no x9.none in this cloud');
+    return new Decimal('0.01');
+  }
+  addSection() {}
+  addLine(line) { this.total = this.total.plus(line.amount); }
+  commit() { return 'typed-' + formatMoney(this.total, this.context.digits); }
+}
+`);
+    const ini = demoIni(dir, './typed.mjs:Typed', '');
+    const result = runBin(['adapters', '--config', ini, '--flavor', 'm1.small', '--flavor', 'x9.none'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^m1\.small +0\.01 +0\.01\b/m);
+    // The adapter's own AdapterError: its one-line message in the table's list of problems.
+    expect(result.stdout).toContain('north/x9.none: no x9.none in this cloud');
+    const billed = runBin(['bill', '--config', ini, '--all', '--month', '2024-05', '--json'], { cwd: dir });
+    expect(billed.stderr).toBe('');
+    expect(billed.code).toBe(0);
+    const bills = JSON.parse(billed.stdout).bills as { invoice: string; total: string }[];
+    expect(bills.map((b) => b.invoice)).toEqual(bills.map((b) => `typed-${b.total}`));
   });
 });

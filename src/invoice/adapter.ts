@@ -1,0 +1,17 @@
+/**
+ * The one module of artifice an invoice adapter imports (INVOICES.md, "Importing artifice"): the
+ * contract's types, exact decimals, the error class an adapter throws, and the helpers the
+ * built-in adapters use. An installed artifice offers it as `artifice/adapter`;
+ * test/architecture.test.ts keeps every file of invoices/ to it.
+ */
+export type {
+  Invoice, InvoiceClass, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceReference, InvoiceSetup, InvoiceTenant, PriceList, PriceRow,
+} from './contract.js';
+export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '../model/decimal.js';
+export { AdapterError, errorMessage } from '../model/errors.js';
+export { directoryProblem, packageFile } from '../model/paths.js';
+export { unitMismatch } from './price-list.js';
+// Whether a process of this host is alive: for cleaning up what a killed writer left behind.
+export { processAlive } from '../ledger/owner.js';
+// The shared HTTP client (timeouts, retries with backoff, keep-alive, TLS options), for adapters of a web API.
+export { HttpClient, HttpError, type FetchLike } from '../telemetry/http.js';
