@@ -6,8 +6,9 @@
  */
 import { parseConfig } from '../../src/config.js';
 import { ConfigError, UsageError } from '../../src/model/errors.js';
-import { HttpClient } from '../../src/telemetry/http.js';
-import { KeystoneAuth, findEndpoint, resolveEndpoints, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
+import { HttpClient } from '../../src/http/index.js';
+import { KeystoneAuth, findEndpoint, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
+import { resolveEndpoints } from '../../src/telemetry/keystone/client.js';
 import { keystoneSettings, regionSettings, telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';
 import { DEFAULT_DOMAIN, FakeKeystone, type FakeKeystoneOptions } from '../fakes/keystone-server.js';
 

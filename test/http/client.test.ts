@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { cleanTempDirs, tempDir } from '../helpers/tmp.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
-import { HttpClient, HttpError, errorDetail, parseRetryAfter, safeUrl, withQuery, type FetchLike } from '../../src/telemetry/http.js';
+import { HttpClient, HttpError, errorDetail, parseRetryAfter, safeUrl, withQuery, type FetchLike } from '../../src/http/index.js';
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
