@@ -14,6 +14,7 @@
  *   docs/gnocchi.md, "Keep-alive") shows up exactly like this, so a GET that hits one is retried;
  * - 429 and 503 (the server says it did not process the request): any method;
  * - other 5xx: idempotent requests only.
+ * Redirects: only to the same origin, at most 5 (src/http/redirect.ts).
  * Other 4xx are never retried. A `Retry-After` (seconds or an HTTP date) replaces the backoff,
  * capped by `maxBackoffMs`.
  */
@@ -23,6 +24,7 @@ import https from 'node:https';
 import { ConfigError, errorMessage } from '../model/errors.js';
 import { classify, IDEMPOTENT, isBroken, parseRetryAfter, PERMANENT, realSleep, Semaphore, TimeoutError, type Attempt } from './attempt.js';
 import { clip, errorDetail, HttpError, oneLine, safeUrl } from './errors.js';
+import { redirectTarget, REDIRECT_STATUSES, type Hop } from './redirect.js';
 import type { FetchLike, HttpOptions, HttpResponse, RequestInit } from './types.js';
 
 export class HttpClient {
@@ -67,17 +69,26 @@ export class HttpClient {
   }
 
   async request(method: string, url: string, init: RequestInit = {}): Promise<HttpResponse> {
-    method = method.toUpperCase();
-    const fullUrl = withQuery(url, init.query);
+    const ok = (status: number) => (init.okStatuses ? init.okStatuses.includes(status) : status >= 200 && status < 300);
+    const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    let hop: Hop = { method: method.toUpperCase(), url: withQuery(url, init.query), body };
+    for (let redirects = 0; ; redirects++) {
+      const result = await this.exchange(hop, init, ok);
+      if (ok(result.status) || !REDIRECT_STATUSES.has(result.status)) return response(hop.method, safeUrl(hop.url), result);
+      hop = redirectTarget(hop, result.status, result.headers.get('location'), redirects);
+    }
+  }
+
+  /**
+   * One request with its retries and its one re-authentication: the answer when its status is
+   * `ok` or a redirect (for `request` to follow), else an HttpError.
+   */
+  private async exchange(hop: Hop, init: RequestInit, ok: (status: number) => boolean): Promise<Extract<Attempt, { kind: 'response' }>> {
+    const { method, url: fullUrl, body } = hop;
     const shownUrl = safeUrl(fullUrl);
     const idempotent = init.idempotent ?? IDEMPOTENT.has(method);
-    const ok = (status: number) => (init.okStatuses ? init.okStatuses.includes(status) : status >= 200 && status < 300);
     const baseHeaders: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'artifice', ...init.headers };
-    let body: string | undefined;
-    if (init.body !== undefined) {
-      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
-      if (!Object.keys(baseHeaders).some((k) => k.toLowerCase() === 'content-type')) baseHeaders['Content-Type'] = 'application/json';
-    }
+    if (body !== undefined && !Object.keys(baseHeaders).some((k) => k.toLowerCase() === 'content-type')) baseHeaders['Content-Type'] = 'application/json';
 
     let reauthorized = false;
     let attempt = 0;
@@ -88,7 +99,7 @@ export class HttpClient {
       const result = await this.attempt(method, fullUrl, headers, body);
 
       if (result.kind === 'response') {
-        if (ok(result.status)) return response(method, shownUrl, result);
+        if (ok(result.status) || REDIRECT_STATUSES.has(result.status)) return result;
         if (result.status === 401 && init.auth && !reauthorized) {
           // An expired or revoked token: get a fresh one and try once more (not counted as a retry).
           reauthorized = true;
@@ -145,7 +156,8 @@ export class HttpClient {
     });
     try {
       const exchange = (async () => {
-        const res = await this.fetch(url, { method, headers, body, signal: controller.signal, agent: this.agent });
+        // Redirects are followed by `request`, never by fetch (see redirect.ts).
+        const res = await this.fetch(url, { method, headers, body, signal: controller.signal, agent: this.agent, redirect: 'manual' });
         const text = await res.text();
         return { kind: 'response' as const, status: res.status, headers: res.headers, text };
       })();

@@ -5,4 +5,5 @@
 export { HttpClient, withQuery } from './client.js';
 export { errorDetail, HttpError, safeUrl } from './errors.js';
 export { parseRetryAfter } from './attempt.js';
+export { originOf, resolveUrl, sameOrigin } from './redirect.js';
 export type { AuthProvider, FetchLike, HttpIo, HttpOptions, HttpResponse, RequestInit } from './types.js';

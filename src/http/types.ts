@@ -2,7 +2,7 @@
 
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; agent?: unknown },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; agent?: unknown; redirect?: 'manual' },
 ) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
 /**

@@ -9,7 +9,7 @@
  */
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
 import { formatTimestamp, US_PER_MS } from '../model/time.js';
-import { HttpClient, HttpError, type AuthProvider } from '../http/index.js';
+import { HttpClient, HttpError, originOf, resolveUrl, safeUrl, sameOrigin, type AuthProvider } from '../http/index.js';
 import type { KeystoneSettings } from './settings.js';
 import { findEndpoint, versionedUrl, type EndpointQuery } from './keystone/catalog.js';
 import { asObject, credentialKeys, readToken, tokenRequestBody, type Json, type KeystoneToken } from './keystone/token.js';
@@ -107,11 +107,20 @@ export class KeystoneAuth implements AuthProvider {
         if (project.enabled === false || project.is_domain === true) continue;
         tenants.push(typeof project.name === 'string' ? { id: project.id, name: project.name } : { id: project.id });
       }
-      const next = asObject(body.links)?.next;
-      url = typeof next === 'string' && next !== '' ? next : undefined;
+      url = this.nextProjects(asObject(body.links)?.next, url!);
       query = undefined; // links.next carries its own query
     }
     return tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** `links.next` of a project list, if any: only on Keystone's own origin, since the request carries the token. */
+  private nextProjects(next: unknown, from: string): string | undefined {
+    if (typeof next !== 'string' || next === '') return undefined;
+    const target = resolveUrl(next, from);
+    if (target === undefined || !sameOrigin(target, from)) {
+      throw new TelemetryError(`Keystone GET ${safeUrl(from)}: links.next points to another origin, ${originOf(target ?? '') ?? safeUrl(next)}; not followed, as the token is never sent to another server`);
+    }
+    return target;
   }
 
   /** A project by id, else by name (unique across domains). UsageError when none or several match. */
