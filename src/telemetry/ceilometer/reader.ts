@@ -12,7 +12,9 @@
  * `le`: that timestamp is then fetched on its own (`ge T`, `le T`) with a doubling limit, and
  * paging continues at `lt T`; past `maxTieGroup` samples at one instant it fails with a message
  * asking for a larger page_size. A sample outside the query (another project or meter, a time
- * outside the bounds) means the server ignored a filter: that is an error, never billed.
+ * outside the bounds) means the server ignored a filter: that is an error, never billed. So are
+ * a page longer than its limit, a page not newest first, one sample id served with two contents,
+ * and a total that differs from the count of the meter's statistics (docs/ceilometer-paging.md).
  */
 import { TelemetryError, errorMessage } from '../../model/errors.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../../model/time.js';
@@ -20,6 +22,7 @@ import { HttpError, type HttpClient } from '../../http/index.js';
 import type { KeystoneAuth, ResolvedEndpoint } from '../keystone.js';
 import { GONE_HINT, simpleQuery, type Filter } from './query.js';
 import { normalizeCeilometerSample } from './sample.js';
+import { reportedCount } from './statistics.js';
 import type { Sample, SampleQuery } from '../../model/types.js';
 
 interface PageItem {
@@ -60,9 +63,36 @@ export class CeilometerReader {
     return this.normalize(list[0], endpoint, `GET ${endpoint.url}/samples`);
   }
 
+  /**
+   * The samples of `query` at `endpoint`, every page, checked against the paging contract and
+   * against the number Ceilometer's statistics report for the same query: a page cut short or
+   * padded fails the tenant rather than billing part of its month.
+   */
   async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<Sample[]> {
+    const where = `${query.meter} samples of ${query.projectId} from ${endpoint.region}`;
+    const taken = await this.read(endpoint, query, where);
+    const ids = new Map<string, string>();
+    for (const item of taken) {
+      const id = item.sample.id;
+      if (id === null) continue;
+      const before = ids.get(id);
+      if (before !== undefined && before !== item.key) {
+        throw new TelemetryError(`${where}: the server served sample ${id} twice with different content; its pages cannot be trusted`);
+      }
+      ids.set(id, item.key);
+    }
+    const reported = await reportedCount(this.http, this.keystone, endpoint, query, where);
+    if (reported !== taken.length) {
+      throw new TelemetryError(
+        `${where}: read ${taken.length} samples, but Ceilometer's statistics report ${reported} for the same query; a page was cut short or padded, so none of them is billed`,
+      );
+    }
+    return taken.map((item) => item.sample);
+  }
+
+  /** Every page of `query`, newest first (see the header comment). */
+  private async read(endpoint: ResolvedEndpoint, query: SampleQuery, where: string): Promise<PageItem[]> {
     const { projectId, meter, start, end } = query;
-    const where = `${meter} samples of ${projectId} from ${endpoint.region}`;
     const fixed: Filter[] = [['project_id', 'eq', projectId], ['meter', 'eq', meter]];
     const lower: Filter = ['timestamp', 'ge', formatNaiveUtc(start)];
     let upper: { op: 'lt' | 'le'; t: Micros } = { op: 'lt', t: end };
@@ -102,7 +132,7 @@ export class CeilometerReader {
       upper = { op: 'lt', t: oldest };
       carry = new Map();
     }
-    return taken.map((item) => item.sample);
+    return taken;
   }
 
   /** Every sample at exactly `t`, with a limit that doubles until the answer is not full. */
@@ -134,7 +164,18 @@ export class CeilometerReader {
     }
     if (!Array.isArray(list)) throw new TelemetryError(`${where}: GET ${url} answered something other than a list of samples`);
     if (list.length > limit) throw new TelemetryError(`${where}: GET ${url} returned ${list.length} samples for limit ${limit}`);
-    return list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), key: JSON.stringify(raw) }));
+    const items = list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), key: JSON.stringify(raw) }));
+    // Paging moves the upper bound to the page's oldest instant: that is only sound if the page
+    // is the newest `limit` samples, newest first, as the API promises.
+    for (let i = 1; i < items.length; i++) {
+      const [newer, older] = [items[i - 1]!.sample, items[i]!.sample];
+      if (older.timestamp > newer.timestamp) {
+        throw new TelemetryError(
+          `${where}: GET ${url} answered samples out of order (${formatTimestamp(older.timestamp)} after ${formatTimestamp(newer.timestamp)}); Ceilometer pages newest first, so these pages cannot be trusted`,
+        );
+      }
+    }
+    return items;
   }
 
   /** `context` says where the sample came from, e.g. `instance samples of P from R: GET url`. */
