@@ -1,47 +1,24 @@
 /**
  * The Ceilometer v2 collector (`[telemetry] backend = ceilometer`, docs/ceilometer.md).
  *
- * Samples come from `GET /v2/samples` with the filters project_id eq, meter eq, timestamp ge
- * start, timestamp lt end, sent as q.field/q.op/q.type/q.value lists of the same length in the
- * same order (WSME pairs them up by position), timestamps as naive UTC.
- *
- * Paging: the API has no marker and answers newest first, `limit` at a time. When a page is
- * full, the samples at its oldest timestamp T may continue on the next page, so the next query
- * moves the upper bound to `timestamp le T` and drops, by content, the samples at T it has
- * already taken (a multiset: two copies of one sample stay two copies, as the file collector
- * would serve them). A full page whose samples all share one timestamp cannot be paged past with
- * `le`: that timestamp is then fetched on its own (`ge T`, `le T`) with a doubling limit, and
- * paging continues at `lt T`; past `maxTieGroup` samples at one instant it fails with a message
- * asking for a larger page_size. A sample outside the query (another project or meter, a time
- * outside the bounds) means the server ignored a filter: that is an error, never billed.
- *
+ * Reading the samples of one tenant and meter, with its paging: ceilometer/reader.ts.
  * Several regions are several endpoints; every sample is tagged with the region it came from.
  */
 import type { Config } from '../config.js';
 import { ArtificeError, ConfigError, EXIT, TelemetryError, errorMessage } from '../model/errors.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
-import { normalizeCeilometerSample } from './ceilometer/sample.js';
+import { CeilometerReader } from './ceilometer/reader.js';
+import { GONE_HINT, simpleQuery, type Filter } from './ceilometer/query.js';
 import type { Collector } from './contract.js';
-import { HttpError, type HttpClient, type HttpIo } from './http.js';
-import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { HttpError, type HttpClient, type HttpIo } from '../http/index.js';
+import { keystoneCheck, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { openTelemetryClient, resolveEndpoints } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
 import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
+export { simpleQuery } from './ceilometer/query.js';
+
 export const CEILOMETER_DEFAULT_PAGE_SIZE = 1000;
-
-type Op = 'eq' | 'lt' | 'le' | 'gt' | 'ge';
-type Filter = [field: string, op: Op, value: string];
-
-/** The q.* parameters of a simple query: four lists, same length, same order (§1.2). */
-export function simpleQuery(filters: Filter[]): [string, string][] {
-  return [
-    ...filters.map(([field]) => ['q.field', field] as [string, string]),
-    ...filters.map(([, op]) => ['q.op', op] as [string, string]),
-    ...filters.map(() => ['q.type', ''] as [string, string]),
-    ...filters.map(([, , value]) => ['q.value', value] as [string, string]),
-  ];
-}
-
 export interface CeilometerCollectorOptions {
   http: HttpClient;
   /** Keystone, or undefined for a Ceilometer behind no auth. */
@@ -61,25 +38,17 @@ export interface CeilometerCollectorOptions {
   onClose?: () => void;
 }
 
-interface PageItem {
-  sample: Sample;
-  /** The sample's JSON as served: identical copies have identical keys. */
-  key: string;
-}
-
 /** The telemetry API cannot be read at all before any bill is claimed (an outage, not a tenant's problem): exit 2. */
 export class TelemetryUnavailableError extends TelemetryError {
   override readonly exitCode: number = EXIT.usage;
 }
-
-const GONE_HINT = 'this Ceilometer publishes to Gnocchi and serves no samples (410 Gone): set [telemetry] backend = gnocchi';
 
 export class CeilometerCollector implements Collector {
   readonly tenantDirectory?: TenantDirectory;
   private readonly http: HttpClient;
   private readonly keystone?: KeystoneAuth;
   private readonly pageSize: number;
-  private readonly maxTieGroup: number;
+  private readonly reader: CeilometerReader;
   private resolving?: Promise<ResolvedEndpoint[]>;
   private resolved?: ResolvedEndpoint[];
   private closed = false;
@@ -88,7 +57,8 @@ export class CeilometerCollector implements Collector {
     this.http = options.http;
     this.keystone = options.keystone;
     this.pageSize = options.pageSize;
-    this.maxTieGroup = options.maxTieGroup ?? 10 * Math.max(options.pageSize, 100);
+    const maxTieGroup = options.maxTieGroup ?? 10 * Math.max(options.pageSize, 100);
+    this.reader = new CeilometerReader({ http: options.http, keystone: options.keystone, pageSize: options.pageSize, maxTieGroup });
     this.tenantDirectory = options.directory;
   }
 
@@ -130,7 +100,7 @@ export class CeilometerCollector implements Collector {
     await Promise.all(
       endpoints.map(async (endpoint) => {
         try {
-          await this.probe(endpoint, meter);
+          await this.reader.probe(endpoint, meter);
         } catch (error) {
           if (error instanceof HttpError && error.status === 410) throw new ConfigError(`${endpoint.url}: ${GONE_HINT}`, { cause: error });
           if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
@@ -147,7 +117,7 @@ export class CeilometerCollector implements Collector {
 
   async samples(query: SampleQuery): Promise<Sample[]> {
     const endpoints = await this.endpoints();
-    const batches = await Promise.all(endpoints.map((endpoint) => this.samplesFrom(endpoint, query)));
+    const batches = await Promise.all(endpoints.map((endpoint) => this.reader.samples(endpoint, query)));
     return batches.flat();
   }
 
@@ -209,7 +179,7 @@ export class CeilometerCollector implements Collector {
         specs.map(async (spec): Promise<CheckItem> => {
           const name = several ? `meter ${spec.meter} [${endpoint.region}]` : `meter ${spec.meter}`;
           try {
-            const latest = await this.probe(endpoint, spec.meter);
+            const latest = await this.reader.probe(endpoint, spec.meter);
             return { name, ok: true, detail: latest ? `readable; latest sample ${formatTimestamp(latest.timestamp)}` : 'readable; no samples yet' };
           } catch (error) {
             const detail = error instanceof HttpError && error.status === 410 ? `${GONE_HINT} (${error.message})` : errorMessage(error);
@@ -225,113 +195,6 @@ export class CeilometerCollector implements Collector {
     if (this.closed) return;
     this.closed = true;
     this.options.onClose?.();
-  }
-
-  /** The newest sample of `meter` (any project), or null: proves the meter is readable. */
-  private async probe(endpoint: ResolvedEndpoint, meter: string | undefined): Promise<Sample | null> {
-    const query: [string, string][] = meter === undefined ? [] : simpleQuery([['meter', 'eq', meter]]);
-    const res = await this.http.request('GET', `${endpoint.url}/samples`, { query: [...query, ['limit', '1']], auth: this.keystone });
-    const list = res.json<unknown>();
-    if (!Array.isArray(list)) throw new TelemetryError(`GET ${endpoint.url}/samples: the answer is not a list of samples`);
-    if (list.length === 0) return null;
-    return this.normalize(list[0], endpoint, `GET ${endpoint.url}/samples`);
-  }
-
-  private async samplesFrom(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<Sample[]> {
-    const { projectId, meter, start, end } = query;
-    const where = `${meter} samples of ${projectId} from ${endpoint.region}`;
-    const fixed: Filter[] = [['project_id', 'eq', projectId], ['meter', 'eq', meter]];
-    const lower: Filter = ['timestamp', 'ge', formatNaiveUtc(start)];
-    let upper: { op: 'lt' | 'le'; t: Micros } = { op: 'lt', t: end };
-    /** Content keys already taken at `upper.t`, while upper.op is `le`. */
-    let carry = new Map<string, number>();
-    const taken: PageItem[] = [];
-    const L = this.pageSize;
-
-    for (;;) {
-      const page = await this.page(endpoint, [...fixed, lower, ['timestamp', upper.op, formatNaiveUtc(upper.t)]], L, where);
-      for (const item of page) {
-        const t = item.sample.timestamp;
-        this.expect(item, query, t >= start && (upper.op === 'lt' ? t < upper.t : t <= upper.t), where);
-        if (upper.op === 'le' && t === upper.t) {
-          const seen = carry.get(item.key) ?? 0;
-          if (seen > 0) {
-            carry.set(item.key, seen - 1);
-            continue;
-          }
-        }
-        taken.push(item);
-      }
-      if (page.length < L) break;
-
-      const oldest = page.reduce((min, item) => Math.min(min, item.sample.timestamp), Infinity);
-      if (page.some((item) => item.sample.timestamp > oldest)) {
-        // The samples at `oldest` may continue on the next page: ask again from `le oldest`.
-        carry = new Map();
-        for (const item of page) if (item.sample.timestamp === oldest) carry.set(item.key, (carry.get(item.key) ?? 0) + 1);
-        upper = { op: 'le', t: oldest };
-        continue;
-      }
-      // A full page of one instant: fetch that instant alone, then go on below it.
-      const group = await this.instant(endpoint, fixed, query, oldest, 2 * L, where);
-      for (let i = taken.length - 1; i >= 0; i--) if (taken[i]!.sample.timestamp === oldest) taken.splice(i, 1);
-      taken.push(...group);
-      upper = { op: 'lt', t: oldest };
-      carry = new Map();
-    }
-    return taken.map((item) => item.sample);
-  }
-
-  /** Every sample at exactly `t`, with a limit that doubles until the answer is not full. */
-  private async instant(endpoint: ResolvedEndpoint, fixed: Filter[], query: SampleQuery, t: Micros, limit: number, where: string): Promise<PageItem[]> {
-    const at = formatNaiveUtc(t);
-    for (;;) {
-      const n = Math.min(limit, this.maxTieGroup + 1);
-      const page = await this.page(endpoint, [...fixed, ['timestamp', 'ge', at], ['timestamp', 'le', at]], n, where);
-      for (const item of page) this.expect(item, query, item.sample.timestamp === t, where);
-      if (page.length < n) return page;
-      if (n > this.maxTieGroup) {
-        throw new TelemetryError(
-          `${where}: more than ${this.maxTieGroup} samples share the timestamp ${at}, and Ceilometer v2 cannot page past them (it has no marker); raise [telemetry] page_size (now ${this.pageSize}) so that more samples at one instant can be read`,
-        );
-      }
-      limit = n * 2;
-    }
-  }
-
-  private async page(endpoint: ResolvedEndpoint, filters: Filter[], limit: number, where: string): Promise<PageItem[]> {
-    const url = `${endpoint.url}/samples`;
-    let list: unknown;
-    try {
-      const res = await this.http.request('GET', url, { query: [...simpleQuery(filters), ['limit', String(limit)]], auth: this.keystone });
-      list = res.json<unknown>();
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 410) throw new TelemetryError(`${where}: ${GONE_HINT}`, { cause: error });
-      throw new TelemetryError(`${where}: ${errorMessage(error)}`, { cause: error });
-    }
-    if (!Array.isArray(list)) throw new TelemetryError(`${where}: GET ${url} answered something other than a list of samples`);
-    if (list.length > limit) throw new TelemetryError(`${where}: GET ${url} returned ${list.length} samples for limit ${limit}`);
-    return list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), key: JSON.stringify(raw) }));
-  }
-
-  /** `context` says where the sample came from, e.g. `instance samples of P from R: GET url`. */
-  private normalize(raw: unknown, endpoint: ResolvedEndpoint, context: string): Sample {
-    try {
-      return normalizeCeilometerSample(raw, endpoint.region);
-    } catch (error) {
-      const id = (raw as { id?: unknown } | null)?.id;
-      throw new TelemetryError(`${context}: bad sample${typeof id === 'string' ? ` ${id}` : ''}: ${errorMessage(error)}`, { cause: error });
-    }
-  }
-
-  /** A sample the query excludes means a filter was ignored (or misread): never bill it. */
-  private expect(item: PageItem, query: SampleQuery, inTime: boolean, where: string): void {
-    const s = item.sample;
-    if (s.projectId !== query.projectId || s.meter !== query.meter || !inTime) {
-      throw new TelemetryError(
-        `${where}: the server returned a sample outside the query (${s.id ?? '?'}: project ${s.projectId}, meter ${s.meter}, ${formatTimestamp(s.timestamp)}); it ignored a filter, so nothing from it can be billed`,
-      );
-    }
   }
 
   private async getList(endpoint: ResolvedEndpoint, path: string, query: [string, string][], what: string): Promise<unknown[]> {
@@ -368,3 +231,4 @@ export function openCeilometer(config: Config, io: HttpIo & { keystone?: Keyston
     onClose: () => client.close(),
   });
 }
+

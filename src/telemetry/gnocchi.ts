@@ -18,22 +18,21 @@
  */
 import type { Config } from '../config.js';
 import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
-import { formatTimestamp, US_PER_MS, US_PER_SECOND, type Micros } from '../model/time.js';
+import type { Micros } from '../model/time.js';
 import type { Collector } from './contract.js';
-import { choosePolicy, formatSeconds, type ArchivePolicy } from './gnocchi/policy.js';
-import {
-  buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline,
-} from './gnocchi/samples.js';
+import { GnocchiMeasures } from './gnocchi/measures.js';
+import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
+import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow } from './gnocchi/samples.js';
+import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi/settings.js';
-import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from './http.js';
-import { keystoneCheck, openTelemetryClient, resolveEndpoints, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from '../http/index.js';
+import { keystoneCheck, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
+import { openTelemetryClient, resolveEndpoints } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
 import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
 export const GNOCCHI_MAX_PAGE = 1000;
-/** Resources per `/v1/aggregates` request (the id list travels in the body). */
-const AGGREGATES_CHUNK = 200;
 
 /** `Authorization: Basic base64("<user>:")`: Gnocchi's basic mode ignores the password. */
 export function basicAuth(user: string): AuthProvider {
@@ -64,73 +63,11 @@ export interface GnocchiCollectorOptions {
   /** Called by close(), e.g. to release the HTTP client's sockets. */
   onClose?: () => void;
 }
-
-interface MetricInfo {
-  id: string;
-  name?: string;
-  unit?: string | null;
-  archive_policy: ArchivePolicy;
-}
-
-/** Which resources of a meter's query are read, and how. */
-interface Planned {
-  timeline: ResourceTimeline;
-  metricId: string;
-  aggregation: string;
-  unit: string;
-}
-
 /** `tenant P: meter M (Gnocchi type/metric[, region R]): …` */
 function prefix(query: Pick<SampleQuery, 'projectId' | 'meter'>, meter: GnocchiMeter, endpoint: ResolvedEndpoint, regions: number): string {
   const where = regions > 1 ? `, region ${endpoint.region}` : '';
   return `tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}${where})`;
 }
-
-/** The `marker` of a `Link: <…>; rel="next"` header, if any. */
-export function nextMarker(link: string | null): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(',')) {
-    const m = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part);
-    if (!m) continue;
-    const query = m[1]!.split('?')[1] ?? '';
-    for (const pair of query.split('&')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0 && pair.slice(0, eq) === 'marker') return decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
-    }
-  }
-  return undefined;
-}
-
-/**
- * The search filter: the tenant's resources that lived in [start, end). With `history`, also
- * only the revisions still in force at `start` or later (an older one cannot be the revision of
- * any instant of the window; the current one, `revision_end` null, always matches).
- */
-export function aliveFilter(projectId: string | null, start: Micros, end: Micros, history = false): unknown {
-  const clauses: unknown[] = [
-    { '<': { started_at: formatTimestamp(end) } },
-    { or: [{ '=': { ended_at: null } }, { '>=': { ended_at: formatTimestamp(start) } }] },
-  ];
-  if (projectId !== null) clauses.unshift({ '=': { project_id: projectId } });
-  if (history) clauses.push({ or: [{ '=': { revision_end: null } }, { '>=': { revision_end: formatTimestamp(start) } }] });
-  return { and: clauses };
-}
-
-function description(error: unknown): unknown {
-  if (!(error instanceof HttpError) || !error.body) return undefined;
-  try {
-    return (JSON.parse(error.body) as { description?: unknown }).description;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Gnocchi's `{"cause": "Metrics not found", "detail": [...]}` (400 from /v1/aggregates). */
-function isMetricsNotFound(error: unknown): boolean {
-  const d = description(error);
-  return error instanceof HttpError && error.status === 400 && d !== null && typeof d === 'object' && (d as { cause?: unknown }).cause === 'Metrics not found';
-}
-
 export class GnocchiCollector implements Collector {
   readonly description: string;
   readonly tenantDirectory?: TenantDirectory;
@@ -144,8 +81,7 @@ export class GnocchiCollector implements Collector {
   private readonly onClose?: () => void;
   private readonly keystone?: KeystoneAuth;
   private resolving?: Promise<ResolvedEndpoint[]>;
-  private readonly metrics = new Map<string, Promise<MetricInfo>>();
-  private readonly names = new Map<string, Promise<boolean>>();
+  private readonly measures: GnocchiMeasures;
   private closed = false;
 
   constructor(options: GnocchiCollectorOptions) {
@@ -160,11 +96,17 @@ export class GnocchiCollector implements Collector {
     this.keystone = options.keystone;
     this.onClose = options.onClose;
     this.description = options.description ?? 'gnocchi';
+    this.measures = new GnocchiMeasures(this.settings, (method, url, init) => this.request(method, url, init), this.now);
   }
 
   /** Every Gnocchi request, with the auth headers. */
   private request(method: string, url: string, init: Omit<RequestInit, 'auth'> = {}): Promise<HttpResponse> {
     return this.http.request(method, url, { ...init, auth: this.auth });
+  }
+
+  /** Every row of a resource search, `pageSize` at a time. */
+  private search(base: string, type: string, filter: unknown, history: boolean, attrs: string[] = []): Promise<GnocchiResourceRow[]> {
+    return searchResources((method, url, init) => this.request(method, url, init), base, type, filter, { history, pageSize: this.pageSize, attrs });
   }
 
   /** The endpoints, resolved once (Keystone catalog or `[telemetry] url`); a failure is not kept, the next call tries again. */
@@ -214,10 +156,10 @@ export class GnocchiCollector implements Collector {
       if (timelines.length === 0) return [];
 
       step = 'read archive policies';
-      const planned = await this.plan(endpoint.url, meter, timelines, query, where);
+      const planned = await this.measures.plan(endpoint.url, meter, timelines, query, where);
 
       step = 'read measures';
-      const measures = await this.measures(endpoint.url, meter, timelines, planned, query);
+      const measures = await this.measures.measures(endpoint.url, meter, timelines, planned, query);
       const samples: Sample[] = [];
       for (const p of planned) {
         const buckets = parseMeasures(measures.get(p.timeline.id));
@@ -243,7 +185,7 @@ export class GnocchiCollector implements Collector {
       return `Gnocchi refused the credentials (${error.status}) to ${step}; check ${keys}: ${error.message}`;
     }
     if (isMetricsNotFound(error)) {
-      return `Gnocchi answered 400 Metrics not found for metric '${meter.metric}' of the tenant's ${meter.resourceType} resources; check the metric name (${this.metricKey(meter)}): ${error.message}`;
+      return `Gnocchi answered 400 Metrics not found for metric '${meter.metric}' of the tenant's ${meter.resourceType} resources; check the metric name (${metricKey(this.settings, meter)}): ${error.message}`;
     }
     if (step === 'search resources' && error.status === 404) {
       return `Gnocchi has no resource type '${meter.resourceType}' (${this.settings.mappingFile} [${meter.meter}] resource_type): ${error.message}`;
@@ -251,169 +193,6 @@ export class GnocchiCollector implements Collector {
     return `cannot ${step}: ${error.message}`;
   }
 
-  private metricKey(meter: GnocchiMeter): string {
-    return meter.transform === 'uptime' ? `[gnocchi] uptime_metric, or ${this.settings.mappingFile} [${meter.meter}] metric` : `${this.settings.mappingFile} [${meter.meter}] metric`;
-  }
-
-  /** Each resource with the metric: its archive policy decides the aggregation; the window must still be kept. */
-  private async plan(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], query: SampleQuery, where: string): Promise<Planned[]> {
-    const granularity = this.settings.granularity;
-    return Promise.all(
-      timelines
-        .filter((timeline) => typeof timeline.metrics[meter.metric] === 'string')
-        .map(async (timeline): Promise<Planned> => {
-          const metricId = timeline.metrics[meter.metric]!;
-          const info = await this.metric(base, metricId);
-          const policy = info.archive_policy;
-          if (!policy || !Array.isArray(policy.definition)) {
-            throw new GnocchiProblem(`metric ${metricId} of resource ${timeline.id}: Gnocchi gave no archive policy`);
-          }
-          const choice = choosePolicy(policy, granularity, meter.aggregations);
-          if (!choice.ok) throw new GnocchiProblem(`metric ${meter.metric} (${metricId}) of resource ${timeline.id}: ${choice.reason}`);
-          await this.checkRetention(base, metricId, timeline, policy.name, choice.aggregation, choice.timespan, query);
-          return { timeline, metricId, aggregation: choice.aggregation, unit: typeof info.unit === 'string' ? info.unit : '' };
-        }),
-    );
-  }
-
-  /**
-   * Gnocchi keeps `timespan` before a metric's newest point. When the newest point could be later
-   * than the query start + timespan (by the clock, or the resource's end), ask whether it is: if
-   * so, measures at the start of the window are gone, and billing it would under-bill silently.
-   */
-  private async checkRetention(
-    base: string, metricId: string, timeline: ResourceTimeline, policyName: string, aggregation: string, timespan: number, query: SampleQuery,
-  ): Promise<void> {
-    if (!Number.isFinite(timespan)) return;
-    const timespanUs = timespan * US_PER_SECOND;
-    const newestBound = Math.min(this.now() * US_PER_MS, timeline.endedAt ?? Number.POSITIVE_INFINITY);
-    const horizon = query.start + timespanUs;
-    if (newestBound < horizon) return;
-    const res = await this.request('GET', `${base}/metric/${encodeURIComponent(metricId)}/measures`, {
-      query: [['start', formatTimestamp(horizon)], ['granularity', String(this.settings.granularity)], ['aggregation', aggregation]],
-    });
-    const later = parseMeasures(res.json<unknown>());
-    if (later.length > 0) {
-      throw new GnocchiProblem(
-        `metric ${metricId} of resource ${timeline.id}: its archive policy '${policyName}' keeps ${formatSeconds(timespan)} at ${formatSeconds(this.settings.granularity)} before its newest measure ` +
-          `(${formatTimestamp(later[later.length - 1]!.t)}), so measures from ${formatTimestamp(query.start)} on are partly gone; ` +
-          `bill the window sooner, or use a granularity whose timespan covers it ([gnocchi] granularity)`,
-      );
-    }
-  }
-
-  /** Whether any metric of this name exists (`GET /v1/metric?name=…&limit=1`), once per run. */
-  private metricNameExists(base: string, name: string): Promise<boolean> {
-    const key = `${base} name ${name}`;
-    let pending = this.names.get(key);
-    if (!pending) {
-      pending = this
-        .request('GET', `${base}/metric`, { query: [['name', name], ['limit', '1']] })
-        .then((res) => {
-          const list = res.json<unknown>();
-          return Array.isArray(list) && list.length > 0;
-        });
-      pending.catch(() => this.names.delete(key));
-      this.names.set(key, pending);
-    }
-    return pending;
-  }
-
-  private metric(base: string, id: string): Promise<MetricInfo> {
-    const key = `${base} ${id}`;
-    let pending = this.metrics.get(key);
-    if (!pending) {
-      pending = this.request('GET', `${base}/metric/${encodeURIComponent(id)}`).then((res) => res.json<MetricInfo>());
-      pending.catch(() => this.metrics.delete(key));
-      this.metrics.set(key, pending);
-    }
-    return pending;
-  }
-
-  /**
-   * Measures of the planned resources, by resource id: one `/v1/aggregates` per aggregation and
-   * chunk. With no resource holding the metric, Gnocchi is asked anyway, so that its own answer
-   * (400 Metrics not found) says the metric name is wrong, rather than billing nothing.
-   */
-  private async measures(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], planned: Planned[], query: SampleQuery): Promise<Map<string, unknown>> {
-    const groups = new Map<string, string[]>();
-    for (const p of planned) {
-      let ids = groups.get(p.aggregation);
-      if (!ids) groups.set(p.aggregation, (ids = []));
-      ids.push(p.timeline.id);
-    }
-    if (planned.length === 0) groups.set(meter.aggregations[0]!, timelines.map((t) => t.id));
-    const found = new Map<string, unknown>();
-    for (const [aggregation, ids] of groups) {
-      for (let i = 0; i < ids.length; i += AGGREGATES_CHUNK) {
-        const chunk = ids.slice(i, i + AGGREGATES_CHUNK);
-        let res;
-        try {
-          res = await this.request('POST', `${base}/aggregates`, {
-            idempotent: true,
-            query: [['start', formatTimestamp(query.start)], ['stop', formatTimestamp(query.end)], ['granularity', String(this.settings.granularity)]],
-            body: { resource_type: meter.resourceType, search: { in: { id: chunk } }, operations: ['metric', meter.metric, aggregation] },
-          });
-        } catch (error) {
-          if (planned.length > 0 || !isMetricsNotFound(error)) throw error;
-          // The tenant's resources lack the metric. Fine if the metric exists elsewhere (a
-          // `network` resource may carry bandwidth but no ip.floating); a name Gnocchi has
-          // nowhere is a configuration error, not a tenant without usage.
-          if (await this.metricNameExists(base, meter.metric)) return found;
-          throw new GnocchiProblem(
-            `none of the tenant's ${timelines.length} ${meter.resourceType} resource${timelines.length === 1 ? '' : 's'} has a metric '${meter.metric}', and Gnocchi has no metric of that name at all ` +
-              `(Gnocchi answered 400 Metrics not found: ${error instanceof Error ? error.message : String(error)}); check the metric name (${this.metricKey(meter)})`,
-          );
-        }
-        const body = res.json<{ measures?: Record<string, Record<string, Record<string, unknown>>> }>();
-        const measures = body?.measures;
-        if (!measures || typeof measures !== 'object') {
-          throw new GnocchiProblem(`POST ${base}/aggregates answered without "measures"`);
-        }
-        for (const id of chunk) {
-          const rows = measures[id]?.[meter.metric]?.[aggregation];
-          if (rows !== undefined) found.set(id, rows);
-        }
-      }
-    }
-    return found;
-  }
-
-  /**
-   * `POST {base}/search/resource/{type}`, every page. The next page is asked with our own
-   * limit, the same body and the marker from the `Link: rel="next"` header (history markers are
-   * `id@revision`, which rows do not show), else the last row's id. It stops on an empty page,
-   * or a page without a next link that is shorter than the limit.
-   */
-  private async search(base: string, type: string, filter: unknown, history: boolean, attrs: string[] = []): Promise<GnocchiResourceRow[]> {
-    const rows: GnocchiResourceRow[] = [];
-    const seen = new Set<string>();
-    let marker: string | undefined;
-    for (;;) {
-      const query: [string, string][] = [['limit', String(this.pageSize)]];
-      if (history) query.push(['history', 'true']);
-      for (const attr of attrs) query.push(['attrs', attr]);
-      if (marker !== undefined) query.push(['marker', marker]);
-      const res = await this.request('POST', `${base}/search/resource/${encodeURIComponent(type)}`, {
-        idempotent: true, query, body: filter,
-      });
-      const page = res.json<unknown>();
-      if (!Array.isArray(page)) throw new GnocchiProblem(`POST ${base}/search/resource/${type} did not answer a list`);
-      rows.push(...(page as GnocchiResourceRow[]));
-      if (page.length === 0) break;
-      const linked = nextMarker(res.headers.get('link'));
-      if (linked === undefined && page.length < this.pageSize) break;
-      const last = page[page.length - 1] as GnocchiResourceRow;
-      const next = linked ?? (history ? undefined : last.id);
-      if (next === undefined) throw new GnocchiProblem(`a full page of ${type} resource history came without a Link to the next page`);
-      if (seen.has(next)) throw new GnocchiProblem(`resource search of ${type} loops at marker ${next}`);
-      seen.add(next);
-      marker = next;
-    }
-    return rows;
-  }
-
-  /** Projects owning a resource of a mapped type that lived in [start, end). */
   async tenants(start: Micros, end: Micros): Promise<Tenant[]> {
     const endpoints = await this.endpoints();
     const types = [...new Set([...this.settings.meters.values()].map((m) => m.resourceType))].sort();
@@ -492,9 +271,6 @@ export class GnocchiCollector implements Collector {
   }
 }
 
-/** A problem found in Gnocchi's answers (not an HTTP failure): its message is already one line for users. */
-class GnocchiProblem extends Error {}
-
 /** `[telemetry] backend = gnocchi`: settings, HTTP client, auth and endpoints from the config. */
 export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number } = {}): GnocchiCollector {
   const settings = gnocchiSettings(config);
@@ -518,3 +294,4 @@ export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOp
     onClose: () => client.close(),
   });
 }
+

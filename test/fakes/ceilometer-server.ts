@@ -4,7 +4,9 @@
  *   `array_from_params`: a missing q.op shifts nothing here but makes that filter `eq`), the
  *   allowed fields and ops of `validate_query`, timestamps read naive (an offset is dropped,
  *   not converted), `limit` default 100 and `limit <= 0` → 400, newest first, no marker;
- * - `GET /v2/resources` (meter_links), `GET /v2/meters/{meter}/statistics?groupby=project_id`;
+ * - `GET /v2/resources` (meter_links), `GET /v2/meters/{meter}/statistics` (no `limit`; with
+ *   `groupby` one entry per group, else one aggregate whose `count` is the number of samples the
+ *   same query matches; no samples, `[]`);
  * - errors as `{"error_message": {"faultcode", "faultstring", "debuginfo"}}`; 410 mode (Gnocchi
  *   enabled) with the string error body pecan's abort gives;
  * - with a FakeKeystone: X-Auth-Token checked like keystonemiddleware (401 +
@@ -348,18 +350,34 @@ export class FakeCeilometer {
       if (!list) groups.set(key, (list = []));
       list.push(s);
     }
+    // Without `period`: one aggregate per group over the query's time bounds (period_start/end
+    // are the bounds, or the first/last sample where the query has none; duration_* the first
+    // and last sample), period 0, `count` the number of samples. No samples: no entry.
+    const bound = (ops: string[]) => request.filters.filter((f) => f.field === 'timestamp' && ops.includes(f.op)).map((f) => naiveMicros(f.value)!);
+    const [from] = bound(['ge', 'gt']);
+    const [to] = bound(['lt', 'le']);
     return [...groups.entries()].map(([key, list]) => {
       const volumes = list.map((s) => Number(s.raw.volume));
       const values = JSON.parse(key) as unknown[];
+      const first = Math.min(...list.map((s) => s.t));
+      const last = Math.max(...list.map((s) => s.t));
       return {
         groupby: groupby.length ? Object.fromEntries(groupby.map((g, i) => [g, values[i]])) : null,
         unit: list[0]!.raw.unit,
         min: Math.min(...volumes), max: Math.max(...volumes), sum: volumes.reduce((a, b) => a + b, 0),
         avg: volumes.reduce((a, b) => a + b, 0) / volumes.length, count: volumes.length,
-        duration: null, duration_start: null, duration_end: null, period: 0, period_start: null, period_end: null,
+        duration: (last - first) / 1e6, duration_start: naiveText(first), duration_end: naiveText(last),
+        period: 0, period_start: naiveText(from ?? first), period_end: naiveText(to ?? last),
       };
     });
   }
+}
+
+/** Epoch µs → Ceilometer's naive `isoformat()`: no offset, a fraction only when there is one. */
+function naiveText(us: number): string {
+  const text = new Date(Math.floor(us / 1000)).toISOString().slice(0, 19);
+  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
+  return micros === 0 ? text : `${text}.${String(micros).padStart(6, '0')}`;
 }
 
 function shuffleTies(list: Indexed[], random: () => number): void {

@@ -59,6 +59,8 @@ export interface FakeKeystoneOptions {
   now?: () => number;
   /** Page size of GET /v3/projects, paged by `links.next` (not what Keystone does; see projectListLimit). Default: no paging. */
   projectPageSize?: number;
+  /** The origin `links.next` of a project page points at (a proxy in front that rewrites it wrongly). Default: its own. */
+  projectLinksOrigin?: string;
   /**
    * Keystone's `list_limit`: GET /v3/projects answers only this many projects with
    * `"truncated": true` and `links.next` null (Keystone cannot page projects). Default: none.
@@ -106,6 +108,8 @@ export class FakeKeystone {
   tokenTtlMs: number;
   /** Answers the next N token requests with this status (e.g. 503) instead. */
   failTokenRequests: { times: number; status: number } = { times: 0, status: 503 };
+  /** Answers the next N token requests with a redirect to `location` (e.g. another origin) instead. */
+  redirectTokenRequests: { times: number; status: number; location: string } = { times: 0, status: 307, location: '' };
   private readonly now: () => number;
   private server!: http.Server;
   url = '';
@@ -191,6 +195,12 @@ export class FakeKeystone {
   }
 
   private issueToken(body: unknown, res: http.ServerResponse): void {
+    if (this.redirectTokenRequests.times > 0) {
+      this.redirectTokenRequests.times--;
+      res.writeHead(this.redirectTokenRequests.status, { Location: this.redirectTokenRequests.location, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
     if (this.failTokenRequests.times > 0) {
       this.failTokenRequests.times--;
       keystoneError(res, this.failTokenRequests.status, 'Service Unavailable', 'Keystone is having a moment.');
@@ -299,7 +309,7 @@ export class FakeKeystone {
     let next: string | null = null;
     if (size !== undefined && list.length > size) {
       list = list.slice(0, size);
-      const n = new URL(url.toString().replace('http://x', this.url));
+      const n = new URL(url.toString().replace('http://x', this.options.projectLinksOrigin ?? this.url));
       n.searchParams.set('marker', list[list.length - 1]!.id);
       next = n.toString();
     }

@@ -269,6 +269,38 @@ describe('when the network goes wrong mid-run', () => {
     expect((view.bills as { tenant: string; status: string }[]).find((b) => b.tenant === GLOBEX)!.status).toBe('failed');
   }, 120_000);
 
+  /** `bill --all --json` whose one tenant must fail with `error`; the others are billed as usual. */
+  async function oneTenantFails(d: Demo, tenant: string, error: RegExp): Promise<void> {
+    const r = await billVia(d, { all: true, json: true });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { bills: { tenant: string; status: string; error?: string }[] };
+    const failed = out.bills.find((b) => b.tenant === tenant)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(error);
+    expect(out.bills.filter((b) => b.tenant !== tenant).map((b) => b.status)).toEqual(['committed', 'committed']);
+    expect(ledgerView(d.database).lines).toEqual((expected.lines as { tenant: string }[]).filter((l) => l.tenant !== tenant));
+  }
+
+  it('a redirect of a tenant\'s samples to another origin fails that tenant, naming the origin; nothing is sent there', async () => {
+    const other = await FakeCeilometer.start({ samples: [] });
+    try {
+      ceilometer.fail({ kind: 'status', status: 302, headers: { Location: `${other.url}/v2/samples?limit=1000` }, body: '' }, 1, of(ACME));
+      await oneTenantFails(ceilometerDemo('page_size = 1000'), ACME, new RegExp(
+        `^\\S+ samples of ${ACME} from RegionOne: GET ${ceilometer.url}/v2/samples\\?.* → 302 Found: a redirect to another origin, ${other.url}; not followed, as credentials are never sent to another server$`,
+      ));
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 120_000);
+
+  it('a page of a tenant\'s samples that is wrongly empty fails that tenant: fewer samples read than the statistics count', async () => {
+    ceilometer.fail({ kind: 'status', status: 200, body: [] }, 1, (r) => of(ACME)(r) && r.filters.some((f) => f.op === 'le'));
+    await oneTenantFails(ceilometerDemo('page_size = 200'), ACME, new RegExp(
+      `^\\S+ samples of ${ACME} from RegionOne: read \\d+ samples, but Ceilometer's statistics report \\d+ for the same query; a page was cut short or padded, so none of them is billed$`,
+    ));
+  }, 120_000);
+
   it('a tenant whose samples always fail with a 500 names the server\'s faultstring; the others are billed', async () => {
     ceilometer.fail({ kind: 'status', status: 500, body: { error_message: { faultcode: 'Server', faultstring: '(OperationalError) database is locked', debuginfo: null } } }, Infinity, of(ACME));
     const d = ceilometerDemo('page_size = 1000\nretries = 1');

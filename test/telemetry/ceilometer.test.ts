@@ -8,7 +8,7 @@ import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { packageFile } from '../../src/model/paths.js';
 import { openCeilometer, simpleQuery } from '../../src/telemetry/ceilometer.js';
 import { formatNaiveUtc, parseTimestamp } from '../../src/model/time.js';
-import { FakeCeilometer, type RawSample } from '../fakes/ceilometer-server.js';
+import { FakeCeilometer, type FakeRequest, type RawSample } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
 import { readFileSync } from 'node:fs';
 import type { Sample } from '../../src/model/types.js';
@@ -82,8 +82,14 @@ describe('CeilometerCollector queries', () => {
     const c = openCeilometer(iniFor(fake.url, 'page_size = 50\n'), fast);
     await c.samples({ projectId: P1, meter: 'instance', start: at('2024-04-30T23:00:00Z'), end: at('2024-06-01T00:00:00.000001Z') });
     await c.close();
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]!.path).toBe('/v2/samples');
+    // The page of samples, then the statistics that count them (same query, the meter in the path).
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v2/samples', '/v2/meters/instance/statistics']);
+    expect(fake.requests[1]!.query).toEqual([
+      ['q.field', 'project_id'], ['q.field', 'timestamp'], ['q.field', 'timestamp'],
+      ['q.op', 'eq'], ['q.op', 'ge'], ['q.op', 'lt'],
+      ['q.type', ''], ['q.type', ''], ['q.type', ''],
+      ['q.value', P1], ['q.value', '2024-04-30T23:00:00'], ['q.value', '2024-06-01T00:00:00.000001'],
+    ]);
     expect(fake.requests[0]!.query).toEqual([
       ['q.field', 'project_id'], ['q.field', 'meter'], ['q.field', 'timestamp'], ['q.field', 'timestamp'],
       ['q.op', 'eq'], ['q.op', 'eq'], ['q.op', 'ge'], ['q.op', 'lt'],
@@ -342,4 +348,73 @@ describe('with Keystone: catalog, regions, tokens, check', () => {
     );
     await c.close();
   });
+});
+
+describe('CeilometerCollector against pages that break the paging contract', () => {
+  let fake: FakeCeilometer;
+  let other: FakeCeilometer | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    await other?.close();
+    other = undefined;
+  });
+  const q = { projectId: P1, meter: 'instance', start: START, end: END };
+  /** The n-th request for samples (1-based). */
+  const nthPage = (n: number) => {
+    let count = 0;
+    return (r: FakeRequest) => r.path === '/v2/samples' && ++count === n;
+  };
+  const thirty = () => Array.from({ length: 30 }, (_, i) => sample(P1, 'instance', naive(at('2024-05-02T00:00:00Z') + i * 3_600_000_000)));
+
+  it('fails the tenant when a page is wrongly empty: the statistics count more samples than the pages gave', async () => {
+    fake = await FakeCeilometer.start({ samples: thirty() });
+    fake.fail({ kind: 'status', status: 200, body: [] }, 1, nthPage(2));
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    const error = await c.samples(q).catch((e: unknown) => e);
+    await c.close();
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect((error as Error).message).toBe(
+      `instance samples of ${P1} from RegionOne: read 10 samples, but Ceilometer's statistics report 30 for the same query; a page was cut short or padded, so none of them is billed`,
+    );
+  });
+
+  it('reads every sample when the pages and the statistics agree', async () => {
+    fake = await FakeCeilometer.start({ samples: thirty() });
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    expect(await c.samples(q)).toHaveLength(30);
+    await c.close();
+    expect(fake.requests.filter((r) => r.path === '/v2/meters/instance/statistics')).toHaveLength(1);
+  });
+
+  it('refuses a page out of order, one sample id served with two contents, and statistics without a count', async () => {
+    const samples = thirty();
+    fake = await FakeCeilometer.start({ samples });
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    fake.fail({ kind: 'status', status: 200, body: [samples[0], samples[1]] }, 1);
+    await expect(c.samples(q)).rejects.toThrow(
+      `instance samples of ${P1} from RegionOne: GET ${fake.url}/v2/samples answered samples out of order (2024-05-02T01:00:00Z after 2024-05-02T00:00:00Z); Ceilometer pages newest first, so these pages cannot be trusted`,
+    );
+    // Page 2 starts at the oldest instant of page 1 (le): serve there a sample of page 1 with new content.
+    const newest = samples[29]!;
+    fake.fail({ kind: 'status', status: 200, body: [{ ...samples[20], id: newest.id }, ...samples.slice(11, 20).reverse()] }, 1, nthPage(2));
+    await expect(c.samples(q)).rejects.toThrow(`instance samples of ${P1} from RegionOne: the server served sample ${newest.id} twice with different content`);
+    fake.fail({ kind: 'status', status: 200, body: [{ count: 'thirty' }] }, 1, (r) => r.path.endsWith('/statistics'));
+    await expect(c.samples(q)).rejects.toThrow(`instance samples of ${P1} from RegionOne: GET ${fake.url}/v2/meters/instance/statistics answered an entry without a whole "count" ("thirty")`);
+    await c.close();
+  });
+
+  it('fails the tenant on a redirect to another origin, naming it, and sends nothing there', async () => {
+    other = await FakeCeilometer.start({ samples: [] });
+    fake = await FakeCeilometer.start({ samples: thirty() });
+    fake.fail({ kind: 'status', status: 302, headers: { Location: `${other.url}/v2/samples?limit=10` }, body: '' }, 1, nthPage(2));
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    const error = await c.samples(q).catch((e: unknown) => e);
+    await c.close();
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect((error as Error).message).toMatch(new RegExp(
+      `^instance samples of ${P1} from RegionOne: GET ${fake.url}/v2/samples\\?.* → 302 Found: a redirect to another origin, ${other.url}; not followed`,
+    ));
+    expect(other.requests).toEqual([]);
+  });
+
 });

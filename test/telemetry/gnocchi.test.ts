@@ -4,16 +4,19 @@
  * The suite against a real Gnocchi is test/gnocchi-live (`npm run test:gnocchi`).
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseConfig, SECTIONS } from '../../src/config.js';
 import { Decimal } from '../../src/model/decimal.js';
 import { packageFile } from '../../src/model/paths.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
-import { aliveFilter, basicAuth, GnocchiCollector, nextMarker, openGnocchi } from '../../src/telemetry/gnocchi.js';
+import { basicAuth, GnocchiCollector, openGnocchi } from '../../src/telemetry/gnocchi.js';
+import { aliveFilter, nextMarker } from '../../src/telemetry/gnocchi/search.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
 import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
 import type { GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
-import { HttpClient, type FetchLike } from '../../src/telemetry/http.js';
+import { HttpClient, type FetchLike } from '../../src/http/index.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { computeUsage } from '../../src/usage/index.js';
 import { at, GIB, HOUR, spec } from '../usage/helpers.js';
@@ -335,6 +338,35 @@ describe('the collector against a scripted Gnocchi', () => {
     expect(nextMarker(null)).toBeUndefined();
   });
 
+  describe('search pages that break the paging contract fail the tenant', () => {
+    const search = 'the instance resource search (POST http://gnocchi:8041/v1/search/resource/instance)';
+    const where = `tenant ${PROJECT}: meter instance (Gnocchi instance/vcpus): ${search}`;
+    const link = (marker: string, host = 'http://gnocchi:8041') => ({ Link: `<${host}/v1/search/resource/instance?limit=1&marker=${encodeURIComponent(marker)}>; rel="next"` });
+    /** Pages of one row: the answer to the n-th search (0-based) is `pages[n]`. */
+    const pages = (answers: { body: unknown[]; headers?: Record<string, string> }[]) => {
+      let n = 0;
+      return gnocchi({ search: () => ({ status: 200, ...answers[Math.min(n++, answers.length - 1)]! }) });
+    };
+    const fails = async (handler: Handler, message: string) => {
+      const { c, calls } = collector(handler, { pageSize: 1 });
+      await expect(c.samples(query)).rejects.toThrow(message);
+      expect(calls.some((call) => call.startsWith('POST /v1/aggregates'))).toBe(false);
+    };
+
+    it('a next link to another origin', () =>
+      fails(pages([{ body: [history[0]], headers: link('vm-1@1', 'http://elsewhere:8041') }]), `${where} links its next page to another origin, http://elsewhere:8041; not followed`));
+    it('an empty page followed by a next link', () =>
+      fails(pages([{ body: [history[0]], headers: link('vm-1@1') }, { body: [], headers: link('vm-1@1') }]), `${where} answered an empty page (0 of 1 rows) with a Link to a next page; Gnocchi links only full pages`));
+    it('a page longer than asked', () =>
+      fails(pages([{ body: history, headers: link('vm-1@3') }]), `${where} answered 3 rows for limit 1`));
+    it('a page served again (the paging repeats)', () =>
+      fails(pages([{ body: [history[0]], headers: link('vm-1@1') }]), `${where} served the row vm-1@2024-04-01T00:00:00+00:00 twice`));
+    it('a next link whose marker is not the last row', () =>
+      fails(pages([{ body: [history[0]], headers: link('vm-2@7') }]), `${where} links its next page at marker vm-2@7, not at its last row vm-1`));
+    it('a full page of history without a next link', () =>
+      fails(pages([{ body: [history[0]] }]), `${where}: a full page came without a Link to the next page`));
+  });
+
   it('names tenant, meter, metric and policy when the archive policy lacks the granularity or the aggregation', async () => {
     const { c } = collector(gnocchi({ metric: (_m, url) => ({ status: 200, body: metric(url.pathname.split('/')[3]!, CEILOMETER_LOW) }) }));
     const error = await c.samples(query).catch((e: unknown) => e);
@@ -454,5 +486,53 @@ describe('the collector against a scripted Gnocchi', () => {
     });
     expect(await c.tenants(MAY.start, MAY.end)).toEqual([{ id: 'p1' }, { id: 'p2' }]);
     expect(calls[0]).toContain('attrs=project_id');
+  });
+});
+
+describe('the collector over real HTTP on 127.0.0.1', () => {
+  /** A server that records what it is sent and answers every request with `answer(base)`. */
+  async function server(answer: (base: string) => { status: number; headers?: Record<string, string>; body?: unknown }) {
+    const seen: { url: string; authorization?: string }[] = [];
+    const s = http.createServer((req, res) => {
+      seen.push({ url: req.url!, authorization: req.headers.authorization });
+      req.resume();
+      const a = answer(base);
+      const text = JSON.stringify(a.body ?? {});
+      res.writeHead(a.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...a.headers });
+      res.end(text);
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    return { base, seen, close: () => new Promise<void>((resolve) => s.close(() => resolve())) };
+  }
+
+  it('never sends basic auth to another origin a redirect names: the tenant fails, naming it', async () => {
+    const other = await server(() => ({ status: 200, body: [] }));
+    const home = await server(() => ({ status: 302, headers: { Location: `${other.base}/v1/search/resource/instance?history=true` } }));
+    const settings = {
+      ...readGnocchiSettings(
+        { file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(''), meterSpecs: [INSTANCE] },
+        () => '[instance]\nresource_type = instance\n',
+      ),
+      authType: 'basic' as const,
+    };
+    const client = new HttpClient({ retries: 0, keepAlive: false });
+    const c = new GnocchiCollector({
+      settings, specs: [INSTANCE], http: client, auth: basicAuth('admin'),
+      endpoints: async () => [{ url: `${home.base}/v1`, region: 'RegionOne', source: '[telemetry] url' }],
+    });
+    try {
+      const error = await c.samples({ projectId: PROJECT, meter: 'instance', start: MAY.start, end: MAY.end }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TelemetryError);
+      expect((error as Error).message).toMatch(new RegExp(
+        `^tenant ${PROJECT}: meter instance \\(Gnocchi instance/vcpus\\): cannot search resources: POST ${home.base}/v1/search/resource/instance\\?.* → 302 Found: a redirect to another origin, ${other.base}; not followed`,
+      ));
+      expect(home.seen[0]!.authorization).toBe(`Basic ${Buffer.from('admin:').toString('base64')}`);
+      expect(other.seen).toEqual([]);
+    } finally {
+      await c.close();
+      client.close();
+      await Promise.all([home.close(), other.close()]);
+    }
   });
 });

@@ -5,9 +5,10 @@
  * secret).
  */
 import { parseConfig, type Config } from '../../src/config.js';
-import { ConfigError, UsageError } from '../../src/model/errors.js';
-import { HttpClient } from '../../src/telemetry/http.js';
-import { KeystoneAuth, findEndpoint, resolveEndpoints, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
+import { ConfigError, TelemetryError, UsageError } from '../../src/model/errors.js';
+import { HttpClient } from '../../src/http/index.js';
+import { KeystoneAuth, findEndpoint, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
+import { resolveEndpoints } from '../../src/telemetry/keystone/client.js';
 import { telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';
 import { DEFAULT_DOMAIN, FakeKeystone, type FakeKeystoneOptions } from '../fakes/keystone-server.js';
 
@@ -203,6 +204,41 @@ describe('KeystoneAuth tokens', () => {
     await ks.close();
     ks = await FakeKeystone.start(fakeOptions({ projectListLimit: 100 }));
     expect(await new KeystoneAuth(password(), http()).projects()).toHaveLength(6);
+  });
+
+  it('never sends the token to another origin that links.next of the project list names', async () => {
+    const other = await FakeKeystone.start(fakeOptions());
+    try {
+      await ks.close();
+      ks = await FakeKeystone.start(fakeOptions({ projectPageSize: 2, projectLinksOrigin: other.url }));
+      const error = await new KeystoneAuth(password(), http()).projects().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TelemetryError);
+      expect((error as Error).message).toBe(
+        `Keystone GET ${ks.url}/v3/projects: links.next points to another origin, ${other.url}; not followed, as the token is never sent to another server`,
+      );
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never sends the password to another origin a redirect of the token request names', async () => {
+    const other = await FakeKeystone.start(fakeOptions());
+    try {
+      ks.redirectTokenRequests = { times: 1, status: 307, location: `${other.url}/v3/auth/tokens` };
+      const error = await new KeystoneAuth(password(), http()).token().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TelemetryError);
+      expect((error as Error).message).toBe(
+        `cannot get a Keystone token: POST ${ks.url}/v3/auth/tokens → 307 Temporary Redirect: a redirect to another origin, ${other.url}; not followed, as credentials are never sent to another server`,
+      );
+      expect((error as Error).message).not.toContain(PASSWORD);
+      expect(other.requests).toEqual([]);
+      // On its own origin, a redirect is followed with the body.
+      ks.redirectTokenRequests = { times: 1, status: 307, location: `${ks.url}/v3/auth/tokens` };
+      await expect(new KeystoneAuth(password(), http()).token()).resolves.toMatchObject({ project: { id: ADMIN_PROJECT.id } });
+    } finally {
+      await other.close();
+    }
   });
 
   it('a user without the admin role cannot list projects: a ConfigError that says so', async () => {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { cleanTempDirs, tempDir } from '../helpers/tmp.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
-import { HttpClient, HttpError, errorDetail, parseRetryAfter, safeUrl, withQuery, type FetchLike } from '../../src/telemetry/http.js';
+import { HttpClient, HttpError, errorDetail, parseRetryAfter, safeUrl, withQuery, type FetchLike } from '../../src/http/index.js';
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
@@ -437,5 +437,95 @@ const tls = selfSigned();
     } finally {
       c.close();
     }
+  });
+});
+
+describe('redirects (two servers on 127.0.0.1, node-fetch)', () => {
+  interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+  /** A server that answers each path from `routes` (default: 200 with what it received) and records every request. */
+  async function server(routes: Record<string, (base: string) => { status: number; headers?: Record<string, string> }> = {}) {
+    const seen: Seen[] = [];
+    const s = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        const route = routes[req.url!.split('?')[0]!];
+        const answer = route ? route(base) : { status: 200 };
+        const text = JSON.stringify({ method: req.method, url: req.url, body });
+        res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...answer.headers });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    const close = async () => {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    };
+    return { base, seen, close };
+  }
+
+  const token = { headers: async () => ({ 'X-Auth-Token': 'secret-token' }), invalidate: () => undefined };
+  let servers: { close(): Promise<void> }[] = [];
+  let c: HttpClient;
+  beforeEach(() => {
+    c = new HttpClient({ sleep: async () => undefined });
+  });
+  afterEach(async () => {
+    c.close();
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+
+  it('never follows a redirect to another origin: nothing is sent there, and the error names that origin', async () => {
+    const other = await server();
+    const home = await server({ '/v2/samples': () => ({ status: 302, headers: { Location: `${other.base}/v2/samples?limit=1` } }) });
+    servers = [home, other];
+    const error = await rejection(c.request('GET', `${home.base}/v2/samples`, { query: [['limit', '1']], auth: token }));
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect(error.message).toBe(
+      `GET ${home.base}/v2/samples?limit=1 → 302 Found: a redirect to another origin, ${other.base}; not followed, as credentials are never sent to another server`,
+    );
+    expect(error.message).not.toContain('secret-token');
+    expect(other.seen).toEqual([]);
+    expect(home.seen).toHaveLength(1);
+  });
+
+  it('another port or scheme of the same host is another origin', async () => {
+    const home = await server({
+      '/port': (base) => ({ status: 307, headers: { Location: base.replace(/:\d+$/, ':1') + '/x' } }),
+      '/scheme': (base) => ({ status: 308, headers: { Location: base.replace('http:', 'https:') + '/x' } }),
+    });
+    servers = [home];
+    await expect(c.request('GET', `${home.base}/port`, { auth: token })).rejects.toThrow('a redirect to another origin, http://127.0.0.1:1;');
+    await expect(c.request('GET', `${home.base}/scheme`, { auth: token })).rejects.toThrow(/a redirect to another origin, https:\/\/127\.0\.0\.1:\d+;/);
+    expect(home.seen).toHaveLength(2);
+  });
+
+  it('follows a redirect on the same origin with the credentials, the method and the body (307), or as a GET (303)', async () => {
+    const home = await server({
+      '/old': () => ({ status: 307, headers: { Location: '/new?x=1' } }),
+      '/form': (base) => ({ status: 303, headers: { Location: `${base}/result` } }),
+    });
+    servers = [home];
+    const res = await c.request('POST', `${home.base}/old`, { body: { q: 1 }, auth: token, idempotent: true });
+    expect(res.json()).toEqual({ method: 'POST', url: '/new?x=1', body: '{"q":1}' });
+    expect(home.seen.map((s) => [s.method, s.url, s.headers['x-auth-token']])).toEqual([['POST', '/old', 'secret-token'], ['POST', '/new?x=1', 'secret-token']]);
+    const after = await c.request('POST', `${home.base}/form`, { body: { q: 2 }, auth: token });
+    expect(after.json()).toEqual({ method: 'GET', url: '/result', body: '' });
+  });
+
+  it('gives up after 5 redirects, and does not turn a POST into a GET on a 301 or 302', async () => {
+    const home = await server({
+      '/loop': () => ({ status: 302, headers: { Location: '/loop' } }),
+      '/moved': () => ({ status: 301, headers: { Location: '/elsewhere' } }),
+      '/nowhere': () => ({ status: 302 }),
+    });
+    servers = [home];
+    await expect(c.request('GET', `${home.base}/loop`)).rejects.toThrow(`GET ${home.base}/loop → 302 Found: more than 5 redirects; the last one to ${home.base}/loop`);
+    expect(home.seen).toHaveLength(6);
+    await expect(c.request('POST', `${home.base}/moved`, { body: {} })).rejects.toThrow(`a 301 redirect of a POST to ${home.base}/elsewhere; not followed, as it would drop the request body`);
+    await expect(c.request('GET', `${home.base}/nowhere`)).rejects.toThrow('→ 302 Found: a redirect without a Location header');
   });
 });

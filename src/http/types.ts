@@ -1,0 +1,70 @@
+/** The shapes of the shared HTTP client (src/http/client.ts): its options, requests and answers. */
+
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; agent?: unknown; redirect?: 'manual' },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+
+/**
+ * Supplies auth headers; on a 401 the client calls `invalidate()` and retries once with fresh
+ * headers. It passes the headers the refused request carried, so a provider can ignore a 401
+ * earned by a token it has already replaced (concurrent requests then renew it only once).
+ */
+export interface AuthProvider {
+  headers(): Promise<Record<string, string>>;
+  invalidate(used?: Record<string, string>): void;
+}
+
+export interface HttpOptions {
+  /** Per attempt, from sending the request to the last byte of the body. Default 30000. */
+  timeoutMs?: number;
+  /** Further attempts after the first. Default 4. */
+  retries?: number;
+  /** First backoff; doubles each retry, full jitter. Default 500. */
+  backoffMs?: number;
+  /** Cap of one backoff, and of a `Retry-After`. Default 30000. */
+  maxBackoffMs?: number;
+  /** Requests in flight at once (over all callers of this client). Default 8. */
+  concurrency?: number;
+  /** PEM file of the CA certificates to trust for https; it replaces Node's default list. */
+  caFile?: string;
+  /** Skip TLS certificate verification (explicit, never a default). */
+  insecure?: boolean;
+  /**
+   * Reuse connections (default true). A server that closes each connection after one answer
+   * without saying so (Gnocchi under uwsgi http-socket, docs/gnocchi.md, "Keep-alive") makes pooled
+   * sockets fail now and then, under concurrency on every retry: turn it off for such a server.
+   */
+  keepAlive?: boolean;
+  /** Default: node-fetch 3 with keep-alive http/https agents. */
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1): the jitter. Default Math.random. */
+  random?: () => number;
+  /** Epoch ms, to read a `Retry-After` HTTP date. Default Date.now. */
+  now?: () => number;
+}
+
+/** Test and caller seams for what touches the world; the same shape as the HttpOptions fields. */
+export type HttpIo = Pick<HttpOptions, 'fetch' | 'sleep' | 'random' | 'now'>;
+
+export interface HttpResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  text: string;
+  /** The body parsed as JSON; throws an HttpError naming method and URL if it is not JSON. */
+  json<T = unknown>(): T;
+}
+
+export interface RequestInit {
+  headers?: Record<string, string>;
+  /** Query parameters, in order; a key may repeat (Ceilometer's q.field/q.op/q.type/q.value). */
+  query?: [string, string][];
+  /** JSON-encoded; sets Content-Type. */
+  body?: unknown;
+  auth?: AuthProvider;
+  /** Statuses that are answers rather than errors. Default: any 2xx. */
+  okStatuses?: number[];
+  /** The request only reads (or may be repeated safely): retry it after network errors and 5xx. Default: by method. */
+  idempotent?: boolean;
+}

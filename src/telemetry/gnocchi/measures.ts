@@ -1,0 +1,168 @@
+/**
+ * What Gnocchi keeps of a tenant's resources for one meter (docs/gnocchi.md, "What is read",
+ * steps 2 and 3): each metric's archive policy (granularity, aggregation, retention), then the
+ * measures of all of them through `POST /v1/aggregates`.
+ */
+import { formatTimestamp, US_PER_MS, US_PER_SECOND } from '../../model/time.js';
+import type { SampleQuery } from '../../model/types.js';
+import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
+import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
+import { parseMeasures, type ResourceTimeline } from './samples.js';
+import type { GnocchiRequest } from './search.js';
+import type { GnocchiMeter, GnocchiSettings } from './settings.js';
+
+/** Resources per `/v1/aggregates` request (the id list travels in the body). */
+const AGGREGATES_CHUNK = 200;
+
+interface MetricInfo {
+  id: string;
+  name?: string;
+  unit?: string | null;
+  archive_policy: ArchivePolicy;
+}
+
+/** Which resources of a meter's query are read, and how. */
+export interface Planned {
+  timeline: ResourceTimeline;
+  metricId: string;
+  aggregation: string;
+  unit: string;
+}
+
+/** Archive policies and measures, with the metrics and names already asked kept for the run. */
+export class GnocchiMeasures {
+  private readonly metrics = new Map<string, Promise<MetricInfo>>();
+  private readonly names = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly settings: GnocchiSettings,
+    private readonly request: GnocchiRequest,
+    /** Epoch ms, for the retention check. */
+    private readonly now: () => number,
+  ) {}
+
+  /** Each resource with the metric: its archive policy decides the aggregation; the window must still be kept. */
+  async plan(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], query: SampleQuery, where: string): Promise<Planned[]> {
+    const granularity = this.settings.granularity;
+    return Promise.all(
+      timelines
+        .filter((timeline) => typeof timeline.metrics[meter.metric] === 'string')
+        .map(async (timeline): Promise<Planned> => {
+          const metricId = timeline.metrics[meter.metric]!;
+          const info = await this.metric(base, metricId);
+          const policy = info.archive_policy;
+          if (!policy || !Array.isArray(policy.definition)) {
+            throw new GnocchiProblem(`metric ${metricId} of resource ${timeline.id}: Gnocchi gave no archive policy`);
+          }
+          const choice = choosePolicy(policy, granularity, meter.aggregations);
+          if (!choice.ok) throw new GnocchiProblem(`metric ${meter.metric} (${metricId}) of resource ${timeline.id}: ${choice.reason}`);
+          await this.checkRetention(base, metricId, timeline, policy.name, choice.aggregation, choice.timespan, query);
+          return { timeline, metricId, aggregation: choice.aggregation, unit: typeof info.unit === 'string' ? info.unit : '' };
+        }),
+    );
+  }
+
+  /**
+   * Gnocchi keeps `timespan` before a metric's newest point. When the newest point could be later
+   * than the query start + timespan (by the clock, or the resource's end), ask whether it is: if
+   * so, measures at the start of the window are gone, and billing it would under-bill silently.
+   */
+  private async checkRetention(
+    base: string, metricId: string, timeline: ResourceTimeline, policyName: string, aggregation: string, timespan: number, query: SampleQuery,
+  ): Promise<void> {
+    if (!Number.isFinite(timespan)) return;
+    const timespanUs = timespan * US_PER_SECOND;
+    const newestBound = Math.min(this.now() * US_PER_MS, timeline.endedAt ?? Number.POSITIVE_INFINITY);
+    const horizon = query.start + timespanUs;
+    if (newestBound < horizon) return;
+    const res = await this.request('GET', `${base}/metric/${encodeURIComponent(metricId)}/measures`, {
+      query: [['start', formatTimestamp(horizon)], ['granularity', String(this.settings.granularity)], ['aggregation', aggregation]],
+    });
+    const later = parseMeasures(res.json<unknown>());
+    if (later.length > 0) {
+      throw new GnocchiProblem(
+        `metric ${metricId} of resource ${timeline.id}: its archive policy '${policyName}' keeps ${formatSeconds(timespan)} at ${formatSeconds(this.settings.granularity)} before its newest measure ` +
+          `(${formatTimestamp(later[later.length - 1]!.t)}), so measures from ${formatTimestamp(query.start)} on are partly gone; ` +
+          `bill the window sooner, or use a granularity whose timespan covers it ([gnocchi] granularity)`,
+      );
+    }
+  }
+
+  /** Whether any metric of this name exists (`GET /v1/metric?name=…&limit=1`), once per run. */
+  private metricNameExists(base: string, name: string): Promise<boolean> {
+    const key = `${base} name ${name}`;
+    let pending = this.names.get(key);
+    if (!pending) {
+      pending = this
+        .request('GET', `${base}/metric`, { query: [['name', name], ['limit', '1']] })
+        .then((res) => {
+          const list = res.json<unknown>();
+          return Array.isArray(list) && list.length > 0;
+        });
+      pending.catch(() => this.names.delete(key));
+      this.names.set(key, pending);
+    }
+    return pending;
+  }
+
+  private metric(base: string, id: string): Promise<MetricInfo> {
+    const key = `${base} ${id}`;
+    let pending = this.metrics.get(key);
+    if (!pending) {
+      pending = this.request('GET', `${base}/metric/${encodeURIComponent(id)}`).then((res) => res.json<MetricInfo>());
+      pending.catch(() => this.metrics.delete(key));
+      this.metrics.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Measures of the planned resources, by resource id: one `/v1/aggregates` per aggregation and
+   * chunk. With no resource holding the metric, Gnocchi is asked anyway, so that its own answer
+   * (400 Metrics not found) says the metric name is wrong, rather than billing nothing.
+   */
+  async measures(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], planned: Planned[], query: SampleQuery): Promise<Map<string, unknown>> {
+    const groups = new Map<string, string[]>();
+    for (const p of planned) {
+      let ids = groups.get(p.aggregation);
+      if (!ids) groups.set(p.aggregation, (ids = []));
+      ids.push(p.timeline.id);
+    }
+    if (planned.length === 0) groups.set(meter.aggregations[0]!, timelines.map((t) => t.id));
+    const found = new Map<string, unknown>();
+    for (const [aggregation, ids] of groups) {
+      for (let i = 0; i < ids.length; i += AGGREGATES_CHUNK) {
+        const chunk = ids.slice(i, i + AGGREGATES_CHUNK);
+        let res;
+        try {
+          res = await this.request('POST', `${base}/aggregates`, {
+            idempotent: true,
+            query: [['start', formatTimestamp(query.start)], ['stop', formatTimestamp(query.end)], ['granularity', String(this.settings.granularity)]],
+            body: { resource_type: meter.resourceType, search: { in: { id: chunk } }, operations: ['metric', meter.metric, aggregation] },
+          });
+        } catch (error) {
+          if (planned.length > 0 || !isMetricsNotFound(error)) throw error;
+          // The tenant's resources lack the metric. Fine if the metric exists elsewhere (a
+          // `network` resource may carry bandwidth but no ip.floating); a name Gnocchi has
+          // nowhere is a configuration error, not a tenant without usage.
+          if (await this.metricNameExists(base, meter.metric)) return found;
+          throw new GnocchiProblem(
+            `none of the tenant's ${timelines.length} ${meter.resourceType} resource${timelines.length === 1 ? '' : 's'} has a metric '${meter.metric}', and Gnocchi has no metric of that name at all ` +
+              `(Gnocchi answered 400 Metrics not found: ${error instanceof Error ? error.message : String(error)}); check the metric name (${metricKey(this.settings, meter)})`,
+          );
+        }
+        const body = res.json<{ measures?: Record<string, Record<string, Record<string, unknown>>> }>();
+        const measures = body?.measures;
+        if (!measures || typeof measures !== 'object') {
+          throw new GnocchiProblem(`POST ${base}/aggregates answered without "measures"`);
+        }
+        for (const id of chunk) {
+          const rows = measures[id]?.[meter.metric]?.[aggregation];
+          if (rows !== undefined) found.set(id, rows);
+        }
+      }
+    }
+    return found;
+  }
+
+}
