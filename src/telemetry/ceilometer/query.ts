@@ -3,7 +3,7 @@
 export type Op = 'eq' | 'lt' | 'le' | 'gt' | 'ge';
 export type Filter = [field: string, op: Op, value: string];
 
-/** The q.* parameters of a simple query: four lists, same length, same order (§1.2). */
+/** The q.* parameters of a simple query: four lists, same length, same order (docs/ceilometer.md, "Query encoding"). */
 export function simpleQuery(filters: Filter[]): [string, string][] {
   return [
     ...filters.map(([field]) => ['q.field', field] as [string, string]),

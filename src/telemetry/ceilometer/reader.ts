@@ -14,7 +14,7 @@
  * asking for a larger page_size. A sample outside the query (another project or meter, a time
  * outside the bounds) means the server ignored a filter: that is an error, never billed. So are
  * a page longer than its limit, a page not newest first, one sample id served with two contents,
- * and a total that differs from the count of the meter's statistics (docs/ceilometer-paging.md).
+ * and a total that differs from the count of the meter's statistics (docs/ceilometer.md, "What is checked after paging").
  */
 import { TelemetryError, errorMessage } from '../../model/errors.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../../model/time.js';

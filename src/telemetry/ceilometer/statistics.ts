@@ -2,7 +2,7 @@
  * How many samples Ceilometer says a tenant's meter has in a window, from
  * `GET /v2/meters/{meter}/statistics` with the query the samples were read with (no `groupby`,
  * no `period`: one aggregate, whose `count` is the number of samples; no samples, `[]`).
- * docs/ceilometer-paging.md says why the reader compares it with what the pages gave.
+ * docs/ceilometer.md ("What is checked after paging") says why the reader compares it with what the pages gave.
  */
 import { TelemetryError, errorMessage } from '../../model/errors.js';
 import { formatNaiveUtc } from '../../model/time.js';
