@@ -321,15 +321,15 @@ export class Ledger {
 
   // ---- runs --------------------------------------------------------------------------------
 
-  /** Records the start of a command run (status `running`) and returns its id. */
-  startRun(command: string, args: string[]): string {
+  /** Records the start of a command run (status `running`) by process `by` and returns its id. */
+  startRun(command: string, args: string[], by: { host: string; pid: number }): string {
     const id = randomUUID();
     this.guard('start run', () =>
       this.db
         .prepare(
           `INSERT INTO runs (id, command, args, host, pid, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')`,
         )
-        .run(id, command, JSON.stringify(args), os.hostname(), process.pid, this.stamp()),
+        .run(id, command, JSON.stringify(args), by.host, by.pid, this.stamp()),
     );
     return id;
   }

@@ -12,9 +12,9 @@
  * whose quantity did not (a late sample inside a stretch already covered) is noted, not drift.
  */
 import fs from 'node:fs';
-import { measure } from '../billing/bill.js';
+import { measure } from '../billing/measure.js';
 import { Decimal, formatMoney, formatQuantity, formatRate, lineAmount } from '../model/decimal.js';
-import { ArtificeError, EXIT, UsageError, WindowError, errorMessage } from '../model/errors.js';
+import { ArtificeError, EXIT, UsageError, WindowError, errorMessage, exitCodeOf } from '../model/errors.js';
 import { loadAdapter } from '../invoice/load.js';
 import type { Bill, StoredLine } from '../ledger.js';
 import { Output } from '../view/output.js';
@@ -22,9 +22,9 @@ import type { WindowOptions } from '../period.js';
 import { groupUsage } from '../pricing.js';
 import { paintStatus } from '../view/report.js';
 import { renderTable } from '../view/table.js';
-import { openCollector } from '../telemetry/open.js';
 import { formatTimestamp } from '../model/time.js';
-import type { BillDeps } from './bill.js';
+import type { Deps } from '../deps.js';
+import { hostPid } from '../model/owner.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 import type { UsageRecord } from '../model/types.js';
 
@@ -142,7 +142,7 @@ function signed(value: Decimal, text: string): string {
   return value.gt(0) ? `+${text}` : text;
 }
 
-export async function verify(options: VerifyOptions, deps: BillDeps): Promise<number> {
+export async function verify(options: VerifyOptions, deps: Deps): Promise<number> {
   const ref = options.tenant?.[0]?.trim();
   if (!ref || (options.tenant?.length ?? 0) > 1) {
     throw new UsageError('verify takes exactly one --tenant ID (or the name it was billed under), and --month YYYY-MM (default the previous month)');
@@ -168,7 +168,7 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
     if (!committed) {
       const pending = exact.find((b) => b.status === 'pending');
       if (pending) {
-        throw new WindowError(`the bill of ${tenantId} for ${window.label} is still pending (held by ${pending.owner ? `${pending.owner.host} pid ${pending.owner.pid}` : '?'}); verify it once it is committed`);
+        throw new WindowError(`the bill of ${tenantId} for ${window.label} is still pending (held by ${pending.owner ? hostPid(pending.owner) : '?'}); verify it once it is committed`);
       }
       const near = bills.map((b) => `${formatTimestamp(b.start)}..${formatTimestamp(b.end)} ${b.status}`).join('; ');
       throw new WindowError(
@@ -184,7 +184,7 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
     ledger.close();
   }
 
-  const collector = await (deps.openCollector ?? openCollector)(config);
+  const collector = await deps.openCollector(config);
   let now: UsageRecord[];
   let source: string;
   try {
@@ -194,7 +194,7 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
   } catch (error) {
     throw new RecomputeError(
       `cannot recompute ${tenantId} ${window.label} from the telemetry: ${errorMessage(error)}`,
-      error instanceof ArtificeError ? error.exitCode : EXIT.someFailed,
+      exitCodeOf(error),
       error,
     );
   } finally {

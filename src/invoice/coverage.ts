@@ -18,7 +18,7 @@ import { FileInvoice } from '../../invoices/file-invoice.js';
 import { RateTable, ratesFileOf } from '../../invoices/rate-table.js';
 import type { Config } from '../config.js';
 import { formatRate } from '../model/decimal.js';
-import { errorMessage } from '../model/errors.js';
+import { firstLine } from '../model/errors.js';
 import { adapterRate } from '../pricing.js';
 import { formatTimestamp } from '../model/time.js';
 import type { Invoice, InvoiceClass } from './contract.js';
@@ -107,7 +107,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
       configDir: config.dir,
     });
   } catch (error) {
-    return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${oneLine(error)}`, ok: false };
+    return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${firstLine(error)}`, ok: false };
   }
 
   const pairs = datacenters.flatMap((datacenter) => unique.map((service) => ({ datacenter, ...service })));
@@ -132,7 +132,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
       else if (wrongUnit) problem = wrongUnit;
       else rate = formatRate(decimal);
     } catch (error) {
-      problem = oneLine(error);
+      problem = firstLine(error);
     }
     rows.push({ datacenter, service, meter, rate, ...(problem ? { problem } : {}) });
   }
@@ -158,8 +158,4 @@ export function coverageItems(coverage: Coverage): { name: string; ok: boolean; 
     };
   });
   return [...items, { name: 'price coverage', ok: true, detail: flavors }];
-}
-
-function oneLine(error: unknown): string {
-  return errorMessage(error).split('\n')[0] ?? '';
 }

@@ -5,11 +5,11 @@
  * a missing export and a class without `commit`.
  */
 import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.js';
 import { bill } from '../../src/commands/bill.js';
 import type { Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import { AdapterError } from '../../src/model/errors.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
 import { Decimal } from '../../src/model/decimal.js';
@@ -84,11 +84,7 @@ function userDir(): string {
 }
 
 function deps(dir: string, out: string[], err: string[] = []): Deps {
-  return {
-    cwd: dir, env: {}, now: () => new Date('2024-06-03T00:00:00Z'),
-    stdout: (text) => out.push(text), stderr: (text) => err.push(text), isTTY: false,
-    readText: async (file) => readFileSync(file, 'utf8'), host: os.hostname(), pid: process.pid,
-  };
+  return testDeps({ cwd: dir, now: () => new Date('2024-06-03T00:00:00Z'), stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
 }
 
 function demoIni(dir: string, spec: string, section: string): string {
