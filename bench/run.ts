@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
-import { datacenterResolver } from '../src/billing/bill.js';
+import { datacenterResolver } from '../src/billing/measure.js';
 import { main } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
-import type { Deps } from '../src/deps.js';
+import { processDeps, type Deps } from '../src/deps.js';
 import { packageFile } from '../src/model/paths.js';
 import { monthWindow } from '../src/period.js';
 import { FileCollector } from '../src/telemetry/file.js';
@@ -81,10 +81,7 @@ async function main_(): Promise<void> {
   writeFileSync(ini, readFileSync(demoIni, 'utf8')
     .replace(/^file = .*$/m, `file = ${samplesFile}`)
     .replace(/^rates = .*$/m, `rates = ${packageFile('config', 'rates.csv')}`));
-  const quiet: Deps = {
-    cwd: dir, env: {}, now: () => new Date(), stdout: () => {}, stderr: () => {}, isTTY: false,
-    readText: async (file) => readFileSync(file, 'utf8'), host: os.hostname(), pid: process.pid,
-  };
+  const quiet: Deps = { ...processDeps(), cwd: dir, env: {}, stdout: () => {}, stderr: () => {}, isTTY: false, stdoutIsTTY: false };
   const start = performance.now();
   const code = await main(['node', 'artifice', 'bill', '--config', ini, '--all', '--month', '2024-05'], quiet);
   const billMs = performance.now() - start;

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { processDeps, type Deps } from './deps.js';
-import { ArtificeError, EXIT, errorMessage } from './model/errors.js';
+import { ArtificeError, EXIT, exitCodeOf, oneLine } from './model/errors.js';
 import { packageVersion } from './model/paths.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -115,7 +115,7 @@ function report(error: unknown, verbose: boolean, deps: Deps): number {
   if (error instanceof ArtificeError) {
     deps.stderr(`artifice: ${error.message}\n`);
   } else {
-    deps.stderr(`artifice: internal error: ${errorMessage(error).split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+    deps.stderr(`artifice: internal error: ${oneLine(error)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
   }
   if (verbose) {
     let cause: unknown = error;
@@ -125,5 +125,5 @@ function report(error: unknown, verbose: boolean, deps: Deps): number {
       if (cause) deps.stderr('caused by: ');
     }
   }
-  return error instanceof ArtificeError ? error.exitCode : EXIT.someFailed;
+  return exitCodeOf(error);
 }

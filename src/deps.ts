@@ -1,6 +1,15 @@
-/** What commands take from the world, injected so tests run them against twins. */
+/**
+ * What commands take from the world, injected so tests run them against twins. `processDeps()`
+ * resolves every default once, here: commands use what they are given and never fall back.
+ */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import type { Config } from './config.js';
+import type { Collector } from './telemetry/contract.js';
+import { openCollector } from './telemetry/open.js';
+
+/** Subscribes to SIGINT/SIGTERM; the handler returns true when the process should exit now. Returns an unsubscribe. */
+export type OnSignal = (handler: (signal: string) => boolean) => () => void;
 
 export interface Deps {
   cwd: string;
@@ -10,12 +19,20 @@ export interface Deps {
   stderr: (text: string) => void;
   /** stderr is a terminal: progress lines and colour are allowed. */
   isTTY: boolean;
-  /** stdout is a terminal: tables on stdout may be coloured (absent: treated as not a terminal). */
-  stdoutIsTTY?: boolean;
+  /** stdout is a terminal: tables on stdout may be coloured. */
+  stdoutIsTTY: boolean;
   readText: (file: string) => Promise<string>;
+  /** This host and process: stamped on runs and claims. */
   host: string;
   pid: number;
+  /** The telemetry source of a config ([telemetry] backend). */
+  openCollector: (config: Config) => Promise<Collector>;
+  onSignal: OnSignal;
+  /** How often a pending bill's claim is refreshed (well inside the ledger's 15-minute lease). */
+  heartbeatMs: number;
 }
+
+export const DEFAULT_HEARTBEAT_MS = 60_000;
 
 let pipesGuarded = false;
 
@@ -34,6 +51,19 @@ function guardPipes(): void {
   }
 }
 
+/** The real process's signals: a second signal exits at once (130 for SIGINT, 143 for SIGTERM). */
+export function processSignals(handler: (signal: string) => boolean): () => void {
+  const on = (signal: NodeJS.Signals) => {
+    if (handler(signal)) process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return () => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  };
+}
+
 export function processDeps(): Deps {
   guardPipes();
   return {
@@ -47,5 +77,8 @@ export function processDeps(): Deps {
     readText: (file) => readFile(file, 'utf8'),
     host: os.hostname(),
     pid: process.pid,
+    openCollector,
+    onSignal: processSignals,
+    heartbeatMs: DEFAULT_HEARTBEAT_MS,
   };
 }

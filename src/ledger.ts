@@ -146,9 +146,9 @@ export class Ledger {
 
   // ---- runs (src/ledger/runs.ts) ---------------------------------------------------------------
 
-  /** Records the start of a command run (status `running`) and returns its id. */
-  startRun(command: string, args: string[]): string {
-    return this.guard('start run', () => startRun(this.store, command, args));
+  /** Records the start of a command run (status `running`) by process `by` and returns its id. */
+  startRun(command: string, args: string[], by: { host: string; pid: number }): string {
+    return this.guard('start run', () => startRun(this.store, command, args, by));
   }
 
   /** running → ok | failed | partial, with a JSON summary and the per-tenant errors. */

@@ -585,7 +585,7 @@ describe('runs', () => {
     let clock = new Date('2024-06-01T06:00:00Z');
     const ledger = open({ now: () => clock });
     expect(ledger.lastRun()).toBeUndefined();
-    const first = ledger.startRun('bill', ['--all']);
+    const first = ledger.startRun('bill', ['--all'], { host: os.hostname(), pid: process.pid });
     clock = new Date('2024-06-01T06:05:00Z');
     const finished = ledger.finishRun(first, {
       status: 'partial',
@@ -607,7 +607,7 @@ describe('runs', () => {
     expect(() => ledger.finishRun(first, { status: 'ok', summary: null, errors: [] })).toThrow(/already partial/);
     expect(() => ledger.finishRun('nope', { status: 'ok', summary: null, errors: [] })).toThrow(LedgerError);
     clock = new Date('2024-06-01T07:00:00Z');
-    const second = ledger.startRun('status', []);
+    const second = ledger.startRun('status', [], { host: os.hostname(), pid: process.pid });
     expect(ledger.lastRun()).toMatchObject({ id: second, status: 'running', finishedAt: null, summary: null, errors: [] });
     expect(ledger.runs(10).map((r) => r.id)).toEqual([second, first]);
     expect(ledger.runs(1).map((r) => r.id)).toEqual([second]);

@@ -10,7 +10,8 @@
  */
 import type { Config } from '../config.js';
 import { Decimal, lineAmount } from '../model/decimal.js';
-import { ArtificeError, EXIT, WindowError, errorMessage } from '../model/errors.js';
+import { ArtificeError, WindowError, errorMessage, exitCodeOf, firstLine } from '../model/errors.js';
+import { hostPid } from '../model/owner.js';
 import type { Invoice } from '../invoice/contract.js';
 import { newInvoice } from '../invoice/context.js';
 import { loadAdapter } from '../invoice/load.js';
@@ -19,7 +20,7 @@ import { formatTimestamp } from '../model/time.js';
 import type { BillingWindow, UsageRecord } from '../model/types.js';
 import { adapterRate, groupUsage } from '../pricing.js';
 import type { Collector } from '../telemetry/contract.js';
-import { measure } from './bill.js';
+import { measure } from './measure.js';
 
 /** Telemetry that cannot be read while verifying: keeps the underlying error's exit code. */
 export class RecomputeError extends ArtificeError {
@@ -100,7 +101,7 @@ export function committedBill(ledger: Ledger, tenantId: string, window: BillingW
   if (committed) return { tenantId, bill: committed, usage: ledger.usage(committed.id), lines: ledger.lines(committed.id) };
   const pending = exact.find((b) => b.status === 'pending');
   if (pending) {
-    throw new WindowError(`the bill of ${tenantId} for ${window.label} is still pending (held by ${pending.owner ? `${pending.owner.host} pid ${pending.owner.pid}` : '?'}); verify it once it is committed`);
+    throw new WindowError(`the bill of ${tenantId} for ${window.label} is still pending (held by ${pending.owner ? hostPid(pending.owner) : '?'}); verify it once it is committed`);
   }
   const near = bills.map((b) => `${formatTimestamp(b.start)}..${formatTimestamp(b.end)} ${b.status}`).join('; ');
   throw new WindowError(
@@ -125,7 +126,7 @@ export async function recompute(
   } catch (error) {
     throw new RecomputeError(
       `cannot recompute ${stored.tenantId} ${window.label} from the telemetry: ${errorMessage(error)}`,
-      error instanceof ArtificeError ? error.exitCode : EXIT.someFailed,
+      exitCodeOf(error),
       error,
     );
   }
@@ -146,7 +147,7 @@ export function currentRates(config: Config, stored: StoredBill, window: Billing
       const rate = adapterRate(await (await adapter).cost(datacenter, name), datacenter, name);
       return { rate: rate ?? null };
     } catch (error) {
-      return { rate: null, problem: errorMessage(error).split('\n')[0] ?? '' };
+      return { rate: null, problem: firstLine(error) };
     }
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
+import { EXIT, oneLine } from '../model/errors.js';
 import { INVOICE_METHODS } from '../invoice/contract.js';
 import { priceCoverage, type Coverage } from '../invoice/coverage.js';
 import { BUILT_IN, loadAdapter } from '../invoice/load.js';
@@ -29,7 +29,7 @@ export async function adapters(options: AdaptersOptions, deps: Deps): Promise<nu
     const { Adapter } = await loadAdapter(config);
     coverage = await priceCoverage(config, Adapter, { flavors: options.flavor, now: deps.now() });
   } catch (error) {
-    loadError = error instanceof ArtificeError ? error.message : errorMessage(error).split('\n')[0];
+    loadError = oneLine(error);
   }
   const ok = !loadError && Boolean(coverage?.ok);
 

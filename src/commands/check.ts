@@ -17,7 +17,6 @@ import { networkFileSystem } from '../ledger/file-system.js';
 import { Output } from '../view/output.js';
 import { paintStatus } from '../view/report.js';
 import { renderTable } from '../view/table.js';
-import { openCollector } from '../telemetry/open.js';
 import { openLedger, readConfig, type CommonOptions } from './common.js';
 import type { CheckItem } from '../model/types.js';
 
@@ -26,10 +25,10 @@ export interface CheckOptions extends CommonOptions {
 }
 
 /** Each part of the check, in order; a part that throws becomes one failed item. */
-type Part = (config: Config) => Promise<CheckItem[]>;
+type Part = (config: Config, deps: Deps) => Promise<CheckItem[]>;
 
-const telemetryPart: Part = async (config) => {
-  const collector = await openCollector(config);
+const telemetryPart: Part = async (config, deps) => {
+  const collector = await deps.openCollector(config);
   try {
     // A collector with its own check reports auth, endpoints and meters item by item (it never
     // throws); prepare() would stop at the first problem.
@@ -57,7 +56,7 @@ function writableDir(file: string): { dir: string; ok: boolean } {
 }
 
 /** The ledger opens and its schema is current; or it does not exist yet and can be created. */
-const ledgerPart: Part = async (config) => {
+const ledgerPart: Part = async (config, deps) => {
   const file = config.main.database;
   const network = networkFileSystem(file);
   if (network && config.main.ledgerJournal === 'wal') {
@@ -67,7 +66,7 @@ const ledgerPart: Part = async (config) => {
     const { dir, ok } = writableDir(file);
     return [{ name: 'ledger', ok, detail: ok ? `${file} does not exist yet; the first bill creates it (${dir} is writable)` : `${file} does not exist and ${dir} is not writable; fix [main] database or the permissions` }];
   }
-  const ledger = openLedger(config);
+  const ledger = openLedger(config, deps);
   try {
     const pending = ledger.pendingBills().length;
     const last = ledger.lastRun();
@@ -111,15 +110,15 @@ function isWritable(file: string): boolean {
  * service and flavor in every datacenter, plus every datacenter/service on the tenants'
  * latest committed bills in the ledger.
  */
-const pricesPart: Part = async (config) => {
+const pricesPart: Part = async (config, deps) => {
   const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
-  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config) }));
+  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config, deps) }));
 };
 
 /** The (datacenter, service, unit) of each tenant's latest committed bill's lines; none without a ledger. */
-function latestBilledPairs(config: Config): { datacenter: string; service: string; unit: string }[] {
+function latestBilledPairs(config: Config, deps: Deps): { datacenter: string; service: string; unit: string }[] {
   if (!fs.existsSync(config.main.database)) return [];
-  const ledger = openLedger(config);
+  const ledger = openLedger(config, deps);
   try {
     const pairs: { datacenter: string; service: string; unit: string }[] = [];
     for (const tenant of ledger.tenants()) {
@@ -157,7 +156,7 @@ export async function check(options: CheckOptions, deps: Deps): Promise<number> 
   if (config) {
     for (const part of CHECK_PARTS) {
       try {
-        items.push(...(await part.run(config)));
+        items.push(...(await part.run(config, deps)));
       } catch (error) {
         items.push({ name: part.name, ok: false, detail: error instanceof ArtificeError ? error.message : errorMessage(error) });
       }

@@ -1,9 +1,8 @@
 /** Set-up shared by the commands: config, window, tenants, adapter, ledger — in that order, so bad input fails before anything is written. */
-import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../model/errors.js';
-import { Ledger, currentOwner, type Owner } from '../ledger.js';
+import { Ledger } from '../ledger.js';
 import { monthWindow, monthOf, resolveWindow, type WindowOptions } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
 import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
@@ -94,13 +93,9 @@ async function lookedUp(collector: Collector, ref: string): Promise<Tenant> {
   return tenant;
 }
 
-/** The ledger of `config`; with `deps`, its stamps (claims, heartbeats, runs) use the injected clock. */
-export function openLedger(config: Config, deps?: Pick<Deps, 'now'>): Ledger {
-  return Ledger.open(config.main.database, { journal: config.main.ledgerJournal, ...(deps ? { now: deps.now } : {}) });
-}
-
-export function ownerOf(deps: Deps): Owner {
-  return currentOwner(randomUUID(), deps.pid, deps.host);
+/** The ledger of `config`; its stamps (claims, heartbeats, runs) use the injected clock. */
+export function openLedger(config: Config, deps: Pick<Deps, 'now'>): Ledger {
+  return Ledger.open(config.main.database, { journal: config.main.ledgerJournal, now: deps.now });
 }
 
 /** `2024-05` when the window is a calendar month in the configured zone, else start/end. */

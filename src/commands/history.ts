@@ -23,7 +23,7 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
     deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${config.main.database} yet: nothing has been billed\n`);
     return 0;
   }
-  const ledger = openLedger(config);
+  const ledger = openLedger(config, deps);
   try {
     const ref = options.tenant?.[0]?.trim();
     const bills = ledger.bills({ tenant: ref ? tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });

@@ -13,10 +13,9 @@ import { committedBill, compareUsage, currentRates, recompute, type StoredBill }
 import { EXIT, UsageError, WindowError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import type { WindowOptions } from '../period.js';
-import { openCollector } from '../telemetry/open.js';
 import { Output } from '../view/output.js';
 import { verifyJson, verifyText } from '../view/verify.js';
-import type { BillDeps } from './bill.js';
+import type { Deps } from '../deps.js';
 import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
 export interface VerifyOptions extends CommonOptions, WindowOptions {
@@ -24,7 +23,7 @@ export interface VerifyOptions extends CommonOptions, WindowOptions {
   json?: boolean;
 }
 
-export async function verify(options: VerifyOptions, deps: BillDeps): Promise<number> {
+export async function verify(options: VerifyOptions, deps: Deps): Promise<number> {
   const ref = options.tenant?.[0]?.trim();
   if (!ref || (options.tenant?.length ?? 0) > 1) {
     throw new UsageError('verify takes exactly one --tenant ID (or the name it was billed under), and --month YYYY-MM (default the previous month)');
@@ -42,7 +41,7 @@ export async function verify(options: VerifyOptions, deps: BillDeps): Promise<nu
     ledger.close();
   }
 
-  const collector = await (deps.openCollector ?? openCollector)(config);
+  const collector = await deps.openCollector(config);
   let recomputed;
   try {
     recomputed = await recompute(config, collector, stored, window);

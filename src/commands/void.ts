@@ -19,7 +19,7 @@ export async function voidBill(options: VoidOptions, deps: Deps): Promise<number
   const config = await readConfig(options, deps);
   const window = windowOf(options, config, deps);
   if (!existsSync(config.main.database)) throw new LedgerError(`no ledger at ${config.main.database}: nothing has been billed, so there is nothing to void`);
-  const ledger = openLedger(config);
+  const ledger = openLedger(config, deps);
   try {
     const tenant = tenantInLedger(ledger, ref);
     const who = `${deps.env.USER ?? deps.env.LOGNAME ?? 'unknown'}@${deps.host}`;

@@ -17,7 +17,7 @@
  */
 import type { Config } from '../config.js';
 import { formatRate } from '../model/decimal.js';
-import { errorMessage } from '../model/errors.js';
+import { firstLine, oneLine } from '../model/errors.js';
 import { adapterRate } from '../pricing.js';
 import type { Invoice, InvoiceClass, PriceList } from './contract.js';
 import { invoiceSetup, newInvoice } from './context.js';
@@ -102,7 +102,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     const lastMonth = { start: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) * 1000, end: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) * 1000 };
     adapter = newInvoice(Adapter, config, { id: 'coverage-check', name: 'artifice coverage check' }, lastMonth, { billId: 'coverage-check', dryRun: true, revision: 1 });
   } catch (error) {
-    return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${oneLine(error)}`, ok: false };
+    return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${firstLine(error)}`, ok: false };
   }
 
   const pairs = meterPairs(config, datacenters, flavors);
@@ -164,8 +164,4 @@ export function coverageItems(coverage: Coverage): { name: string; ok: boolean; 
     };
   });
   return [...items, { name: 'price coverage', ok: true, detail: flavors }];
-}
-
-function oneLine(error: unknown): string {
-  return errorMessage(error).split('\n')[0] ?? '';
 }

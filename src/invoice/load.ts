@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
-import { AdapterError, errorMessage } from '../model/errors.js';
+import { AdapterError, errorMessage, firstLine } from '../model/errors.js';
 import { missingInvoiceMethods, type InvoiceClass } from './contract.js';
 import { invoiceSetup } from './context.js';
 
@@ -147,8 +147,4 @@ function packageMain(pkg: { exports?: unknown; module?: string; main?: string })
     exported = conditions.import ?? conditions.node ?? conditions.default;
   }
   return typeof exported === 'string' ? exported : (pkg.module ?? pkg.main ?? 'index.js');
-}
-
-function firstLine(error: unknown): string {
-  return errorMessage(error).split('\n')[0] ?? '';
 }

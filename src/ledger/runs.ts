@@ -1,5 +1,4 @@
 /** The `runs` table: a row per command run, from `running` to ok, failed or partial. */
-import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LedgerError } from '../model/errors.js';
 import { toRun } from './rows.js';
@@ -8,11 +7,11 @@ import type { Store } from './sqlite.js';
 import type { Run, RunResult } from './types.js';
 
 /** Records the start of a command run (status `running`) and returns its id. */
-export function startRun(store: Store, command: string, args: string[]): string {
+export function startRun(store: Store, command: string, args: string[], by: { host: string; pid: number }): string {
   const id = randomUUID();
   store.db
     .prepare(`INSERT INTO runs (id, command, args, host, pid, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')`)
-    .run(id, command, JSON.stringify(args), os.hostname(), process.pid, store.stamp());
+    .run(id, command, JSON.stringify(args), by.host, by.pid, store.stamp());
   return id;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Error classes users see as one line. Each carries the exit code of README "Exit codes" so the CLI maps
- * errors to exit codes in one place; `cause` keeps the underlying error for `--verbose`.
+ * Error classes users see as one line. Each carries the exit code of README "Exit codes";
+ * `exitCodeOf` and `oneLine` are the one place an error becomes an exit code and a line of text.
+ * `cause` keeps the underlying error for `--verbose`.
  */
 export const EXIT = { ok: 0, someFailed: 1, usage: 2, notBillable: 3 } as const;
 
@@ -49,4 +50,22 @@ export class LedgerError extends ArtificeError {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The exit code of a command that stopped on `error`: the error's own, else 1. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof ArtificeError ? error.exitCode : EXIT.someFailed;
+}
+
+/**
+ * `error` as one line for people: an ArtificeError's message (written for them), else the first
+ * line of whatever was thrown (a library's multi-line message, a stack-like text).
+ */
+export function oneLine(error: unknown): string {
+  return error instanceof ArtificeError ? error.message : firstLine(error);
+}
+
+/** The first line of whatever was thrown, ArtificeError or not: a cause inside another message. */
+export function firstLine(error: unknown): string {
+  return errorMessage(error).split('\n')[0]!;
 }

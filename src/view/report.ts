@@ -1,18 +1,10 @@
-/** How outcomes are shown: the table, the `--json` object of docs/architecture.md, "Stable interfaces", `--explain`, and the exit code. */
+/** How outcomes are shown: the table, the `--json` object of docs/architecture.md, "Stable interfaces", and `--explain`. */
 import type { ChalkInstance } from 'chalk';
-import type { Outcome, OutcomeStatus } from '../billing/bill.js';
 import { Decimal, formatMoney, formatQuantity, formatRate } from '../model/decimal.js';
-import { EXIT } from '../model/errors.js';
+import { outcomeNote, type Failed, type Outcome, type OutcomeStatus } from '../model/outcome.js';
 import { renderTable } from './table.js';
 import { formatTimestamp, US_PER_HOUR } from '../model/time.js';
 import type { InvoiceLine, UsageRecord } from '../model/types.js';
-
-/** README "Exit codes": 1 if any tenant failed; 3 if nothing could be billed (all skipped); else 0. */
-export function exitCodeFor(outcomes: Outcome[]): number {
-  if (outcomes.some((o) => o.status === 'failed')) return EXIT.someFailed;
-  if (outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped')) return EXIT.notBillable;
-  return EXIT.ok;
-}
 
 /** One invoice line with the resources (usage records) behind it: what `--explain` shows. */
 export interface ExplainedLine {
@@ -100,8 +92,8 @@ export function outcomesJson(outcomes: Outcome[], digits: number, options: JsonO
       rate: formatRate(line.rate),
       amount: formatMoney(line.amount, digits),
     })),
-    ...(o.error !== undefined ? { error: o.error } : {}),
-    ...(o.reason !== undefined ? { reason: o.reason } : {}),
+    ...(o.status === 'failed' ? { error: o.error } : {}),
+    ...(o.status === 'skipped' ? { reason: o.reason } : {}),
     ...(o.billId ? { bill: o.billId } : {}),
     ...(o.resumed ? { resumed: true } : {}),
     ...(o.asRecorded ? { as_recorded: true } : {}),
@@ -177,7 +169,7 @@ export function summaryTable(outcomes: Outcome[], digits: number, style?: ChalkI
       o.status,
       o.status === 'skipped' || o.status === 'failed' ? '' : String(o.lines.length),
       o.total === null || o.status === 'failed' ? '' : `${formatMoney(o.total, digits)} ${o.currency}`,
-      o.error ?? o.reason ?? o.invoice ?? '',
+      outcomeNote(o),
     ]),
   );
 }
@@ -196,9 +188,9 @@ export function summaryLine(outcomes: Outcome[], digits: number): string {
 
 /** After a long table: the failed tenants again, one line each, so three failures in 500 rows are not missed. */
 export function failuresText(outcomes: Outcome[]): string {
-  const failed = outcomes.filter((o) => o.status === 'failed');
+  const failed = outcomes.filter((o): o is Failed => o.status === 'failed');
   if (failed.length === 0) return '';
-  return `failed (${failed.length}):\n${failed.map((o) => `  ${tenantLabel(o)} ${o.window.label}: ${o.error ?? 'failed'}\n`).join('')}`;
+  return `failed (${failed.length}):\n${failed.map((o) => `  ${tenantLabel(o)} ${o.window.label}: ${o.error}\n`).join('')}`;
 }
 
 function gapsText(record: UsageRecord): string {

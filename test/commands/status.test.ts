@@ -138,7 +138,7 @@ describe('status', () => {
     const cloud = writeCloud(plan(1));
     expect((await run(['bill', '--config', cloud.ini, '--all', '--month', '2024-05'], { cwd: cloud.dir })).code).toBe(0);
     const ledger = Ledger.open(cloud.database, { now: () => new Date('2024-06-03T00:00:00Z') });
-    const runId = ledger.startRun('bill', ['--all', '2024-06']);
+    const runId = ledger.startRun('bill', ['--all', '2024-06'], { host: os.hostname(), pid: process.pid });
     ledger.close();
     const db = new Database(cloud.database);
     db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), runId);

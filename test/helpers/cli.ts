@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../src/cli.js';
-import type { Deps } from '../../src/deps.js';
+import { testDeps } from './deps.js';
 import { packageFile } from '../../src/model/paths.js';
 import { tempDir, writeIn } from './tmp.js';
 
@@ -63,7 +63,7 @@ export interface Run {
 export async function run(args: string[], options: { cwd: string; now?: Date; env?: Record<string, string | undefined> }): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const deps: Deps = {
+  const deps = testDeps({
     cwd: options.cwd,
     env: options.env ?? {},
     now: () => options.now ?? AFTER_MAY,
@@ -73,11 +73,7 @@ export async function run(args: string[], options: { cwd: string; now?: Date; en
     stderr: (text) => {
       stderr += text;
     },
-    isTTY: false,
-    readText: (file) => import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8')),
-    host: os.hostname(),
-    pid: process.pid,
-  };
+  });
   const code = await main(['node', 'artifice', ...args], deps);
   return { code, stdout, stderr };
 }

@@ -2,11 +2,11 @@
  * Price coverage (src/invoice/coverage.ts) and `artifice adapters`: every service of the meters
  * file in every datacenter, with the csv adapter and with the odoo adapter against the fake Odoo.
  */
-import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { adapters } from '../../src/commands/adapters.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import { coverageDatacenters, coverageItems, priceCoverage } from '../../src/invoice/coverage.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
 import { packageFile } from '../../src/model/paths.js';
@@ -37,10 +37,7 @@ ${section}
 }
 
 function deps(dir: string, out: string[]): Deps {
-  return {
-    cwd: dir, env: {}, now: () => new Date('2024-06-03T00:00:00Z'), stdout: (t) => out.push(t), stderr: () => undefined,
-    isTTY: false, readText: async (file) => readFileSync(file, 'utf8'), host: os.hostname(), pid: process.pid,
-  };
+  return testDeps({ cwd: dir, now: () => new Date('2024-06-03T00:00:00Z'), stdout: (t) => out.push(t) });
 }
 
 afterAll(cleanTempDirs);

@@ -13,6 +13,7 @@ import { adapters } from '../../src/commands/adapters.js';
 import { bill } from '../../src/commands/bill.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import { AdapterError } from '../../src/model/errors.js';
 import { priceCoverage } from '../../src/invoice/coverage.js';
 import { loadInvoiceClass } from '../../src/invoice/load.js';
@@ -117,11 +118,7 @@ function userDir(): string {
 }
 
 function deps(dir: string, out: string[], err: string[] = []): Deps {
-  return {
-    cwd: dir, env: {}, now: () => new Date('2024-06-03T00:00:00Z'),
-    stdout: (text) => out.push(text), stderr: (text) => err.push(text), isTTY: false,
-    readText: async (file) => readFileSync(file, 'utf8'), host: os.hostname(), pid: process.pid,
-  };
+  return testDeps({ cwd: dir, now: () => new Date('2024-06-03T00:00:00Z'), stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
 }
 
 function demoIni(dir: string, spec: string, section: string): string {

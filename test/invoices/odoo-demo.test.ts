@@ -6,10 +6,12 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { billTenants, type BillingContext } from '../../src/billing/bill.js';
+import { billTenants } from '../../src/billing/batch.js';
+import type { BillingContext } from '../../src/billing/bill.js';
 import { bill } from '../../src/commands/bill.js';
 import { loadConfig } from '../../src/config.js';
-import type { Deps } from '../../src/deps.js';
+import { DEFAULT_HEARTBEAT_MS, type Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import { Ledger } from '../../src/ledger.js';
 import { packageFile } from '../../src/model/paths.js';
 import { monthWindow } from '../../src/period.js';
@@ -67,12 +69,7 @@ ${extra}`;
 }
 
 function deps(dir: string, out: string[], pid = 4242): Deps {
-  return {
-    cwd: dir, env: {}, now: () => new Date('2024-06-03T00:00:00Z'),
-    stdout: (text) => out.push(text), stderr: () => undefined, isTTY: false,
-    readText: async (file) => (await import('node:fs/promises')).readFile(file, 'utf8'),
-    host: os.hostname(), pid,
-  };
+  return testDeps({ cwd: dir, now: () => new Date('2024-06-03T00:00:00Z'), stdout: (text) => out.push(text), pid });
 }
 
 async function billJson(config: string, dir: string, pid?: number): Promise<{ code: number; bills: JsonBill[] }> {
@@ -194,7 +191,7 @@ describe('the demo month through the odoo adapter', () => {
     const window = monthWindow({ year: 2024, month: 5 }, 'UTC');
     const ctx: BillingContext = {
       config: cfg, collector, Adapter: Dying, ledger: ledger1, dryRun: false, now: () => new Date('2024-06-03T00:00:00Z'),
-      owner: { host: os.hostname(), pid: DEAD_PID, runId: 'crashed-run' },
+      owner: { host: os.hostname(), pid: DEAD_PID, runId: 'crashed-run' }, heartbeatMs: DEFAULT_HEARTBEAT_MS,
     };
     const tenants = await collector.tenants(window.start, window.end);
     const dead = billTenants(ctx, tenants, window, { concurrency: TENANTS.length });

@@ -4,11 +4,10 @@
  * Ceilometer v2 samples file with its own ini and rates in a temp dir. Quantities are known by
  * construction: a tenant sampled all of May has 744 instance-hours and 744 × size GB-hours.
  */
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.js';
-import type { BillDeps } from '../../src/commands/bill.js';
+import type { OnSignal } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import type { Collector } from '../../src/telemetry/contract.js';
 import type { Config } from '../../src/config.js';
 import { tempDir, writeIn } from '../helpers/tmp.js';
@@ -144,7 +143,7 @@ export interface RunOptions {
   isTTY?: boolean;
   stdoutIsTTY?: boolean;
   openCollector?: (config: Config) => Promise<Collector>;
-  onSignal?: BillDeps['onSignal'];
+  onSignal?: OnSignal;
   pid?: number;
   host?: string;
 }
@@ -154,7 +153,7 @@ export async function run(args: string[], options: RunOptions): Promise<Result> 
   let stdout = '';
   let stderr = '';
   const now = options.now ?? AFTER_MAY;
-  const deps: BillDeps = {
+  const deps = testDeps({
     cwd: options.cwd,
     env: options.env ?? {},
     now: typeof now === 'function' ? now : () => now,
@@ -166,13 +165,12 @@ export async function run(args: string[], options: RunOptions): Promise<Result> 
     },
     isTTY: options.isTTY ?? false,
     stdoutIsTTY: options.stdoutIsTTY ?? false,
-    readText: async (file) => readFileSync(file, 'utf8'),
-    host: options.host ?? os.hostname(),
-    pid: options.pid ?? process.pid,
-    // Tests never install process signal handlers: a signal is whatever the test calls.
-    onSignal: options.onSignal ?? (() => () => {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.pid !== undefined ? { pid: options.pid } : {}),
+    // Tests never install process signal handlers (testDeps): a signal is whatever the test calls.
+    ...(options.onSignal ? { onSignal: options.onSignal } : {}),
     ...(options.openCollector ? { openCollector: options.openCollector } : {}),
-  };
+  });
   const code = await main(['node', 'artifice', ...args], deps);
   return { code, stdout, stderr };
 }

@@ -7,11 +7,11 @@
  * others are billed. `artifice check` reports the endpoint, auth, and every meter.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { bill, type BillDeps } from '../../src/commands/bill.js';
+import { bill } from '../../src/commands/bill.js';
+import { testDeps } from '../helpers/deps.js';
 import type { Config } from '../../src/config.js';
 import { openCeilometer } from '../../src/telemetry/ceilometer.js';
 import type { Collector } from '../../src/telemetry/contract.js';
@@ -86,19 +86,13 @@ interface Captured {
 /** `bill` with the Ceilometer collector's sleeps captured (no test waits on a real backoff). */
 async function billVia(d: Demo, args: { tenant?: string[]; all?: boolean; json?: boolean }, io: { timeoutMs?: number } = {}): Promise<Captured> {
   const out: Captured = { code: -1, stdout: '', stderr: '', sleeps: [] };
-  const deps: BillDeps = {
+  const deps = testDeps({
     cwd: d.dir,
-    env: {},
     now: () => AFTER_MAY,
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
-    isTTY: false,
-    readText: (file) => import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8')),
-    host: os.hostname(),
-    pid: process.pid,
-    onSignal: () => () => undefined,
     openCollector: async (config: Config): Promise<Collector> => openCeilometer(config, { sleep: async (ms) => void out.sleeps.push(ms) }),
-  };
+  });
   out.code = await bill({ config: d.ini, month: '2024-05', ...args }, deps);
   return out;
 }

@@ -1,14 +1,12 @@
-/** src/output.ts and src/progress.ts: the colour rules, durations, and the progress line, with a fake clock. */
+/** src/view/output.ts and src/view/progress.ts: the colour rules, durations, and the progress line, with a fake clock. */
 import type { Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/deps.js';
 import { Output, colorLevel, formatDuration } from '../../src/view/output.js';
 import { Progress } from '../../src/view/progress.js';
 
 function deps(fields: Partial<Deps> = {}): Deps & { err: string[] } {
   const err: string[] = [];
-  return {
-    cwd: '/', env: {}, now: () => new Date(0), stdout: () => {}, stderr: (t) => err.push(t), isTTY: true,
-    readText: async () => '', host: 'h', pid: 1, err, ...fields,
-  };
+  return { ...testDeps({ cwd: '/', now: () => new Date(0), stderr: (t) => err.push(t), isTTY: true, readText: async () => '', host: 'h', pid: 1 }), err, ...fields };
 }
 
 describe('colorLevel', () => {

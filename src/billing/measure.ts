@@ -1,0 +1,56 @@
+/** One tenant's usage in a window, from the telemetry (no ledger, no adapter): what `bill` and `verify` measure. */
+import type { Config } from '../config.js';
+import { DataError } from '../model/errors.js';
+import type { Collector } from '../telemetry/contract.js';
+import { computeUsage } from '../usage/index.js';
+import type { BillingWindow, Sample, Tenant } from '../model/types.js';
+
+/**
+ * Samples of every configured meter, with the look-back the holding rule needs. The queries run
+ * together; when one fails, the others are waited for before the first error is thrown, so a
+ * failed tenant leaves no query running behind the batch's back (the API sees at most
+ * `concurrency` tenants' queries).
+ */
+export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Sample[]> {
+  const settled = await Promise.allSettled(
+    config.meterSpecs.map((spec) =>
+      collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.lookbackUs, end: window.end }),
+    ),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+}
+
+export function datacenterResolver(config: Config): (sample: Sample) => string {
+  return (sample) => {
+    for (const key of ['availability_zone', 'host']) {
+      const value = sample.metadata[key];
+      // Own keys only: a zone named `constructor` or `__proto__` is not a [datacenters] entry.
+      if (typeof value === 'string' && Object.hasOwn(config.datacenters, value)) return config.datacenters[value]!;
+    }
+    return sample.region;
+  };
+}
+
+/** Collect and compute usage for one tenant and window (no ledger, no adapter). */
+export async function measure(ctx: { config: Config; collector: Collector }, tenant: Tenant, window: BillingWindow) {
+  const samples = await collectSamples(ctx.collector, ctx.config, tenant, window);
+  const usage = computeUsage(samples, ctx.config.meterSpecs, {
+    window,
+    trustSources: ctx.config.main.trustSources,
+    datacenterOf: datacenterResolver(ctx.config),
+    flavorNames: ctx.config.flavors,
+  });
+  // Samples, none trusted: a trust_sources that matches nothing here (a typo) would otherwise
+  // record the window as billed empty. Failing leaves it billable once the cause is fixed.
+  if (usage.kept === 0 && usage.untrusted > 0) {
+    throw new DataError(
+      `all ${usage.untrusted} samples of this tenant come from sources [main] trust_sources does not trust ` +
+        `(${usage.untrustedSources.slice(0, 5).map((s) => `'${s}'`).join(', ')}${usage.untrustedSources.length > 5 ? ', …' : ''}): ` +
+        'if they are the cloud\'s own, fix trust_sources; if the tenant posted them (source <project>:<name>), it has no billable usage: ' +
+        'exclude it with [main] exclude_tenants',
+    );
+  }
+  return usage;
+}
