@@ -14,4 +14,4 @@ export { unitMismatch } from './price-list.js';
 // Whether a process of this host is alive: for cleaning up what a killed writer left behind.
 export { processAlive } from '../ledger/owner.js';
 // The shared HTTP client (timeouts, retries with backoff, keep-alive, TLS options), for adapters of a web API.
-export { HttpClient, HttpError, type FetchLike } from '../telemetry/http.js';
+export { HttpClient, HttpError, type FetchLike } from '../http/index.js';

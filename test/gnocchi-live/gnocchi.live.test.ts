@@ -11,7 +11,7 @@ import { Decimal } from 'decimal.js';
 import { SECTIONS } from '../../src/config.js';
 import { GnocchiCollector, basicAuth } from '../../src/telemetry/gnocchi.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
-import { HttpClient } from '../../src/telemetry/http.js';
+import { HttpClient } from '../../src/http/index.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { parseMeters } from '../../src/config.js';
 import { packageFile } from '../../src/model/paths.js';

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { basicAuth } from '../../src/telemetry/gnocchi.js';
-import { HttpClient, HttpError } from '../../src/telemetry/http.js';
+import { HttpClient, HttpError } from '../../src/http/index.js';
 import { POLICIES, RESOURCES, SEED_MARKER, type ScenarioResource } from './scenario.js';
 
 export interface SeedOptions {

@@ -1,7 +1,7 @@
 /** What the HTTP client makes of an answer's bytes: invalid UTF-8 stays visible as \xNN, on real sockets. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpClient } from '../../src/telemetry/http.js';
+import { HttpClient } from '../../src/http/index.js';
 
 let server: http.Server;
 let base: string;
