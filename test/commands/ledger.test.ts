@@ -12,6 +12,9 @@ import { corruptRootPage } from '../ledger/corrupt.js';
 
 afterEach(cleanTempDirs);
 
+/** Each test bills the demo first: seconds alone, but far more on a loaded machine. */
+const SLOW_MS = 180_000;
+
 const MAY = ['--month', '2024-05'];
 const RESTORE = /the file is damaged \(.+\); stop billing and restore it from a backup made with `artifice ledger backup`, or salvage what is readable with `sqlite3 .+ "\.recover"`/;
 
@@ -53,7 +56,7 @@ describe.each([
     expect(line).toMatch(RESTORE);
     expect(snapshot(d.database)).toEqual(before);
     expect(filesIn(d.outDir)).toEqual(invoices);
-  });
+  }, SLOW_MS);
 
   it('check: the ledger integrity item FAILs with the same advice (exit 2)', async () => {
     const d = await billedDemo();
@@ -64,7 +67,7 @@ describe.each([
     expect(result.code).toBe(2);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.items.find((i) => i.name === 'ledger integrity')).toMatchObject({ ok: false, detail: expect.stringMatching(RESTORE) });
-  });
+  }, SLOW_MS);
 });
 
 describe('artifice ledger backup FILE', () => {
@@ -96,7 +99,7 @@ describe('artifice ledger backup FILE', () => {
     expect(history.code).toBe(0);
     const check = JSON.parse((await run(['check', '--config', d.ini, '--json'], { cwd: d.dir })).stdout) as Report;
     expect(check.items.find((i) => i.name === 'ledger integrity')).toMatchObject({ ok: true });
-  });
+  }, SLOW_MS);
 
   it('is consistent while another connection is writing (WAL): the copy has what was committed', async () => {
     const d = await billedDemo();
@@ -112,7 +115,7 @@ describe('artifice ledger backup FILE', () => {
       writer.prepare('ROLLBACK').run();
       writer.close();
     }
-  });
+  }, SLOW_MS);
 
   it('refuses an existing FILE (exit 2, FILE untouched) unless --force', async () => {
     const d = await billedDemo();
@@ -124,7 +127,7 @@ describe('artifice ledger backup FILE', () => {
     expect(fs.readFileSync(backup, 'utf8')).toBe('keep me');
     expect((await run(['ledger', 'backup', backup, '--force', '--config', d.ini], { cwd: d.dir })).code).toBe(0);
     expect(ledgerBills(backup)).toEqual(ledgerBills(d.database));
-  });
+  }, SLOW_MS);
 
   it('never creates a ledger: without one, exit 2 and no file anywhere', async () => {
     const d = demo();
@@ -134,7 +137,7 @@ describe('artifice ledger backup FILE', () => {
     expect(fs.existsSync(d.database)).toBe(false);
     expect(fs.existsSync(path.dirname(d.database))).toBe(false);
     expect(fs.existsSync(path.join(d.dir, 'backup.sqlite'))).toBe(false);
-  });
+  }, SLOW_MS);
 
   it('refuses a damaged ledger: no backup is written', async () => {
     const d = await billedDemo();
@@ -143,7 +146,7 @@ describe('artifice ledger backup FILE', () => {
     expect(result.code).toBe(2);
     expect(expectOneLine(result.stderr)).toMatch(RESTORE);
     expect(fs.readdirSync(d.dir).filter((f) => f.startsWith('backup'))).toEqual([]);
-  });
+  }, SLOW_MS);
 
   it('refuses to back the ledger up onto itself', async () => {
     const d = await billedDemo();
@@ -151,5 +154,5 @@ describe('artifice ledger backup FILE', () => {
     expect(result.code).toBe(2);
     expect(expectOneLine(result.stderr)).toContain('onto itself');
     expect(ledgerBills(d.database)).toHaveLength(1);
-  });
+  }, SLOW_MS);
 });
