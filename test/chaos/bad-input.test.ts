@@ -6,7 +6,7 @@
  * bills committed before are unchanged, and the window stays billable.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -298,4 +298,30 @@ describe('hostile values in samples reach files safely', () => {
     }
     expect(problems).toEqual([]);
   }, 60_000);
+});
+
+describe('a samples file far larger than the memory it needs', () => {
+  it('160 MB of comment lines around the samples bill exactly under a 64 MB heap (the file is streamed, not loaded whole)', async () => {
+    const reference = await billedSite();
+    expect((await artifice(bill(reference), { cwd: reference.dir })).code).toBe(0);
+    const s = await billedSite('');
+    const fd = openSync(path.join(s.dir, 'samples.ndjson'), 'w');
+    const comments = `# ${'x'.repeat(64 * 1024 - 3)}\n`.repeat(16);
+    const lines = world.ndjson.split('\n');
+    const per = Math.ceil(lines.length / 160);
+    for (let i = 0; i < 160; i++) {
+      writeSync(fd, comments);
+      writeSync(fd, `${lines.slice(i * per, (i + 1) * per).filter((l) => l !== '').join('\n')}\n`);
+    }
+    closeSync(fd);
+    const out = await artifice(bill(s), { cwd: s.dir, env: { NODE_OPTIONS: '--max-old-space-size=64' } });
+    rmSync(path.join(s.dir, 'samples.ndjson'));
+    tally('badInputs');
+    const problems: string[] = [];
+    if (out.code !== 0) problems.push(`exit ${out.code} (${out.signal ?? ''}): ${out.stderr.slice(0, 300)}`);
+    const want = committed(reference.database);
+    const got = committed(s.database);
+    for (const [tenant, total] of want) if (got.get(tenant) !== total) problems.push(`${tenant}: ${got.get(tenant)} instead of ${total}`);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
