@@ -6,8 +6,10 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The real-Gnocchi suite needs a server: `npm run test:gnocchi` runs it (see README).
-  testPathIgnorePatterns: ['/node_modules/', '/test/gnocchi-live/', '/test/package/'],
+  // Suites that need a service or take minutes run on their own (docs/development.md):
+  // test/gnocchi-live (`npm run test:gnocchi`, a real Gnocchi), test/package (`npm run
+  // test:package`), test/chaos (`npm run test:chaos`: faults, crashes, bad input, secrets).
+  testPathIgnorePatterns: ['/node_modules/', '/test/gnocchi-live/', '/test/package/', '/test/chaos/'],
   // …and `npm test` says so in one line at the end (test/gnocchi-live/note.mjs).
   globalTeardown: '<rootDir>/test/gnocchi-live/note.mjs',
   testTimeout: 30000,

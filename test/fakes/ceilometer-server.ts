@@ -85,7 +85,8 @@ interface Indexed {
   n: number;
 }
 
-function lcg(seed: number): () => number {
+/** A seeded linear congruential generator in [0, 1): the same seed, the same sequence. */
+export function lcg(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;

@@ -136,6 +136,8 @@ export class FakeOdoo {
   readonly users: (FakeOdooUser & { uid: number })[];
   url = '';
   readonly calls: Call[] = [];
+  /** Called with each JSON-RPC call as it arrives, before it is served (e.g. to kill the client then). */
+  onCall?: (call: Call) => void;
   private readonly schema: Record<string, Record<string, Field>>;
   private readonly tables = new Map<string, Rec[]>();
   private nextId = 1;
@@ -252,6 +254,10 @@ export class FakeOdoo {
     const id = request.id ?? null;
     const { service = '', method = '', args = [] } = request.params ?? {};
     let fault: { model: string; mode: 'hang' | 'drop' | 'slow'; ms: number } | undefined;
+    if (this.onCall) {
+      const [, , , model, modelMethod] = (method === 'execute_kw' ? args : []) as unknown[];
+      this.onCall({ service, method, args, ...(typeof model === 'string' ? { model, modelMethod: String(modelMethod) } : {}) });
+    }
     try {
       if (request.jsonrpc !== '2.0' || request.method !== 'call') throw new OdooFault('werkzeug.exceptions.BadRequest', 'not a JSON-RPC 2.0 call');
       let result: unknown;
