@@ -153,7 +153,8 @@ export class FaultProxy {
 
   private forward(seen: SeenRequest): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     const target = new URL(seen.url, this.upstream);
-    const headers = { ...seen.headers, host: target.host };
+    // Transparent, like a reverse proxy that preserves Host: the server's links name the proxy.
+    const headers = { ...seen.headers };
     return new Promise((resolve, reject) => {
       const out = http.request(target, { method: seen.method, headers, agent: false }, (answer) => {
         const parts: Buffer[] = [];

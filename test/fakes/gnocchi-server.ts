@@ -84,7 +84,9 @@ export class FakeGnocchi {
     };
     const expected = `Basic ${Buffer.from(`${this.options.user ?? 'admin'}:`).toString('base64')}`;
     if (req.headers.authorization !== expected) return send(401, { code: 401, description: 'Authentication required' });
-    const url = new URL(req.url ?? '/', this.url);
+    // Links are built from the Host the client asked for, as Gnocchi (pecan) builds them, so a
+    // transparent proxy in front of it gets links to itself.
+    const url = new URL(req.url ?? '/', req.headers.host ? `http://${req.headers.host}` : this.url);
     let body: unknown;
     try {
       body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
