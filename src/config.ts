@@ -12,6 +12,7 @@ import type { LedgerJournal } from './ledger/types.js';
 import { packageFile } from './model/paths.js';
 import { US_PER_SECOND } from './model/time.js';
 import type { MeterSpec, TransformName } from './model/types.js';
+import { parseReport, REPORT_KEYS, type ReportConfig } from './config/report.js';
 
 export type Backend = 'file' | 'ceilometer' | 'gnocchi';
 
@@ -61,6 +62,8 @@ export interface Config {
   /** `[invoice:object]`, passed to the adapter as-is. */
   invoice: Record<string, string>;
   meterSpecs: MeterSpec[];
+  /** `artifice report` and the page `bill` writes (src/config/report.ts). */
+  report: ReportConfig;
   /** Every section as read, for parts that own their sections (regions, keystone). */
   sections: IniSections;
 }
@@ -81,7 +84,9 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
       'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours', 'ledger_journal',
       // --all: tenants to keep / drop (src/telemetry/settings.ts)
-      'include_tenants', 'exclude_tenants'],
+      'include_tenants', 'exclude_tenants',
+      // the page bill writes after a run (src/config/report.ts)
+      'report_html'],
   },
   telemetry: {
     keys: ['backend', 'file', 'url', 'region',
@@ -101,6 +106,7 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
   datacenters: { free: true },
   flavors: { free: true },
   'invoice:object': { free: true },
+  report: { keys: REPORT_KEYS },
 };
 
 export const DEFAULTS = {
@@ -228,6 +234,7 @@ export function parseConfig(text: string, file: string): Config {
     flavors: { ...(sections.get('flavors') ?? {}) },
     invoice: { ...(sections.get('invoice:object') ?? {}) },
     meterSpecs: [],
+    report: parseReport(at, dir),
     sections,
   };
 }

@@ -35,6 +35,7 @@ import {
 } from '../view/report.js';
 import type { Collector } from '../telemetry/contract.js';
 import { openCollector } from '../telemetry/open.js';
+import { reportAfterRun } from '../report/page.js';
 import { formatTimestamp } from '../model/time.js';
 import { checkSelection, openLedger, readConfig, selectTenants, windowOf, type SelectOptions } from './common.js';
 import type { BillingWindow, Tenant } from '../model/types.js';
@@ -272,6 +273,7 @@ async function billTenantsRun(
     finish(outcomes, fatal, complete && nobody.length === 0, code, nobody);
     if (fatal !== undefined) throw fatal;
     print(outcomes, options, deps, out, config, ledger);
+    reportAfterRun(config, ledger, window, deps.now(), (text) => out.warn(text));
     for (const error of nobody) out.error(error.message);
     if (stop.reason) out.error(`the run was interrupted by ${stop.reason}: tenants not billed are listed as failed; run it again to bill them`);
     return code;
