@@ -7,7 +7,7 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The real-Gnocchi suite needs a server: `npm run test:gnocchi` runs it (see README).
-  testPathIgnorePatterns: ['/node_modules/', '/test/gnocchi-live/', '/test/package/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/gnocchi-live/', '/test/package/', '/test/browser/'],
   // …and `npm test` says so in one line at the end (test/gnocchi-live/note.mjs).
   globalTeardown: '<rootDir>/test/gnocchi-live/note.mjs',
   testTimeout: 30000,

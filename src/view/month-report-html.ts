@@ -18,6 +18,7 @@ table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-variant-numeric:tabula
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}td.num,th.num{text-align:right}
 caption{text-align:left;font-weight:600;padding:.3rem 0}
 figure{margin:1rem 0}figcaption{font-weight:600}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(24rem,1fr));gap:0 1.5rem}
 svg.chart{max-width:100%;height:auto;font-size:12px}
 .bar{fill:#3a6ea5}.bar.outlier{stroke:#8a3b00;stroke-width:1.5}.hatch-bg{fill:#f0a04b}.hatch-line{stroke:#8a3b00;stroke-width:3}
 .marker{stroke:#111;stroke-width:2}.axis{stroke:#888}.value.flag{font-weight:700}
@@ -59,7 +60,7 @@ function historyHtml(report: MonthReport, currency: string): string {
   const head = `<tr><th scope="col">month</th>${series.map((s) => `<th scope="col" class="num">${esc(s.id.startsWith('chart-cloud') ? 'cloud' : short(s.row))}</th>`).join('')}</tr>`;
   const body = report.months.map((month, m) =>
     `<tr><th scope="row">${esc(month)}</th>${series.map((s) => moneyCell(s.row.history[m] ?? null, digits, s.id)).join('')}</tr>`);
-  return `<h3>Totals per month, ${esc(currency)}</h3>${charts.join('')}` +
+  return `<h3>Totals per month, ${esc(currency)}</h3><div class="charts">${charts.join('')}</div>` +
     `<table id="${esc(table)}"><caption>Totals per month, ${esc(currency)} (— where nothing was billed)</caption><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 

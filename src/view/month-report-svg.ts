@@ -47,7 +47,8 @@ function open(chart: Chart, height: number): string {
 }
 
 function rect(chart: Chart, bar: Bar, x: number, y: number, w: number, h: number): string {
-  const fill = bar.flag ? ` fill="url(#${esc(chart.id)}-hatch)"` : '';
+  // A style, not a fill attribute: the stylesheet's .bar fill would override an attribute.
+  const fill = bar.flag ? ` style="fill:url(#${esc(chart.id)}-hatch)"` : '';
   return `<rect class="bar${bar.flag ? ' outlier' : ''}" x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}"${fill} ` +
     `data-label="${esc(bar.label)}" data-value="${esc(bar.text)}"><title>${esc(`${bar.label}: ${bar.text}${bar.flag ? ` (${bar.flag})` : ''}`)}</title></rect>`;
 }
