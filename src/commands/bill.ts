@@ -273,7 +273,7 @@ async function billTenantsRun(
     finish(outcomes, fatal, complete && nobody.length === 0, code, nobody);
     if (fatal !== undefined) throw fatal;
     print(outcomes, options, deps, out, config, ledger);
-    reportAfterRun(config, ledger, window, deps.now(), (text) => out.warn(text));
+    reportAfterRun(config, ledger, window, deps.now(), (text) => out.error(text));
     for (const error of nobody) out.error(error.message);
     if (stop.reason) out.error(`the run was interrupted by ${stop.reason}: tenants not billed are listed as failed; run it again to bill them`);
     return code;

@@ -26,7 +26,18 @@ export function writePage(file: string, html: string, what: string): void {
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw new UsageError(`${what} ${file}: cannot write the report there: ${errorMessage(error).replace(/^[A-Z]+: /, '')}; give a writable file path`, { cause: error });
+    throw new UsageError(`${what} ${file}: cannot write the report there: ${whyNot(error)}; give a writable file path`, { cause: error });
+  }
+}
+
+/** Why a write failed, in words that name no temporary file. */
+function whyNot(error: unknown): string {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ENOENT': case 'ENOTDIR': return 'its directory does not exist';
+    case 'EISDIR': case 'ENOTEMPTY': case 'EEXIST': return 'it is a directory';
+    case 'EACCES': case 'EPERM': case 'EROFS': return 'permission denied';
+    case 'ENOSPC': return 'the disk is full';
+    default: return errorMessage(error).split('\n')[0]!;
   }
 }
 
@@ -39,7 +50,7 @@ export function writeReportPage(ledger: LedgerReader, config: Config, month: Mon
 
 /**
  * After a `bill` run: the page of the month the run's window starts in, at `[main] report_html`
- * when it is set. A page that cannot be written is a warning: the bills are already recorded.
+ * when it is set. A page that cannot be written is reported (`warn`) but fails nothing: the bills are already recorded.
  */
 export function reportAfterRun(config: Config, ledger: LedgerReader, window: Window, now: Date, warn: (text: string) => void): void {
   if (config.report.html === undefined) return;

@@ -1,5 +1,5 @@
 /** `artifice report` over seven months (test/report/scenario.ts): what it ranks, in --json and on stdout, and bad input. */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/ledger.js';
@@ -100,12 +100,13 @@ describe('artifice report', () => {
     const ok = await report(['--month', '2024-05', '--html', 'out/report.html', '--json']);
     expect(ok.code).toBe(0);
     expect(readFileSync(path.join(d.dir, 'out', 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>[\s\S]*umbrella-corp[\s\S]*<\/html>\n$/);
-    for (const target of [path.join(d.dir, 'no', 'such', 'dir', 'r.html'), d.dir]) {
+    for (const [target, why] of [[path.join(d.dir, 'no', 'such', 'dir', 'r.html'), 'its directory does not exist'], [d.dir, 'it is a directory']] as const) {
       const r = await report(['--month', '2024-05', '--html', target]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(new RegExp(`^artifice: --html ${target.replace(/[/.]/g, '\\$&')}: cannot write the report there: .*; give a writable file path\\n$`));
+      expect(r.stderr).toBe(`artifice: --html ${target}: cannot write the report there: ${why}; give a writable file path\n`);
     }
+    expect(readdirSync(d.dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
   it('reads a ledger written by an older schema version, and refuses a newer one clearly', async () => {
@@ -147,5 +148,14 @@ describe('bill with [main] report_html', () => {
     const html = readFileSync(path.join(fresh.dir, 'out', 'month.html'), 'utf8');
     expect(html).toContain('<h1>Billing report 2024-05</h1>');
     expect(html).toContain('initech-labs');
+  });
+
+  it('says so on stderr (--quiet too), and keeps the bills and the exit code, when the page cannot be written', async () => {
+    const { demo } = await import('../helpers/cli.js');
+    const fresh = demo((text) => text.replace(/^\[main\]$/m, '[main]\nreport_html = no/such/dir/month.html'));
+    const r = await run(['bill', '--config', fresh.ini, '--tenant', INITECH, '--month', '2024-05', '--quiet'], { cwd: fresh.dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`error: [main] report_html ${path.join(fresh.dir, 'no', 'such', 'dir', 'month.html')}: cannot write the report there: its directory does not exist; give a writable file path\n`);
+    expect(ledgerBills(fresh.database).map((b) => b.status)).toEqual(['committed']);
   });
 });
