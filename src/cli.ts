@@ -70,6 +70,12 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
     .option('--json', 'print JSON'))
     .action((options) => run(async () => (await import('./commands/verify.js')).verify as Action, options));
 
+  common(program.command('report').description('the month at a glance from the ledger: totals, changes, what to look at')
+    .option('--month <YYYY-MM>', 'a calendar month in [main] timezone (default: the previous month)')
+    .option('--html <file>', 'also write a self-contained HTML page with charts')
+    .option('--json', 'print JSON'))
+    .action((options) => run(async () => (await import('./commands/report.js')).report as Action, options));
+
   common(program.command('status').description('last run, pending claims, settled months not billed; exit 1 when unhealthy').option('--json', 'print JSON'))
     .action((options) => run(async () => (await import('./commands/status.js')).status as Action, options));
 

@@ -15,6 +15,7 @@ import { checkWrittenFiles, parseMain, type MainConfig } from './config/main.js'
 import { parseMeters } from './config/meters.js';
 import { readIni, Reader } from './config/reader.js';
 import { freeSection, regionSections } from './config/regions.js';
+import { parseReport, type ReportConfig } from './config/report.js';
 import { parseTelemetry, type TelemetryConfig } from './config/telemetry.js';
 
 export { DEFAULTS, LIMITS, SECTIONS } from './config/defaults.js';
@@ -42,6 +43,8 @@ export interface Config {
    * keeps its signature (making that ReadonlyArray is a change in src/telemetry/).
    */
   readonly meterSpecs: MeterSpec[];
+  /** `artifice report` and the page `bill` writes (src/config/report.ts). */
+  readonly report: ReportConfig;
 }
 
 export type ReadText = (file: string) => Promise<string>;
@@ -121,6 +124,7 @@ function assemble(at: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[]
     flavors: freeSection(at, 'flavors'),
     regions: regionSections(at),
     invoice: freeSection(at, 'invoice:object'),
+    report: parseReport(at, dir),
     meterSpecs: [...meterSpecs],
   });
 }

@@ -32,6 +32,7 @@ import type { BillingContext, StopState } from './bill.js';
 import type { BillOptions, Render, RunContext } from './context.js';
 import type { RunSummary } from './context.js';
 import { statusFileOf, writeStatusFile, type RunReport } from './status-file.js';
+import { reportAfterRun } from '../report/page.js';
 
 /** The run's input: the adapter, the open telemetry source, the selected tenants. */
 interface Inputs {
@@ -175,6 +176,8 @@ async function recordedRun(ctx: RunContext, inputs: Inputs, record: RunRecord, r
   record.finish({ outcomes, fatal, complete: complete && nobody.length === 0, exitCode, extra: nobody });
   if (fatal !== undefined) throw fatal;
   render({ outcomes, ledger: record.ledger, errors: nobody, interruptedBy: stop.reason });
+  // [main] report_html: the month's page for the cron mail to link (never changes the exit code).
+  reportAfterRun(config, record.ledger, window, deps.now(), (text) => ctx.out.error(text));
   return exitCode;
 }
 

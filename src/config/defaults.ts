@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../model/errors.js';
 import type { IniSections } from './ini-file.js';
+import { REPORT_KEYS } from './report.js';
 
 /**
  * Known sections and keys. A section marked `free` takes any key (its values are data);
@@ -14,7 +15,9 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
       'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours', 'ledger_journal',
       // --all: tenants to keep / drop (src/config/main.ts)
-      'include_tenants', 'exclude_tenants'],
+      'include_tenants', 'exclude_tenants',
+      // the page bill writes after a run (src/config/report.ts)
+      'report_html'],
   },
   telemetry: {
     keys: ['backend', 'file', 'url', 'region',
@@ -34,6 +37,7 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
   datacenters: { free: true },
   flavors: { free: true },
   'invoice:object': { free: true },
+  report: { keys: REPORT_KEYS },
 };
 
 export const DEFAULTS = {

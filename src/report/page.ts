@@ -1,0 +1,62 @@
+/** Writing the month report's HTML page (`report --html`, `[main] report_html` after `bill`): whole or not at all. */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { UsageError, errorMessage } from '../model/errors.js';
+import { monthOf, type Month } from '../period.js';
+import { toDate } from '../model/time.js';
+import type { Window } from '../model/types.js';
+import { monthReportHtml } from '../view/month-report-html.js';
+import { monthReport, type LedgerReader } from './month.js';
+import type { MonthReport } from './types.js';
+
+export function reportOf(ledger: LedgerReader, config: Config, month: Month): MonthReport {
+  return monthReport({ ledger, month, timezone: config.main.timezone, changeFactor: config.report.changeFactor, currencyDigits: config.main.currencyDigits });
+}
+
+/**
+ * Writes `html` to `file` through a temporary file in the same directory and a rename, so a
+ * reader (the link in the cron mail) never sees half a page. `what` names the setting in errors.
+ */
+export function writePage(file: string, html: string, what: string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    writeFileSync(temp, html);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new UsageError(`${what} ${file}: cannot write the report there: ${whyNot(error)}; give a writable file path`, { cause: error });
+  }
+}
+
+/** Why a write failed, in words that name no temporary file. */
+function whyNot(error: unknown): string {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ENOENT': case 'ENOTDIR': return 'its directory does not exist';
+    case 'EISDIR': case 'ENOTEMPTY': case 'EEXIST': return 'it is a directory';
+    case 'EACCES': case 'EPERM': case 'EROFS': return 'permission denied';
+    case 'ENOSPC': return 'the disk is full';
+    default: return errorMessage(error).split('\n')[0]!;
+  }
+}
+
+/** The page of `month`, written to `file`. */
+export function writeReportPage(ledger: LedgerReader, config: Config, month: Month, file: string, now: Date, what: string): MonthReport {
+  const report = reportOf(ledger, config, month);
+  writePage(file, monthReportHtml(report, now), what);
+  return report;
+}
+
+/**
+ * After a `bill` run: the page of the month the run's window starts in, at `[main] report_html`
+ * when it is set. A page that cannot be written is reported (`warn`) but fails nothing: the bills are already recorded.
+ */
+export function reportAfterRun(config: Config, ledger: LedgerReader, window: Window, now: Date, warn: (text: string) => void): void {
+  if (config.report.html === undefined) return;
+  try {
+    writeReportPage(ledger, config, monthOf(toDate(window.start), config.main.timezone), config.report.html, now, '[main] report_html');
+  } catch (error) {
+    warn(errorMessage(error));
+  }
+}

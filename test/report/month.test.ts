@@ -1,0 +1,93 @@
+/** src/report/: totals, medians and the ranked findings, on an in-memory ledger written through its public methods. */
+import { Ledger } from '../../src/ledger.js';
+import { Decimal } from '../../src/model/decimal.js';
+import { monthWindow } from '../../src/period.js';
+import { median, monthReport } from '../../src/report/month.js';
+import type { Window } from '../../src/model/types.js';
+
+const OWNER = { host: 'test', pid: 1, runId: 'run' };
+const month = (text: string) => {
+  const [year, m] = text.split('-').map(Number) as [number, number];
+  return monthWindow({ year, month: m }, 'UTC');
+};
+const line = (name: string, amount: string, datacenter = 'north') => ({ datacenter, name, quantity: new Decimal(1), unit: 'hour', rate: new Decimal(amount), amount: new Decimal(amount) });
+
+function bill(ledger: Ledger, tenant: string, window: Window, lines: ReturnType<typeof line>[], currency = 'USD'): string {
+  const claim = ledger.claim({ id: tenant, name: `${tenant}-name` }, window, OWNER);
+  if (claim.kind !== 'claimed') throw new Error(claim.kind);
+  ledger.recordUsage(claim.bill.id, [], lines);
+  const total = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
+  ledger.markCommitted(claim.bill.id, 'ref', total.toFixed(2), currency);
+  return claim.bill.id;
+}
+
+const report = (ledger: Ledger, factor = '2') =>
+  monthReport({ ledger, month: { year: 2024, month: 5 }, timezone: 'UTC', changeFactor: new Decimal(factor), currencyDigits: 2 });
+
+describe('monthReport', () => {
+  it('ranks failed, pending, missing, changed, voided and new tenants, and skips what was billed again', () => {
+    const ledger = Ledger.open(':memory:');
+    for (const t of ['fails', 'pends', 'gone', 'halves', 'voids', 'retried']) bill(ledger, t, month('2024-04'), [line('m1.small', '10')]);
+    const failed = ledger.claim({ id: 'fails' }, month('2024-05'), OWNER);
+    if (failed.kind === 'claimed') ledger.markFailed(failed.bill.id, 'telemetry down');
+    ledger.claim({ id: 'pends' }, month('2024-05'), OWNER);
+    bill(ledger, 'halves', month('2024-05'), [line('m1.small', '4')]);
+    bill(ledger, 'voids', month('2024-05'), [line('m1.small', '10')]);
+    ledger.voidBill('voids', month('2024-05'), 'wrong rate', 'tester');
+    bill(ledger, 'voids', month('2024-05'), [line('m1.small', '11')]);
+    const retried = ledger.claim({ id: 'retried' }, month('2024-05'), OWNER);
+    if (retried.kind === 'claimed') ledger.markFailed(retried.bill.id, 'once');
+    bill(ledger, 'retried', month('2024-05'), [line('m1.small', '10')]);
+    bill(ledger, 'fresh', month('2024-05'), [line('m1.small', '7')]);
+
+    const r = report(ledger);
+    expect(r.findings.map((f) => `${f.kind} ${f.tenant}`)).toEqual([
+      'failed fails', 'pending pends', 'missing gone', 'changed halves', 'voided voids', 'new-tenant fresh',
+    ]);
+    expect(r.findings[4]).toEqual(expect.objectContaining({ kind: 'voided', reason: 'wrong rate', rebilled: true }));
+    expect(r.bills).toEqual({ committed: 4, pending: 1, failed: 2, voided: 1 });
+    expect(r.cloud.map((row) => [row.total.toFixed(2), row.previous?.toFixed(2)])).toEqual([['32.00', '60.00']]);
+    ledger.close();
+  });
+
+  it('keeps currencies apart, finds services new and gone, and counts a bill in the month its window starts', () => {
+    const ledger = Ledger.open(':memory:');
+    bill(ledger, 'a', month('2024-04'), [line('m1.small', '10'), line('volume.size', '5', 'south')]);
+    bill(ledger, 'a', month('2024-05'), [line('m1.small', '10'), line('m1.large', '3', 'south')]);
+    bill(ledger, 'b', month('2024-04'), [line('m1.small', '8')], 'EUR');
+    // A --from/--to window starting on 2024-05-20 and ending in June: May's.
+    bill(ledger, 'b', { start: Date.UTC(2024, 4, 20) * 1000, end: Date.UTC(2024, 5, 3) * 1000 }, [line('m1.small', '8')], 'EUR');
+
+    const r = report(ledger);
+    expect(r.findings.map((f) => `${f.kind} ${f.tenant} ${'service' in f ? f.service : ''}`)).toEqual([
+      'service-new a m1.large', 'service-gone a volume.size',
+    ]);
+    expect(r.cloud.map((row) => `${row.currency} ${row.total.toFixed(2)}`)).toEqual(['EUR 8.00', 'USD 13.00']);
+    expect(r.datacenters.map((row) => `${row.key} ${row.currency} ${row.total.toFixed(2)} ${row.previous?.toFixed(2)}`)).toEqual([
+      'north EUR 8.00 8.00', 'north USD 10.00 10.00', 'south USD 3.00 5.00',
+    ]);
+    ledger.close();
+  });
+
+  it('lists a total that moved more than the factor either way, including to and from zero', () => {
+    const ledger = Ledger.open(':memory:');
+    bill(ledger, 'up', month('2024-04'), [line('x', '1')]);
+    bill(ledger, 'up', month('2024-05'), [line('x', '2.01')]);
+    bill(ledger, 'same', month('2024-04'), [line('x', '1')]);
+    bill(ledger, 'same', month('2024-05'), [line('x', '2')]);
+    bill(ledger, 'zero', month('2024-04'), [line('x', '0')]);
+    bill(ledger, 'zero', month('2024-05'), [line('x', '5')]);
+    const r = report(ledger);
+    expect(r.findings.map((f) => `${f.kind} ${f.tenant} ${f.kind === 'changed' ? String(f.factor) : ''}`)).toEqual(['changed zero null', 'changed up 2.01']);
+    ledger.close();
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, the exact mean of the middle two, or null', () => {
+    const d = (values: (string | null)[]) => median(values.map((v) => (v === null ? null : new Decimal(v))))?.toFixed() ?? null;
+    expect(d(['3', null, '1', '2'])).toBe('2');
+    expect(d(['0.01', '0.02'])).toBe('0.015');
+    expect(d([null, null])).toBeNull();
+  });
+});
