@@ -6,7 +6,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, unitMismatch,
+  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch,
   type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant, type PriceList,
 } from '../src/invoice/adapter.js';
 import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
@@ -109,6 +109,11 @@ export abstract class FileInvoice implements Invoice {
       where: `rates file ${file}`,
       rows: (await rateTable(file)).rows(),
     };
+  }
+
+  /** For `status` and `check`: the invoice file a commit returned is still there, and not empty. */
+  static invoiceExists(reference: string, _config: InvoiceConfig, setup: InvoiceSetup): boolean {
+    return invoiceFileExists(reference, setup.configDir);
   }
 
   async cost(datacenter: string, name: string): Promise<Decimal | undefined> {

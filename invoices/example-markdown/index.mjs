@@ -13,6 +13,7 @@
 // Relative paths are relative to the ini file (context.configDir).
 
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -75,6 +76,19 @@ export class MarkdownInvoice {
       return { datacenter, service, unit, rate };
     });
     return { name: config.rates, where: `[invoice:object] rates ${file}`, rows };
+  }
+
+  /**
+   * Optional: whether the invoice commit() returned `reference` for (its file's path) is still
+   * there. `artifice status` and `artifice check` ask it for every committed bill, so it is
+   * read-only and cheap: one stat. Throwing means "cannot tell".
+   * @param {string} reference   what commit() returned
+   * @param {Record<string, string>} config   the [invoice:object] section
+   * @param {{configDir: string, currency: string}} setup
+   */
+  static invoiceExists(reference, config, setup) {
+    const stats = statSync(path.resolve(setup.configDir, reference), { throwIfNoEntry: false });
+    return stats !== undefined && stats.isFile() && stats.size > 0;
   }
 
   /**

@@ -14,13 +14,16 @@
  *   resumes it with the same bill id, so an idempotent adapter cannot invoice twice.
  * - A stop request (SIGINT/SIGTERM, `ctx.stop`) starts no new tenant; a tenant in progress that
  *   has not reached `commit()` is marked failed ("interrupted"); one in `commit()` finishes.
+ * - A damaged ledger (LedgerDamagedError, docs/ledger.md "Integrity") is not one tenant's failure:
+ *   it is thrown out of `billTenant` and recorded in `ctx.stop.damaged`, and from then on no bill
+ *   of the run writes to the ledger again (not failed, not committed: they stay pending).
  */
 import type { Config } from '../config.js';
 import { Decimal, formatMoney } from '../model/decimal.js';
 import { AdapterError, oneLine } from '../model/errors.js';
 import type { InvoiceClass } from '../invoice/contract.js';
 import { newInvoice } from '../invoice/context.js';
-import type { Bill, Ledger, Owner } from '../ledger.js';
+import { LedgerDamagedError, type Bill, type Ledger, type Owner } from '../ledger.js';
 import { billableFrom, isBillable } from '../period.js';
 import { priceUsage } from '../pricing.js';
 import type { Collector } from '../telemetry/contract.js';
@@ -33,6 +36,8 @@ import { describeOwner } from '../model/owner.js';
 /** Set `reason` (e.g. `SIGTERM`) to stop a batch: see the module comment. */
 export interface StopState {
   reason: string | null;
+  /** The ledger was found damaged: no bill writes to it any more, the batch starts no tenant. */
+  damaged?: LedgerDamagedError;
 }
 
 export interface BillingContext {
@@ -92,6 +97,7 @@ function claimWindow(ctx: BillingContext, ledger: Ledger, base: OutcomeBase): Ou
   try {
     claim = ledger.claim(tenant, window, ctx.owner);
   } catch (error) {
+    if (error instanceof LedgerDamagedError) throw error;
     return failed(base, `cannot claim the window in the ledger: ${oneLine(error)}`);
   }
   switch (claim.kind) {
@@ -162,6 +168,7 @@ function holdClaim({ ctx, bill, ledger }: Claimed): { checkpoint: (stage: string
   beat.unref?.();
   return {
     checkpoint: (stage) => {
+      stopIfDamaged(ctx);
       if (lost || !ledger.heartbeat(bill.id, runId)) throw new LostClaim(stage);
       if (ctx.stop?.reason) throw new Interrupted(`interrupted by ${ctx.stop.reason} ${stage}; the window stays billable`);
     },
@@ -184,10 +191,12 @@ async function finishBill(claimed: Claimed): Promise<Outcome> {
     claim.checkpoint('before the invoice was committed');
     committing = true;
     const reference = referenceOf(await invoice.commit());
+    stopIfDamaged(ctx);
     // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
     ledger.markCommitted(bill.id, reference, formatMoney(draft.total ?? new Decimal(0), config.main.currencyDigits), config.main.currency);
     return { ...draft, status: 'committed', invoice: reference };
   } catch (error) {
+    if (error instanceof LedgerDamagedError) throw error;
     if (error instanceof LostClaim) return lostClaim(claimed, error.message);
     return committing ? failedInCommit(claimed, error) : failBill(claimed, error);
   } finally {
@@ -252,11 +261,17 @@ function failBill(claimed: Claimed, error: unknown): Outcome {
   try {
     ledger.markFailed(bill.id, message);
   } catch (markError) {
+    if (markError instanceof LedgerDamagedError) throw markError;
     const now = safeRead(() => ledger.bill(bill.id));
     if (now && now.status === 'pending' && now.owner?.runId !== ctx.owner.runId) return lostClaim(claimed, 'while it was failing');
     return failed(draft, `${message}; and the ledger could not record it: ${oneLine(markError)}`);
   }
   return failed(draft, message);
+}
+
+/** Another bill of the run found the ledger damaged: write nothing more to it (see the module comment). */
+function stopIfDamaged(ctx: BillingContext): void {
+  if (ctx.stop?.damaged) throw ctx.stop.damaged;
 }
 
 /** What commit() returned, as the ledger stores it: a non-empty string, or the commit is not done. */

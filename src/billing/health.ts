@@ -74,7 +74,8 @@ export function nextRunExpectedBy(now: Date, config: Config): Date {
   return toDate(next.end + Math.round((settleHours + graceHours) * US_PER_HOUR));
 }
 
-function monthLabel(start: number, end: number, config: Config): string {
+/** `2024-05` for a calendar month of [main] timezone, else the window's bounds. */
+export function monthLabel(start: number, end: number, config: Config): string {
   const month = monthWindow(monthOf(toDate(start), config.main.timezone), config.main.timezone);
   return month.start === start && month.end === end ? month.label : `${formatTimestamp(start)}/${formatTimestamp(end)}`;
 }

@@ -20,7 +20,7 @@ import { EXIT, errorMessage, exitCodeOf } from '../model/errors.js';
 import { outcomesExitCode, type Failed, type Outcome } from '../model/outcome.js';
 import type { InvoiceClass } from '../invoice/contract.js';
 import { loadAdapter } from '../invoice/load.js';
-import { currentOwner, type Ledger, type RunError } from '../ledger.js';
+import { LedgerDamagedError, currentOwner, type Ledger, type RunError } from '../ledger.js';
 import { isBillable } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
@@ -75,15 +75,17 @@ export async function previewRun(ctx: RunContext, render: Render): Promise<numbe
 async function runBatch(ctx: RunContext, billing: BillingContext, tenants: Tenant[], seen: Outcome[] = []): Promise<Outcome[]> {
   const concurrency = ctx.options.concurrency ?? ctx.config.main.concurrency;
   const progress = new BatchProgress(ctx, tenants.length, concurrency, billing.dryRun);
-  const outcomes = await billTenants(billing, tenants, ctx.window, {
-    concurrency,
-    onDone: (outcome, done, total) => {
-      seen.push(outcome);
-      progress.done(outcome, done, total);
-    },
-  });
-  progress.finish();
-  return outcomes;
+  try {
+    return await billTenants(billing, tenants, ctx.window, {
+      concurrency,
+      onDone: (outcome, done, total) => {
+        seen.push(outcome);
+        progress.done(outcome, done, total);
+      },
+    });
+  } finally {
+    progress.finish(); // also when a damaged ledger stops the batch: the error line starts clean
+  }
 }
 
 /** A real run: see the module comment. Returns the exit code; throws (after recording it) what stopped the run. */
@@ -259,12 +261,14 @@ class RunRecord {
       exit_code: exitCode,
     };
     const status = fatal !== undefined || extra.length ? 'failed' : errors.length === 0 ? 'ok' : failed.length === outcomes.length ? 'failed' : 'partial';
+    // A damaged ledger is written no more, nor read for the status file's health (docs/ledger.md, "Integrity").
+    const ledger = fatal instanceof LedgerDamagedError ? undefined : this.ledger;
     try {
-      this.ledger.finishRun(this.id, { status, summary, errors });
+      ledger?.finishRun(this.id, { status, summary, errors });
     } catch (error) {
       this.ctx.out.error(`cannot record the run in the ledger: ${errorMessage(error)}`);
     }
-    writeStatus(this.ctx, this.ledger, {
+    writeStatus(this.ctx, ledger, {
       run: { id: this.id, command: 'bill', args: runArgs(options, window.label), host: deps.host, pid: deps.pid, started_at: this.startedAt, status },
       errors, exitCode, summary,
     });

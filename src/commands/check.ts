@@ -1,11 +1,12 @@
 /**
- * `artifice check`: config, telemetry (endpoints, auth, meters), adapter, ledger, status file
- * and price coverage in one report with PASS/FAIL per item, then one line saying how many
+ * `artifice check`: config, telemetry (endpoints, auth, meters), adapter, ledger, the invoices
+ * of committed bills, status file and price coverage in one report with PASS/FAIL per item, then one line saying how many
  * failed. Exit 0 when every item passes, 2 when any fails (2: the configuration or what it
  * points at needs fixing; nothing was billed or written).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { assessInvoices, type InvoicesHealth } from '../billing/invoices.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
@@ -88,6 +89,35 @@ const integrityPart: Part = async (config) => {
   return [{ name: 'ledger integrity', ok: checked.ok, detail: checked.ok ? `${file}: PRAGMA integrity_check ok` : checked.message }];
 };
 
+/** Every committed bill's invoice still exists, as far as the adapter can tell (src/billing/invoices.ts). */
+const invoicesPart: Part = async (config, deps) => {
+  const file = config.main.database;
+  if (!fs.existsSync(file)) return [{ name: 'invoices', ok: true, detail: `${file} does not exist yet: no committed bill to check` }];
+  const ledger = openLedger(config, deps);
+  try {
+    return [invoicesItem(await assessInvoices(ledger, config))];
+  } finally {
+    ledger.close();
+  }
+};
+
+/** How many of the first missing invoices the item names. */
+const NAMED = 3;
+
+function invoicesItem(invoices: InvoicesHealth): CheckItem {
+  if (!invoices.checked) return { name: 'invoices', ok: !invoices.error, detail: `${invoices.error ? 'cannot check' : 'not checked'}: ${invoices.reason}` };
+  const { bills, missing } = invoices;
+  if (missing.length === 0) {
+    return { name: 'invoices', ok: true, detail: bills === 0 ? 'no committed bill with an invoice yet' : `the invoices of all ${bills} committed bills exist` };
+  }
+  const named = missing.slice(0, NAMED).map((m) => `${m.tenant} ${m.window} ${m.invoice}`).join('; ');
+  const more = missing.length > NAMED ? ` and ${missing.length - NAMED} more (artifice status --json lists them all)` : '';
+  return {
+    name: 'invoices', ok: false,
+    detail: `${missing.length} of ${bills} committed bills' invoices are missing: ${named}${more}; restore them, or void the bills and bill them again`,
+  };
+}
+
 /** Every bill run writes the status file: its directory must be writable. */
 const statusFilePart: Part = async (config) => {
   const file = config.main.statusFile;
@@ -141,6 +171,7 @@ export const CHECK_PARTS: { name: string; run: Part }[] = [
   { name: 'prices', run: pricesPart },
   { name: 'ledger', run: ledgerPart },
   { name: 'ledger integrity', run: integrityPart },
+  { name: 'invoices', run: invoicesPart },
   { name: 'status file', run: statusFilePart },
 ];
 

@@ -5,13 +5,15 @@
  * a missing ledger is reported, not created).
  *
  * Exit codes: 0 healthy; 1 when the last run had errors or never finished, a settled month is
- * not billed (see src/billing/health.ts for the exact rule), or no bill run has finished since the
- * next was expected; 2 bad config or an unreadable ledger.
+ * not billed (see src/billing/health.ts for the exact rule), no bill run has finished since the
+ * next was expected, or a committed bill's invoice is missing (src/billing/invoices.ts);
+ * 2 bad config or an unreadable ledger.
  */
 import fs from 'node:fs';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../model/errors.js';
-import { assessHealth, type Health } from '../billing/health.js';
+import { assessHealth } from '../billing/health.js';
+import { assessInvoices, withInvoices, type StatusHealth } from '../billing/invoices.js';
 import { readStatusFile } from '../billing/status-file.js';
 import { Output } from '../view/output.js';
 import { printHealth, type StatusFileView } from '../view/status.js';
@@ -35,9 +37,9 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     return EXIT.ok;
   }
   const ledger = openLedger(config, deps);
-  let health: Health;
+  let health: StatusHealth;
   try {
-    health = assessHealth(ledger, { config, now: deps.now(), host: deps.host });
+    health = withInvoices(assessHealth(ledger, { config, now: deps.now(), host: deps.host }), await assessInvoices(ledger, config));
   } finally {
     ledger.close();
   }

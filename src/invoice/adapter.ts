@@ -11,6 +11,8 @@ export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '
 export { AdapterError, errorMessage } from '../model/errors.js';
 export { directoryProblem, packageFile } from '../model/paths.js';
 export { unitMismatch } from './price-list.js';
+// For a file adapter's invoiceExists(): the invoice file is there and not empty.
+export { invoiceFileExists } from './exists.js';
 // Whether a process of this host is alive: for cleaning up what a killed writer left behind.
 export { processAlive } from '../ledger/owner.js';
 // The shared HTTP client (timeouts, retries with backoff, keep-alive, TLS options), for adapters of a web API.

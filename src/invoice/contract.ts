@@ -60,6 +60,14 @@ export interface InvoiceClass {
    * file's. Without it, coverage asks `cost()` only, for the flavors of `[flavors]`.
    */
   priceList?(config: InvoiceConfig, setup: InvoiceSetup): PriceList | Promise<PriceList>;
+  /**
+   * Optional: whether the invoice that `commit()` returned `reference` for still exists (a file
+   * not deleted, an ERP invoice not removed). `artifice status` and `artifice check` ask it once
+   * per committed bill, so it must be read-only and cheap (a stat, a search). Throwing means it
+   * cannot tell (the ERP is down); it is not asked for the other bills then. Without it, the
+   * invoices are reported as not checked.
+   */
+  invoiceExists?(reference: InvoiceReference, config: InvoiceConfig, setup: InvoiceSetup): boolean | Promise<boolean>;
 }
 
 /** One row of a price list: the rate of a service in a datacenter, per unit. */

@@ -1,6 +1,7 @@
-/** What `artifice status` shows on a terminal: the last run, pending claims, settled months not billed, and the verdict. */
+/** What `artifice status` shows on a terminal: the last run, pending claims, settled months not billed, missing invoices, and the verdict. */
 import type { Config } from '../config.js';
-import type { Health, RunView } from '../billing/health.js';
+import type { RunView } from '../billing/health.js';
+import type { InvoicesHealth, StatusHealth } from '../billing/invoices.js';
 import { hostPid } from '../model/owner.js';
 import { formatDuration, type Output } from './output.js';
 import { paintStatus } from './report.js';
@@ -14,7 +15,7 @@ export interface StatusFileView {
   next_run_expected_by: string | null;
 }
 
-export function printHealth(out: Output, health: Health, file: StatusFileView, config: Config): void {
+export function printHealth(out: Output, health: StatusHealth, file: StatusFileView, config: Config): void {
   const lines = [
     ...lastRunLines(out, health.last_run),
     `next run     expected by ${health.next_run_expected_by} (end of the month + settle_hours ${config.main.settleHours} + grace_hours ${config.main.graceHours})`,
@@ -41,9 +42,30 @@ export function printHealth(out: Output, health: Health, file: StatusFileView, c
     ));
   }
 
+  printInvoices(out, health.invoices);
+
   out.stdout('\n');
   if (health.healthy) out.stdout(`${paintStatus(out.out, 'ok', 'healthy')}\n`);
   else out.stdout(`${paintStatus(out.out, 'failed', 'UNHEALTHY')}: ${health.problems.join('; ')}\n`);
+}
+
+/** The invoices of committed bills: all there, not checked (and why), or the first 20 missing. */
+function printInvoices(out: Output, invoices: InvoicesHealth): void {
+  const head = '\ninvoices of committed bills: ';
+  if (!invoices.checked) {
+    out.stdout(`${head}not checked (${invoices.bills} bill${invoices.bills === 1 ? '' : 's'}): ${invoices.reason}\n`);
+    return;
+  }
+  if (invoices.missing.length === 0) {
+    out.stdout(`${head}${invoices.bills === 0 ? 'none yet' : `all ${invoices.bills} there`}\n`);
+    return;
+  }
+  out.stdout(`${head}${invoices.missing.length} of ${invoices.bills} missing (restore them, or void the bills and bill them again)\n`);
+  out.stdout(renderTable(
+    [{ header: 'tenant' }, { header: 'window' }, { header: 'bill' }, { header: 'committed' }, { header: 'invoice' }],
+    invoices.missing.slice(0, 20).map((m) => [m.tenant_name ? `${m.tenant_name} (${m.tenant})` : m.tenant, m.window, m.bill.slice(0, 8), m.committed_at ?? '', m.invoice]),
+  ));
+  if (invoices.missing.length > 20) out.stdout(`…  ${invoices.missing.length - 20} more (artifice status --json lists them all)\n`);
 }
 
 /** The last run: what, where, when, how long, how it ended, and its first 20 errors. */
