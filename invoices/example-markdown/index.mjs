@@ -12,7 +12,7 @@
 //
 // Relative paths are relative to the ini file (context.configDir).
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -136,7 +136,16 @@ export class MarkdownInvoice {
         .join('');
     const compact = (iso) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
     const revision = this.context.revision > 1 ? `_r${this.context.revision}` : '';
-    return `${safe(this.tenant.id)}_${compact(this.context.start)}_${compact(this.context.end)}${revision}.md`;
+    const rest = `_${compact(this.context.start)}_${compact(this.context.end)}${revision}.md`;
+    let id = safe(this.tenant.id);
+    // File systems refuse names over 255 bytes (and the temp name adds ~30): a long id keeps its
+    // start and gets `~` + a hash of the whole id, which no escaped id contains, so names stay distinct.
+    const room = 200 - rest.length;
+    if (id.length > room) {
+      const hash = createHash('sha256').update(this.tenant.id, 'utf8').digest('hex').slice(0, 32);
+      id = `${id.slice(0, room - hash.length - 1).replace(/%[0-9A-F]?$/, '')}~${hash}`;
+    }
+    return `${id}${rest}`;
   }
 
   render() {

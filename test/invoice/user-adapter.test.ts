@@ -232,6 +232,25 @@ describe('a plain-JS adapter in a directory of its own', () => {
 });
 
 describe('the example adapter, invoices/example-markdown', () => {
+  it('writes a bill of a tenant id too long for a file name (a hashed, still distinct name)', async () => {
+    const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, REPO);
+    const dir = tempDir();
+    writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,m1.tiny,hour,0.01\n');
+    const context = { billId: 'b-1', start: '2024-05-01T00:00:00.000Z', end: '2024-06-01T00:00:00.000Z', currency: 'USD', digits: 2, dryRun: false, revision: 1, configDir: dir };
+    const files: string[] = [];
+    for (const id of ['a'.repeat(300), `${'a'.repeat(299)}b`]) {
+      const invoice = new Adapter({ id }, { rates: 'rates.csv', output_dir: 'md' }, context);
+      await invoice.addSection('north');
+      await invoice.addLine({ datacenter: 'north', name: 'm1.tiny', quantity: new Decimal(10), unit: 'hour', rate: new Decimal('0.01'), amount: new Decimal('0.10') });
+      const file = await invoice.commit();
+      expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(255);
+      expect(readFileSync(file, 'utf8')).toContain(id);
+      files.push(path.basename(file));
+    }
+    expect(new Set(files).size).toBe(2);
+    expect(readdirSync(path.join(dir, 'md')).sort()).toEqual([...files].sort());
+  });
+
   async function billWith(spec: string, dir: string) {
     const out: string[] = [];
     const code = await bill({ config: demoIni(dir, spec, `rates = ${RATES}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
