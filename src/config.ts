@@ -9,12 +9,15 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorMessage } from './model/errors.js';
 import type { MeterSpec } from './model/types.js';
+import { resolveCredentials } from './config/credentials.js';
 import { checkKnown } from './config/defaults.js';
+import { exposedFiles } from './config/exposure.js';
 import type { IniSections } from './config/ini-file.js';
 import { checkWrittenFiles, parseMain, type MainConfig } from './config/main.js';
 import { parseMeters } from './config/meters.js';
 import { readIni, Reader } from './config/reader.js';
 import { freeSection, regionSections } from './config/regions.js';
+import type { Env } from './config/sources.js';
 import { parseTelemetry, type TelemetryConfig } from './config/telemetry.js';
 
 export { DEFAULTS, LIMITS, SECTIONS } from './config/defaults.js';
@@ -42,6 +45,17 @@ export interface Config {
    * keeps its signature (making that ReadonlyArray is a change in src/telemetry/).
    */
   readonly meterSpecs: MeterSpec[];
+  /** Where credentials came from and which files expose a secret (docs/configuration.md, "Credentials"). */
+  readonly credentials: CredentialReport;
+}
+
+export interface CredentialReport {
+  /** `auth_url from OS_AUTH_URL`, `password from secure.yaml (mycloud)` … per `[keystone]` value in use; empty without Keystone. */
+  readonly keystone: readonly string[];
+  /** Secrets of other sections not held by the ini itself: `[gnocchi] password from ARTIFICE_GNOCCHI_PASSWORD`. */
+  readonly secrets: readonly string[];
+  /** One line per file that holds a secret and is readable by group or others (a warning, and a FAIL in `check`). */
+  readonly exposed: readonly string[];
 }
 
 export type ReadText = (file: string) => Promise<string>;
@@ -51,8 +65,11 @@ const readText: ReadText = (file) => fsReadFile(file, 'utf8');
 export interface ConfigSource {
   /** `--config` */
   flag?: string;
-  env: Record<string, string | undefined>;
+  /** The environment: `ARTIFICE_CONFIG`, `OS_*`, `ARTIFICE_*` secrets, `HOME` (where clouds.yaml is looked for). */
+  env: Env;
   cwd: string;
+  /** Called once per warning line (a file holding a secret that others can read), without the `warning:` prefix. */
+  warn?: (line: string) => void;
 }
 
 /** `--config`, then `ARTIFICE_CONFIG`, then `./artifice.ini`. */
@@ -77,7 +94,9 @@ export async function loadConfig(source: ConfigSource, read: ReadText = readText
   // [main] says where the meters are; the rest of the config (Gnocchi's mapping) needs them.
   const main = parseMain(at, path.dirname(file));
   const meterSpecs = parseMeters(await readMeters(main.meters, file, read), main.meters, main.maxGapSeconds);
-  return assemble(at, main, meterSpecs);
+  const config = assemble(at, main, meterSpecs, source);
+  for (const line of config.credentials.exposed) source.warn?.(line);
+  return config;
 }
 
 async function readMeters(metersFile: string, iniFile: string, read: ReadText): Promise<string> {
@@ -90,11 +109,13 @@ async function readMeters(metersFile: string, iniFile: string, read: ReadText): 
 
 /**
  * Validates the text of an ini file with the given meters (loadConfig reads them from
- * `[main] meters`; tests pass their own, or none).
+ * `[main] meters`; tests pass their own, or none) and environment (default: none).
  */
-export function parseConfig(text: string, file: string, meterSpecs: readonly MeterSpec[] = []): Config {
+export function parseConfig(
+  text: string, file: string, meterSpecs: readonly MeterSpec[] = [], world: Pick<ConfigSource, 'env' | 'cwd'> = { env: {}, cwd: path.dirname(file) },
+): Config {
   const at = checkedIni(text, file);
-  return assemble(at, parseMain(at, path.dirname(file)), meterSpecs);
+  return assemble(at, parseMain(at, path.dirname(file)), meterSpecs, world);
 }
 
 function checkedIni(text: string, file: string): Reader {
@@ -103,8 +124,10 @@ function checkedIni(text: string, file: string): Reader {
   return new Reader(file, sections);
 }
 
-function assemble(at: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[]): Config {
-  const dir = path.dirname(at.file);
+function assemble(ini: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[], world: Pick<ConfigSource, 'env' | 'cwd'>): Config {
+  const dir = path.dirname(ini.file);
+  // The ini's sections with credentials filled in from KEY_file keys, the environment and clouds.yaml.
+  const { reader: at, origins } = resolveCredentials(ini, main.invoiceObject, { env: world.env, cwd: world.cwd, dir });
   const telemetry = parseTelemetry(at, dir, meterSpecs);
   checkWrittenFiles(at, main, [
     [at.file, 'this config file'],
@@ -122,6 +145,7 @@ function assemble(at: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[]
     regions: regionSections(at),
     invoice: freeSection(at, 'invoice:object'),
     meterSpecs: [...meterSpecs],
+    credentials: { keystone: origins.keystone, secrets: origins.secrets, exposed: exposedFiles(ini, origins.secretFiles) },
   });
 }
 

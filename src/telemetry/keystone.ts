@@ -315,6 +315,7 @@ export class KeystoneAuth implements AuthProvider {
     if (s.authType === 'application_credential') {
       return { auth: { identity: { methods: ['application_credential'], application_credential: { ...s.credential, secret: s.secret } } } };
     }
+    if (s.authType === 'token') return { auth: { identity: { methods: ['token'], token: { id: s.token } }, scope: { project: s.project } } };
     return {
       auth: {
         identity: { methods: ['password'], password: { user: { ...s.user, password: s.password } } },
@@ -324,6 +325,7 @@ export class KeystoneAuth implements AuthProvider {
   }
 
   private credentialKeys(): string {
+    if (this.settings.authType === 'token') return '[keystone] token (it may have expired), project_name or project_id, project_domain_name';
     return this.settings.authType === 'application_credential'
       ? '[keystone] application_credential_id (or _name and the user), application_credential_secret'
       : '[keystone] username or user_id, password, user_domain_name, project_name or project_id, project_domain_name';
