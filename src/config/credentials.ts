@@ -116,7 +116,7 @@ class KeystoneSources {
     }
   }
 
-  at_(key: string, tier: Tier): Sourced | undefined {
+  get(key: string, tier: Tier): Sourced | undefined {
     const spec = KEYSTONE_SOURCES[key]!;
     if (tier === 'ini') {
       if (spec.secret) return this.iniSecrets.get(key);
@@ -128,14 +128,14 @@ class KeystoneSources {
   }
 
   first(key: string): Sourced | undefined {
-    return TIERS.map((tier) => this.at_(key, tier)).find(Boolean);
+    return TIERS.map((tier) => this.get(key, tier)).find(Boolean);
   }
 
   /** The pair from the highest tier that gives either key; outside the ini, the id wins over the name (as keystoneauth does). */
   pair([idKey, nameKey]: readonly [string, string]): [string, Sourced][] {
     for (const tier of TIERS) {
-      const id = this.at_(idKey, tier);
-      const name = this.at_(nameKey, tier);
+      const id = this.get(idKey, tier);
+      const name = this.get(nameKey, tier);
       if (tier === 'ini' && (id || name)) return [...(id ? [[idKey, id] as [string, Sourced]] : []), ...(name ? [[nameKey, name] as [string, Sourced]] : [])];
       if (id) return [[idKey, id]];
       if (name) return [[nameKey, name]];
@@ -148,7 +148,7 @@ class KeystoneSources {
     const given = this.first('auth_type');
     if (given) return { type: given.value, given };
     for (const tier of TIERS) {
-      const type = impliedAuthType((key) => this.at_(key, tier) !== undefined);
+      const type = impliedAuthType((key) => this.get(key, tier) !== undefined);
       if (type) return { type, tier };
     }
     return { type: 'password' };
@@ -188,7 +188,7 @@ function effectiveKeystone(at: Reader, context: CredentialContext, into: Filled)
   }
   // Secrets the auth type does not read stay, so keystone.ts refuses a stray one given in the ini.
   for (const key of KEYSTONE_SECRETS) {
-    const inIni = sources.at_(key, 'ini');
+    const inIni = sources.get(key, 'ini');
     if (inIni && keys[key] === undefined) set(key, inIni);
   }
   effectiveTls(at, context, cloud, into);
@@ -225,9 +225,8 @@ class Filled {
     this.sections.set(section, keys);
     this.listed.push({ section, key, from: value.from });
     if (value.from !== `[${section}] ${key}`) this.origins.set(`${section} ${key}`, value.from);
-    const file = /_file \((.*)\)$/.exec(value.from)?.[1];
-    if (file !== undefined) {
-      this.secretFiles.push({ file, key: `[${section}] ${key}_file` });
+    if (value.file !== undefined) {
+      this.secretFiles.push({ file: value.file, key: `[${section}] ${key}_file` });
       delete keys[`${key}_file`];
     }
   }

@@ -19,6 +19,8 @@ export interface Sourced {
   /** Where it came from: `[keystone] password`, `[keystone] password_file (/etc/artifice/keystone.pw)`, `OS_PASSWORD`, `secure.yaml (mycloud)`. */
   readonly from: string;
   readonly tier: Tier;
+  /** The `KEY_file` it was read from, if any. */
+  readonly file?: string;
 }
 
 /** The environment variable's value, blank counting as unset (as openstackclient treats `OS_X=`). */
@@ -58,7 +60,7 @@ export function secretValue(at: Reader, section: string, key: string, context: S
   if (inIni !== undefined) return { value: inIni, from: `[${section}] ${key}`, tier: 'ini' };
   if (file !== undefined) {
     const where = `${at.file} [${section}] ${key}_file`;
-    return { value: readSecretFile(file, where), from: `[${section}] ${key}_file (${file})`, tier: 'ini' };
+    return { value: readSecretFile(file, where), from: `[${section}] ${key}_file (${file})`, tier: 'ini', file };
   }
   for (const name of envNames) {
     const found = envValue(context.env, name);
@@ -67,10 +69,6 @@ export function secretValue(at: Reader, section: string, key: string, context: S
   return undefined;
 }
 
-/** The file a `[section] KEY_file` names, if any (for the permission check). */
-export function secretFilePath(at: Reader, section: string, key: string, dir: string): string | undefined {
-  return at.path(section, `${key}_file`, dir);
-}
 
 /** `relative/ca.pem` from the environment or clouds.yaml resolves against the current directory, as openstacksdk's does. */
 export function resolvedPath(value: Sourced, cwd: string): Sourced {
