@@ -4,21 +4,16 @@
  * empty `[keystone]` and the credentials in clouds.yaml + secure.yaml (OS_CLOUD), in `OS_*`
  * variables, in an `OS_TOKEN`, or in a password file. No secret is ever printed.
  */
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { FakeCeilometer, type RawSample } from '../fakes/ceilometer-server.js';
+import { FakeCeilometer } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
-import { ACME, DEMO_SAMPLES, GLOBEX, INITECH, demo, expectOneLine, ledgerBills, run, type Demo, type Run } from '../helpers/cli.js';
+import { ACME, GLOBEX, INITECH, demo, expectOneLine, ledgerBills, run, type Demo, type Run } from '../helpers/cli.js';
+import { demoProjects, demoSamples } from '../helpers/demo-cloud.js';
 import { cleanTempDirs, writeIn } from '../helpers/tmp.js';
 
 const ADMIN = 'a0000000000000000000000000000001';
 const PASSWORD = 'cl0uds-pa55word';
-const samples: RawSample[] = gunzipSync(readFileSync(DEMO_SAMPLES))
-  .toString('utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-  .map((line) => JSON.parse(line) as RawSample);
 
 let ks: FakeKeystone;
 let ceilometer: FakeCeilometer;
@@ -26,15 +21,10 @@ let ceilometer: FakeCeilometer;
 beforeAll(async () => {
   ks = await FakeKeystone.start({
     users: [{ id: 'u-billing', name: 'billing', domain: DEFAULT_DOMAIN, password: PASSWORD, roles: { [ADMIN]: ['admin'] } }],
-    projects: [
-      { id: ADMIN, name: 'admin', domain_id: 'default' },
-      { id: ACME, name: 'acme-webshop', domain_id: 'default' },
-      { id: GLOBEX, name: 'globex-research', domain_id: 'default' },
-      { id: INITECH, name: 'initech-labs', domain_id: 'default' },
-    ],
+    projects: demoProjects(ADMIN),
     catalog: () => [{ type: 'metering', endpoints: [{ interface: 'public', region: 'RegionOne', url: ceilometer.url }] }],
   });
-  ceilometer = await FakeCeilometer.start({ samples, keystone: ks });
+  ceilometer = await FakeCeilometer.start({ samples: demoSamples(), keystone: ks });
 });
 
 afterAll(async () => {
