@@ -1,7 +1,9 @@
 /**
  * artifice.ini → one typed, validated, frozen Config, built at load: every section is checked
  * here, by its own module of src/config/ (main, meters, telemetry per backend, keystone, regions,
- * gnocchi); an error names the file, section and key and what is allowed. The one exception is
+ * gnocchi), after credentials.ts has filled in what `KEY_file` keys, the environment (`OS_*`,
+ * `ARTIFICE_*`) and clouds.yaml give; an error names the file, section and key (and where a
+ * value came from) and what is allowed. The one exception is
  * `[invoice:object]`, which the invoice adapter validates itself. Which keys exist is plain data
  * (SECTIONS in src/config/defaults.ts).
  */
