@@ -1,7 +1,9 @@
 /**
  * artifice.ini → one typed, validated, frozen Config, built at load: every section is checked
  * here, by its own module of src/config/ (main, meters, telemetry per backend, keystone, regions,
- * gnocchi); an error names the file, section and key and what is allowed. The one exception is
+ * gnocchi), after credentials.ts has filled in what `KEY_file` keys, the environment (`OS_*`,
+ * `ARTIFICE_*`) and clouds.yaml give; an error names the file, section and key (and where a
+ * value came from) and what is allowed. The one exception is
  * `[invoice:object]`, which the invoice adapter validates itself. Which keys exist is plain data
  * (SECTIONS in src/config/defaults.ts).
  */
@@ -9,13 +11,16 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorMessage } from './model/errors.js';
 import type { MeterSpec } from './model/types.js';
+import { resolveCredentials } from './config/credentials.js';
 import { checkKnown } from './config/defaults.js';
+import { exposedFiles } from './config/exposure.js';
 import type { IniSections } from './config/ini-file.js';
 import { checkWrittenFiles, parseMain, type MainConfig } from './config/main.js';
 import { parseMeters } from './config/meters.js';
 import { readIni, Reader } from './config/reader.js';
 import { freeSection, regionSections } from './config/regions.js';
 import { parseReport, type ReportConfig } from './config/report.js';
+import type { Env } from './config/sources.js';
 import { parseTelemetry, type TelemetryConfig } from './config/telemetry.js';
 
 export { DEFAULTS, LIMITS, SECTIONS } from './config/defaults.js';
@@ -45,6 +50,17 @@ export interface Config {
   readonly meterSpecs: MeterSpec[];
   /** `artifice report` and the page `bill` writes (src/config/report.ts). */
   readonly report: ReportConfig;
+  /** Where credentials came from and which files expose a secret (docs/configuration.md, "Credentials"). */
+  readonly credentials: CredentialReport;
+}
+
+export interface CredentialReport {
+  /** `auth_url from OS_AUTH_URL`, `password from secure.yaml (mycloud)` … per `[keystone]` value in use; empty without Keystone. */
+  readonly keystone: readonly string[];
+  /** Secrets of other sections not held by the ini itself: `[gnocchi] password from ARTIFICE_GNOCCHI_PASSWORD`. */
+  readonly secrets: readonly string[];
+  /** One line per file that holds a secret and is readable by group or others (a warning, and a FAIL in `check`). */
+  readonly exposed: readonly string[];
 }
 
 export type ReadText = (file: string) => Promise<string>;
@@ -54,8 +70,11 @@ const readText: ReadText = (file) => fsReadFile(file, 'utf8');
 export interface ConfigSource {
   /** `--config` */
   flag?: string;
-  env: Record<string, string | undefined>;
+  /** The environment: `ARTIFICE_CONFIG`, `OS_*`, `ARTIFICE_*` secrets, `HOME` (where clouds.yaml is looked for). */
+  env: Env;
   cwd: string;
+  /** Called once per warning line (a file holding a secret that others can read), without the `warning:` prefix. */
+  warn?: (line: string) => void;
 }
 
 /** `--config`, then `ARTIFICE_CONFIG`, then `./artifice.ini`. */
@@ -80,7 +99,9 @@ export async function loadConfig(source: ConfigSource, read: ReadText = readText
   // [main] says where the meters are; the rest of the config (Gnocchi's mapping) needs them.
   const main = parseMain(at, path.dirname(file));
   const meterSpecs = parseMeters(await readMeters(main.meters, file, read), main.meters, main.maxGapSeconds);
-  return assemble(at, main, meterSpecs);
+  const config = assemble(at, main, meterSpecs, source);
+  for (const line of config.credentials.exposed) source.warn?.(line);
+  return config;
 }
 
 async function readMeters(metersFile: string, iniFile: string, read: ReadText): Promise<string> {
@@ -93,11 +114,13 @@ async function readMeters(metersFile: string, iniFile: string, read: ReadText): 
 
 /**
  * Validates the text of an ini file with the given meters (loadConfig reads them from
- * `[main] meters`; tests pass their own, or none).
+ * `[main] meters`; tests pass their own, or none) and environment (default: none).
  */
-export function parseConfig(text: string, file: string, meterSpecs: readonly MeterSpec[] = []): Config {
+export function parseConfig(
+  text: string, file: string, meterSpecs: readonly MeterSpec[] = [], world: Pick<ConfigSource, 'env' | 'cwd'> = { env: {}, cwd: path.dirname(file) },
+): Config {
   const at = checkedIni(text, file);
-  return assemble(at, parseMain(at, path.dirname(file)), meterSpecs);
+  return assemble(at, parseMain(at, path.dirname(file)), meterSpecs, world);
 }
 
 function checkedIni(text: string, file: string): Reader {
@@ -106,8 +129,10 @@ function checkedIni(text: string, file: string): Reader {
   return new Reader(file, sections);
 }
 
-function assemble(at: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[]): Config {
-  const dir = path.dirname(at.file);
+function assemble(ini: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[], world: Pick<ConfigSource, 'env' | 'cwd'>): Config {
+  const dir = path.dirname(ini.file);
+  // The ini's sections with credentials filled in from KEY_file keys, the environment and clouds.yaml.
+  const { reader: at, origins } = resolveCredentials(ini, main.invoiceObject, { env: world.env, cwd: world.cwd, dir });
   const telemetry = parseTelemetry(at, dir, meterSpecs);
   checkWrittenFiles(at, main, [
     [at.file, 'this config file'],
@@ -126,6 +151,7 @@ function assemble(at: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[]
     invoice: freeSection(at, 'invoice:object'),
     report: parseReport(at, dir),
     meterSpecs: [...meterSpecs],
+    credentials: { keystone: origins.keystone, secrets: origins.secrets, exposed: exposedFiles(ini, origins.secretFiles) },
   });
 }
 

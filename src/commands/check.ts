@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assessInvoices, type InvoicesHealth } from '../billing/invoices.js';
 import type { Config } from '../config.js';
+import { credentialItems } from '../config/check.js';
 import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
@@ -180,7 +181,7 @@ export async function check(options: CheckOptions, deps: Deps): Promise<number> 
   let config: Config | undefined;
   try {
     config = await readConfig(options, deps);
-    items.push({ name: 'config', ok: true, detail: `${config.file} (${config.meterSpecs.length} meters from ${config.main.meters})` });
+    items.push({ name: 'config', ok: true, detail: `${config.file} (${config.meterSpecs.length} meters from ${config.main.meters})` }, ...credentialItems(config));
   } catch (error) {
     items.push({ name: 'config', ok: false, detail: errorMessage(error) });
   }

@@ -20,7 +20,7 @@ export interface SelectOptions extends CommonOptions, WindowOptions {
 }
 
 export function readConfig(options: CommonOptions, deps: Deps): Promise<Config> {
-  return loadConfig({ flag: options.config, env: deps.env, cwd: deps.cwd }, deps.readText);
+  return loadConfig({ flag: options.config, env: deps.env, cwd: deps.cwd, warn: (line) => deps.stderr(`warning: ${line}\n`) }, deps.readText);
 }
 
 export function windowOf(options: WindowOptions, config: Config, deps: Deps): BillingWindow {

@@ -24,16 +24,18 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
       // HTTP backends (src/config/telemetry.ts)
       'timeout', 'retries', 'page_size', 'concurrency', 'ca_file', 'insecure', 'regions'],
   },
-  // Keystone v3 for the HTTP backends (src/config/keystone.ts)
+  // Keystone v3 for the HTTP backends (src/config/keystone.ts); `cloud`, the _file keys and the
+  // environment are read by src/config/credentials.ts
   keystone: {
     keys: ['auth_url', 'auth_type', 'username', 'user_id', 'password', 'user_domain_name', 'user_domain_id', 'project_name',
       'project_id', 'project_domain_name', 'project_domain_id', 'application_credential_id', 'application_credential_name',
-      'application_credential_secret', 'interface', 'region_name'],
+      'application_credential_secret', 'token', 'interface', 'region_name',
+      'cloud', 'password_file', 'application_credential_secret_file', 'token_file'],
   },
   // [region:NAME]: one telemetry endpoint per region (src/config/regions.ts)
   region: { keys: ['url', 'region_name'], prefix: true },
   // backend = gnocchi (src/config/gnocchi.ts, docs/gnocchi.md)
-  gnocchi: { keys: ['auth_type', 'user', 'granularity', 'aggregation', 'uptime_metric', 'mapping', 'source', 'keep_alive'] },
+  gnocchi: { keys: ['auth_type', 'user', 'password', 'password_file', 'granularity', 'aggregation', 'uptime_metric', 'mapping', 'source', 'keep_alive'] },
   datacenters: { free: true },
   flavors: { free: true },
   'invoice:object': { free: true },

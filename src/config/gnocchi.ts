@@ -27,8 +27,10 @@ export interface GnocchiMeter {
 export interface GnocchiSettings {
   /** Undefined: keystone when `[keystone]` is configured, else basic. */
   readonly authType?: GnocchiAuthType;
-  /** basic auth: the user name (Gnocchi ignores the password). */
+  /** basic auth: the user name. */
   readonly user: string;
+  /** basic auth: the password (Gnocchi itself ignores it; a proxy in front of it may not). Undefined: empty. */
+  readonly password?: string;
   /** Seconds: every measure is read at this granularity. */
   readonly granularity: number;
   readonly uptimeMetric: string;
@@ -102,7 +104,8 @@ export function parseGnocchi(
     meters.set(spec.meter, mappedMeter(map, spec, uptimeMetric, defaultAggregation));
     checkHolding(spec, granularity, config.file);
   }
-  return { authType, user, granularity, uptimeMetric, source, keepAlive, mappingFile, meters };
+  const password = at.string('gnocchi', 'password');
+  return { authType, user, password, granularity, uptimeMetric, source, keepAlive, mappingFile, meters };
 }
 
 /** The mapping file, its sections and keys checked. */

@@ -1,6 +1,8 @@
 /**
- * `[keystone]` of artifice.ini: Keystone v3 auth for the HTTP backends, either a password or an
- * application credential. Secrets are never echoed in errors.
+ * `[keystone]` of artifice.ini: Keystone v3 auth for the HTTP backends: a password, an
+ * application credential, or a token (exchanged for a project-scoped one). Its keys may come
+ * from the environment or clouds.yaml (credentials.ts fills them in first). Secrets are never
+ * echoed in errors.
  */
 import type { Reader } from './reader.js';
 
@@ -30,10 +32,36 @@ export interface ApplicationCredentialAuth extends KeystoneBase {
   readonly secret: string;
 }
 
-export type KeystoneSettings = PasswordAuth | ApplicationCredentialAuth;
+/** A token (`OS_TOKEN`, clouds.yaml `auth.token`) exchanged for one scoped to the project (`methods: ["token"]`). */
+export interface TokenAuth extends KeystoneBase {
+  readonly authType: 'token';
+  readonly token: string;
+  readonly project: Ref;
+}
 
-const AUTH_TYPES = ['password', 'v3password', 'application_credential', 'v3applicationcredential', 'none'] as const;
+export type KeystoneSettings = PasswordAuth | ApplicationCredentialAuth | TokenAuth;
+
+const AUTH_TYPES = ['password', 'v3password', 'application_credential', 'v3applicationcredential', 'token', 'v3token', 'none'] as const;
 const CREDENTIAL_KEYS = ['application_credential_id', 'application_credential_name', 'application_credential_secret'];
+
+export type AuthFamily = 'password' | 'application_credential' | 'token';
+
+/** `v3password` → password, `v3applicationcredential` → application_credential, `v3token` → token; undefined for `none` or a name parseKeystone refuses. */
+export function authFamily(type: string): AuthFamily | undefined {
+  const name = type.trim().toLowerCase().replace(/^v3/, '');
+  if (name === 'password') return 'password';
+  if (name === 'applicationcredential' || name === 'application_credential') return 'application_credential';
+  if (name === 'token') return 'token';
+  return undefined;
+}
+
+/** The auth type a set of keys implies when none is named: an application credential, else a password, else a token. */
+export function impliedAuthType(has: (key: string) => boolean): AuthFamily | undefined {
+  if (CREDENTIAL_KEYS.some(has)) return 'application_credential';
+  if (has('password')) return 'password';
+  if (has('token')) return 'token';
+  return undefined;
+}
 
 /** `public`, `publicURL`, `internalURL`… → public | internal | admin. */
 export function parseInterface(value: string): EndpointInterface | undefined {
@@ -53,15 +81,16 @@ export function parseKeystone(at: Reader): KeystoneSettings | undefined {
   // No section, or one whose keys are all commented out: no Keystone.
   if (section === undefined || Object.values(section).every((value) => value.trim() === '')) return undefined;
   const k = new KeystoneReader(at);
-  let authType = at.oneOf('keystone', 'auth_type', AUTH_TYPES);
+  const authType = at.oneOf('keystone', 'auth_type', AUTH_TYPES);
   if (authType === 'none') {
-    const stray = k.given('auth_url', 'username', 'user_id', 'password', ...CREDENTIAL_KEYS);
-    if (stray.length) throw at.error('keystone', stray[0]!, 'is set, but auth_type = none: remove it, or set auth_type = password or application_credential');
+    const stray = k.given('auth_url', 'username', 'user_id', 'password', 'token', ...CREDENTIAL_KEYS);
+    if (stray.length) throw at.error('keystone', stray[0]!, 'is set, but auth_type = none: remove it, or set auth_type = password, application_credential or token');
     return undefined;
   }
-  authType ??= k.given(...CREDENTIAL_KEYS).length ? 'application_credential' : 'password';
+  const family = authType === undefined ? impliedAuthType((key) => k.s(key) !== undefined) ?? 'password' : authFamily(authType)!;
   const base = parseBase(k);
-  return authType === 'password' || authType === 'v3password' ? passwordAuth(k, base) : credentialAuth(k, base);
+  if (family === 'password') return passwordAuth(k, base);
+  return family === 'token' ? tokenAuth(k, base) : credentialAuth(k, base);
 }
 
 /** `[keystone]` keys as text, and the id-or-name pairs they come in. */
@@ -110,24 +139,36 @@ function parseBase(k: KeystoneReader): KeystoneBase {
 
 function passwordAuth(k: KeystoneReader, base: KeystoneBase): PasswordAuth {
   const { at } = k;
-  const stray = k.given(...CREDENTIAL_KEYS);
-  if (stray.length) throw at.error('keystone', stray[0]!, 'is an application credential key, but auth_type = password: remove it or set auth_type = application_credential');
+  const stray = k.given(...CREDENTIAL_KEYS, 'token');
+  if (stray.length) throw at.error('keystone', stray[0]!, `is ${stray[0] === 'token' ? 'a token' : 'an application credential key'}, but auth_type = password: remove it or set auth_type = ${stray[0] === 'token' ? 'token' : 'application_credential'}`);
   const user = k.user();
   if (!user) throw at.error('keystone', 'username', 'is required with auth_type = password (or user_id)');
   const password = k.s('password');
   if (password === undefined) throw at.error('keystone', 'password', 'is required with auth_type = password');
+  return { ...base, authType: 'password', user, password, project: projectScope(k, 'password') };
+}
+
+function projectScope(k: KeystoneReader, authType: string): Ref {
   const project = k.idOrName('project_id', 'project_name');
   if (project === undefined) {
-    throw at.error('keystone', 'project_name', 'is required with auth_type = password (or project_id): the token must be scoped to a project, and carry the admin role to read every project');
+    throw k.at.error('keystone', 'project_name', `is required with auth_type = ${authType} (or project_id): the token must be scoped to a project, and carry the admin role to read every project`);
   }
-  const scope = 'id' in project ? project : { ...project, domain: k.domain('project_domain_id', 'project_domain_name') };
-  return { ...base, authType: 'password', user, password, project: scope };
+  return 'id' in project ? project : { ...project, domain: k.domain('project_domain_id', 'project_domain_name') };
+}
+
+/** A token exchanged for one scoped to the project: no user, no password, no application credential. */
+function tokenAuth(k: KeystoneReader, base: KeystoneBase): TokenAuth {
+  const stray = k.given('username', 'user_id', 'password', ...CREDENTIAL_KEYS);
+  if (stray.length) throw k.at.error('keystone', stray[0]!, 'must not be set with auth_type = token: the token already says who the user is');
+  const token = k.s('token');
+  if (token === undefined) throw k.at.error('keystone', 'token', 'is required with auth_type = token (or token_file, ARTIFICE_KEYSTONE_TOKEN, OS_TOKEN)');
+  return { ...base, authType: 'token', token, project: projectScope(k, 'token') };
 }
 
 /** Application credential: scoped to its own project; a scope in the request is refused. */
 function credentialAuth(k: KeystoneReader, base: KeystoneBase): ApplicationCredentialAuth {
   const { at } = k;
-  const stray = k.given('project_id', 'project_name', 'project_domain_id', 'project_domain_name', 'password');
+  const stray = k.given('project_id', 'project_name', 'project_domain_id', 'project_domain_name', 'password', 'token');
   if (stray.length) {
     throw at.error('keystone', stray[0]!, 'must not be set with an application credential: the credential is already scoped to its project');
   }

@@ -34,9 +34,9 @@ import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
 export const GNOCCHI_MAX_PAGE = 1000;
 
-/** `Authorization: Basic base64("<user>:")`: Gnocchi's basic mode ignores the password. */
-export function basicAuth(user: string): AuthProvider {
-  const value = `Basic ${Buffer.from(`${user}:`).toString('base64')}`;
+/** `Authorization: Basic base64("<user>:<password>")`: Gnocchi's basic mode ignores the password (a proxy may not). */
+export function basicAuth(user: string, password = ''): AuthProvider {
+  const value = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   return { headers: async () => ({ Authorization: value }), invalidate: () => undefined };
 }
 
@@ -278,7 +278,7 @@ export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOp
   const client = openTelemetryClient(config, { ...io, keepAlive: settings.keepAlive });
   // Resolved at load: keystone only when [keystone] is configured (src/config/telemetry.ts).
   const authType = settings.authType;
-  const auth = authType === 'basic' ? basicAuth(settings.user) : client.keystone!;
+  const auth = authType === 'basic' ? basicAuth(settings.user, settings.password) : client.keystone!;
   const urls = client.settings.regions.map((r) => r.url).filter((u): u is string => u !== undefined);
   return new GnocchiCollector({
     settings,

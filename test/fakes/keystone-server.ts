@@ -1,7 +1,8 @@
 /**
  * A fake Keystone v3 on 127.0.0.1:0, written from docs/keystone.md and the Keystone api-ref:
  * `POST /v3/auth/tokens` (password with user/project by id or name+domain; application
- * credential by id or name+user, refusing a scope), 201 with `X-Subject-Token`, a token body
+ * credential by id or name+user, refusing a scope; a token — `methods: ["token"]` — exchanged for one
+ * scoped to a project, expiring no later than it), 201 with `X-Subject-Token`, a token body
  * with `expires_at`, roles and a catalog; `GET /v3/projects` (enabled filter, name filter,
  * paging by `links.next`), `GET /v3/projects/{id}`. Errors are Keystone's
  * `{"error": {"code", "title", "message"}}`. Tokens expire by the injected clock, and can be
@@ -233,33 +234,58 @@ export class FakeKeystone {
       userId = cred.userId;
       projectId = cred.projectId;
       roles = cred.roles;
-    } else if (methods[0] === 'password') {
-      const p = identity.password as { user?: { password?: string } } | undefined;
-      const user = this.findUser(p?.user);
-      if (!user || user.password !== p?.user?.password) return unauthorized();
+    } else if (methods[0] === 'password' || methods[0] === 'token') {
+      let user: FakeUser | undefined;
+      let notAfter: number | undefined;
+      if (methods[0] === 'password') {
+        const p = identity.password as { user?: { password?: string } } | undefined;
+        user = this.findUser(p?.user);
+        if (!user || user.password !== p?.user?.password) return unauthorized();
+      } else {
+        const given = this.validate((identity.token as { id?: string } | undefined)?.id);
+        if (!given.ok) return unauthorized();
+        user = this.users.find((u) => u.id === given.token.userId);
+        if (!user) return unauthorized();
+        notAfter = given.token.expiresAt;
+      }
       const scope = (auth?.scope as { project?: { id?: string; name?: string; domain?: unknown } } | undefined)?.project;
       if (!scope) {
         keystoneError(res, 400, 'Bad Request', 'this fake only issues project-scoped tokens');
         return;
       }
-      let project: FakeProject | undefined;
-      if (scope.id !== undefined) project = this.projects.find((pr) => pr.id === scope.id);
-      else {
-        const domain = this.findDomain(scope.domain);
-        project = domain && this.projects.find((pr) => pr.name === scope.name && pr.domain_id === domain.id);
-      }
+      const project = this.findProject(scope);
       if (!project) return unauthorized();
       roles = user.roles[project.id] ?? [];
       if (roles.length === 0) return unauthorized();
       userId = user.id;
       projectId = project.id;
+      if (notAfter !== undefined) return this.answerToken(res, { userId, projectId, roles, methods, expiresAt: Math.min(notAfter, this.now() + this.tokenTtlMs) });
     } else {
       keystoneError(res, 401, 'Unauthorized', `Attempted to authenticate with an unsupported method.`);
       return;
     }
+    this.answerToken(res, { userId, projectId, roles, methods, expiresAt: this.now() + this.tokenTtlMs });
+  }
+
+  private findProject(scope: { id?: string; name?: string; domain?: unknown }): FakeProject | undefined {
+    if (scope.id !== undefined) return this.projects.find((pr) => pr.id === scope.id);
+    const domain = this.findDomain(scope.domain);
+    return domain && this.projects.find((pr) => pr.name === scope.name && pr.domain_id === domain.id);
+  }
+
+  /** A token for a user in a project, as if they had run `openstack token issue` (for OS_TOKEN); not counted in `issued`. */
+  mintToken(userId: string, projectId: string): string {
+    const id = `gAAAA${randomBytes(24).toString('hex')}`;
+    const roles = this.users.find((u) => u.id === userId)?.roles[projectId] ?? [];
+    this.tokens.set(id, { id, userId, projectId, roles, expiresAt: this.now() + this.tokenTtlMs, revoked: false, methods: ['password'] });
+    return id;
+  }
+
+  private answerToken(res: http.ServerResponse, fields: Omit<FakeToken, 'id' | 'revoked'>): void {
+    const { userId, projectId, roles, methods } = fields;
     const now = this.now();
     const id = `gAAAA${randomBytes(24).toString('hex')}`;
-    const token: FakeToken = { id, userId, projectId, roles, expiresAt: now + this.tokenTtlMs, revoked: false, methods };
+    const token: FakeToken = { ...fields, id, revoked: false };
     this.tokens.set(id, token);
     this.issued++;
     const user = this.users.find((u) => u.id === userId);

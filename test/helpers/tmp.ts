@@ -17,11 +17,15 @@ export function cleanTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Writes `text` to `dir/relative` (creating parent directories) and returns the absolute path. */
+/**
+ * Writes `text` to `dir/relative` (creating parent directories) and returns the absolute path.
+ * A new file is its owner's only (0600), as a config that holds a secret must be: artifice warns
+ * about one that others can read.
+ */
 export function writeIn(dir: string, relative: string, text: string): string {
   const file = path.join(dir, relative);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
 

@@ -8,7 +8,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { bill } from '../../src/commands/bill.js';
 import { testDeps } from '../helpers/deps.js';
@@ -17,17 +16,14 @@ import { openCeilometer } from '../../src/telemetry/ceilometer.js';
 import type { Collector } from '../../src/telemetry/contract.js';
 import { FakeCeilometer, type FakeRequest, type RawSample } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
-import { ACME, AFTER_MAY, DEMO_SAMPLES, GLOBEX, INITECH, demo, run, type Demo } from '../helpers/cli.js';
+import { ACME, AFTER_MAY, GLOBEX, INITECH, demo, run, type Demo } from '../helpers/cli.js';
+import { demoProjects, demoSamples } from '../helpers/demo-cloud.js';
 import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';
 import { packageFile } from '../../src/model/paths.js';
 
 const ADMIN = 'a0000000000000000000000000000001';
 const PASSWORD = 'billing-pa55word';
-const samples: RawSample[] = gunzipSync(readFileSync(DEMO_SAMPLES))
-  .toString('utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-  .map((line) => JSON.parse(line) as RawSample);
+const samples: RawSample[] = demoSamples();
 
 let ks: FakeKeystone;
 let ceilometer: FakeCeilometer;
@@ -35,13 +31,7 @@ let ceilometer: FakeCeilometer;
 beforeAll(async () => {
   ks = await FakeKeystone.start({
     users: [{ id: 'u-billing', name: 'billing', domain: DEFAULT_DOMAIN, password: PASSWORD, roles: { [ADMIN]: ['admin'] } }],
-    projects: [
-      { id: ADMIN, name: 'admin', domain_id: 'default' },
-      { id: ACME, name: 'acme-webshop', domain_id: 'default' },
-      { id: GLOBEX, name: 'globex-research', domain_id: 'default' },
-      { id: INITECH, name: 'initech-labs', domain_id: 'default' },
-      { id: 'f0000000000000000000000000000009', name: 'closed-account', domain_id: 'default', enabled: false },
-    ],
+    projects: [...demoProjects(ADMIN), { id: 'f0000000000000000000000000000009', name: 'closed-account', domain_id: 'default', enabled: false }],
     catalog: () => [
       { type: 'identity', endpoints: [{ interface: 'public', region: 'RegionOne', url: `${ks.url}/v3` }] },
       { type: 'metering', endpoints: [

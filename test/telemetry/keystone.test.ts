@@ -337,7 +337,7 @@ describe('[keystone] settings', () => {
     ['[keystone]\nauth_url = http://ks\napplication_credential_id = x\n', '[keystone] application_credential_secret is required'],
     ['[keystone]\nauth_url = http://ks/v2.0\nusername = b\npassword = p\nproject_name = a\n', '[keystone] auth_url points at Keystone v2.0'],
     ['[keystone]\nauth_url = http://ks\nusername = b\npassword = p\nproject_name = a\ninterface = private\n', "[keystone] interface = 'private' is not valid"],
-    ['[keystone]\nauth_type = token\n', "[keystone] auth_type = 'token' is not valid: use one of password, v3password"],
+    ['[keystone]\nauth_type = kerberos\n', "[keystone] auth_type = 'kerberos' is not valid: use one of password, v3password"],
     ['url = http://c\n[keystone]\nauth_type = none\npassword = hunter2\n', '[keystone] password is set, but auth_type = none'],
   ])('rejects %j', (text, message) => {
     let error: unknown;

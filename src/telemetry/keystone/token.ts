@@ -61,6 +61,8 @@ export function tokenRequestBody(s: KeystoneSettings): unknown {
   if (s.authType === 'application_credential') {
     return { auth: { identity: { methods: ['application_credential'], application_credential: { ...s.credential, secret: s.secret } } } };
   }
+  // A token (v3token) is exchanged for one scoped to the project.
+  if (s.authType === 'token') return { auth: { identity: { methods: ['token'], token: { id: s.token } }, scope: { project: s.project } } };
   return {
     auth: {
       identity: { methods: ['password'], password: { user: { ...s.user, password: s.password } } },
@@ -71,6 +73,7 @@ export function tokenRequestBody(s: KeystoneSettings): unknown {
 
 /** The config keys to check when Keystone refuses the credentials. */
 export function credentialKeys(s: KeystoneSettings): string {
+  if (s.authType === 'token') return '[keystone] token (it may have expired), project_name or project_id, project_domain_name';
   return s.authType === 'application_credential'
     ? '[keystone] application_credential_id (or _name and the user), application_credential_secret'
     : '[keystone] username or user_id, password, user_domain_name, project_name or project_id, project_domain_name';
