@@ -1,10 +1,13 @@
 /**
  * What commands take from the world, injected so tests run them against twins. `processDeps()`
  * resolves every default once, here: commands use what they are given and never fall back.
+ * stdout and stderr redact every secret registered in `secrets` (docs/operations.md, "Secrets"),
+ * so whatever a command prints (tables, --json, errors, --verbose stacks) passes through it.
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Config } from './config.js';
+import { Secrets } from './model/secrets.js';
 import type { Collector } from './telemetry/contract.js';
 import { openCollector } from './telemetry/open.js';
 
@@ -25,8 +28,10 @@ export interface Deps {
   /** This host and process: stamped on runs and claims. */
   host: string;
   pid: number;
-  /** The telemetry source of a config ([telemetry] backend). */
-  openCollector: (config: Config) => Promise<Collector>;
+  /** The secrets of this process: the config's, once read, and the tokens servers hand out. */
+  secrets: Secrets;
+  /** The telemetry source of a config ([telemetry] backend); tokens it obtains go into `secrets`. */
+  openCollector: (config: Config, secrets: Secrets) => Promise<Collector>;
   onSignal: OnSignal;
   /** How often a pending bill's claim is refreshed (well inside the ledger's 15-minute lease). */
   heartbeatMs: number;
@@ -64,19 +69,26 @@ export function processSignals(handler: (signal: string) => boolean): () => void
   };
 }
 
+/** `write`, with every secret of `secrets` replaced by `[redacted]` first: what Deps.stdout/stderr are. */
+export function redacting(secrets: Secrets, write: (text: string) => void): (text: string) => void {
+  return (text) => write(secrets.redact(text));
+}
+
 export function processDeps(): Deps {
   guardPipes();
+  const secrets = new Secrets();
   return {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: redacting(secrets, (text) => process.stdout.write(text)),
+    stderr: redacting(secrets, (text) => process.stderr.write(text)),
     isTTY: Boolean(process.stderr.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     readText: (file) => readFile(file, 'utf8'),
     host: os.hostname(),
     pid: process.pid,
+    secrets,
     openCollector,
     onSignal: processSignals,
     heartbeatMs: DEFAULT_HEARTBEAT_MS,

@@ -28,6 +28,7 @@ import { billableFrom, isBillable } from '../period.js';
 import { priceUsage } from '../pricing.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
+import type { Secrets } from '../model/secrets.js';
 import type { BillingWindow, Tenant } from '../model/types.js';
 import { measure } from './measure.js';
 import type { Empty, Failed, Outcome, OutcomeBase, Skipped } from '../model/outcome.js';
@@ -51,6 +52,8 @@ export interface BillingContext {
   dryRun: boolean;
   /** How often a pending bill's claim is refreshed (Deps.heartbeatMs). */
   heartbeatMs: number;
+  /** What the ledger's `bills.error` must not show (Deps.secrets). */
+  secrets: Secrets;
   /** A stop request: no new tenant starts, a tenant before commit is marked failed. */
   stop?: StopState;
 }
@@ -257,7 +260,8 @@ function failedInCommit({ draft, bill, ledger }: Claimed, error: unknown): Outco
 /** A failure before commit(): the bill is marked failed, so the window stays billable. */
 function failBill(claimed: Claimed, error: unknown): Outcome {
   const { ctx, draft, bill, ledger } = claimed;
-  const message = oneLine(error);
+  // A message may quote what a server echoed: the ledger keeps it without the secrets.
+  const message = ctx.secrets.redact(oneLine(error));
   try {
     ledger.markFailed(bill.id, message);
   } catch (markError) {

@@ -45,7 +45,7 @@ interface Inputs {
 async function openInputs(ctx: RunContext): Promise<Inputs> {
   const { config } = ctx;
   const { Adapter } = await loadAdapter(config);
-  const collector = await ctx.deps.openCollector(config);
+  const collector = await ctx.deps.openCollector(config, ctx.deps.secrets);
   try {
     await collector.prepare?.();
     return { Adapter, collector, tenants: await selectTenants(ctx.options, collector, ctx.window, config) };
@@ -62,7 +62,7 @@ export async function previewRun(ctx: RunContext, render: Render): Promise<numbe
     const { deps } = ctx;
     const billing: BillingContext = {
       config: ctx.config, collector, Adapter, owner: { host: deps.host, pid: deps.pid, runId: 'preview' }, now: deps.now, dryRun: true,
-      heartbeatMs: deps.heartbeatMs,
+      heartbeatMs: deps.heartbeatMs, secrets: deps.secrets,
     };
     const outcomes = await runBatch(ctx, billing, tenants);
     render({ outcomes, errors: [], interruptedBy: null });
@@ -163,7 +163,7 @@ async function recordedRun(ctx: RunContext, inputs: Inputs, record: RunRecord, r
   try {
     const billing: BillingContext = {
       config, collector: inputs.collector, Adapter: inputs.Adapter, ledger: record.ledger, owner: currentOwner(record.id, deps.pid, deps.host),
-      now: deps.now, dryRun: false, heartbeatMs: deps.heartbeatMs, stop,
+      now: deps.now, dryRun: false, heartbeatMs: deps.heartbeatMs, secrets: deps.secrets, stop,
     };
     outcomes = await runBatch(ctx, billing, inputs.tenants, seen);
     complete = !stop.reason && isBillable(window, deps.now(), config.main.settleHours);
@@ -264,7 +264,8 @@ class RunRecord {
     // A damaged ledger is written no more, nor read for the status file's health (docs/ledger.md, "Integrity").
     const ledger = fatal instanceof LedgerDamagedError ? undefined : this.ledger;
     try {
-      ledger?.finishRun(this.id, { status, summary, errors });
+      // A message may quote what a server echoed: the ledger keeps it without the secrets.
+      ledger?.finishRun(this.id, { status, summary, errors: deps.secrets.redactValue(errors) });
     } catch (error) {
       this.ctx.out.error(`cannot record the run in the ledger: ${errorMessage(error)}`);
     }
@@ -278,7 +279,8 @@ class RunRecord {
 /** Writes the status file (never throws: a failure is an error line, the run's exit code stands). */
 function writeStatus(ctx: RunContext, ledger: Ledger | undefined, report: RunReport): void {
   try {
-    writeStatusFile(ctx.config.main.statusFile, statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host }));
+    const data = statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host });
+    writeStatusFile(ctx.config.main.statusFile, data, ctx.deps.secrets);
   } catch (error) {
     ctx.out.error(`${errorMessage(error)} (the monitor will see a stale status file)`);
   }

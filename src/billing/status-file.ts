@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { errorMessage } from '../model/errors.js';
+import type { Secrets } from '../model/secrets.js';
 import type { Ledger, RunError } from '../ledger.js';
 import { assessHealth, nextRunExpectedBy, type Health, type PendingClaim, type RunView } from './health.js';
 import type { Unbilled } from './unbilled.js';
@@ -28,13 +29,17 @@ export interface StatusFile {
   next_run_expected_by: string;
 }
 
-/** Writes `data` as JSON to `file` atomically (temp file in the same directory + rename). */
-export function writeStatusFile(file: string, data: StatusFile): void {
+/**
+ * Writes `data` as JSON to `file` atomically (temp file in the same directory + rename), every
+ * secret of `secrets` redacted: its messages may quote what a server echoed.
+ */
+export function writeStatusFile(file: string, data: StatusFile, secrets: Secrets): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // Unique per write: two runs of one host (or two writes of one run) never share a temp file.
   const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    fs.writeFileSync(temp, `${JSON.stringify(data, null, 2)}\n`);
+    // Each string first (a secret quoted in any form), then the JSON text (one escaped once more).
+    fs.writeFileSync(temp, secrets.redact(`${JSON.stringify(secrets.redactValue(data), null, 2)}\n`));
     fs.renameSync(temp, file);
   } catch (error) {
     try {

@@ -30,7 +30,7 @@ export interface CheckOptions extends CommonOptions {
 type Part = (config: Config, deps: Deps) => Promise<CheckItem[]>;
 
 const telemetryPart: Part = async (config, deps) => {
-  const collector = await deps.openCollector(config);
+  const collector = await deps.openCollector(config, deps.secrets);
   try {
     // A collector with its own check reports auth, endpoints and meters item by item (it never
     // throws); prepare() would stop at the first problem.

@@ -1,5 +1,6 @@
 /** Set-up shared by the commands: config, window, tenants, adapter, ledger — in that order, so bad input fails before anything is written. */
 import { loadConfig, type Config } from '../config.js';
+import { registerConfigSecrets } from '../config/secrets.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../model/errors.js';
 import { Ledger } from '../ledger.js';
@@ -19,8 +20,11 @@ export interface SelectOptions extends CommonOptions, WindowOptions {
   json?: boolean;
 }
 
-export function readConfig(options: CommonOptions, deps: Deps): Promise<Config> {
-  return loadConfig({ flag: options.config, env: deps.env, cwd: deps.cwd, warn: (line) => deps.stderr(`warning: ${line}\n`) }, deps.readText);
+/** The config, its secrets registered in `deps.secrets` before anything can print them. */
+export async function readConfig(options: CommonOptions, deps: Deps): Promise<Config> {
+  const config = await loadConfig({ flag: options.config, env: deps.env, cwd: deps.cwd, warn: (line) => deps.stderr(`warning: ${line}\n`) }, deps.readText);
+  registerConfigSecrets(config, deps.secrets);
+  return config;
 }
 
 export function windowOf(options: WindowOptions, config: Config, deps: Deps): BillingWindow {

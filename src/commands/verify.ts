@@ -41,7 +41,7 @@ export async function verify(options: VerifyOptions, deps: Deps): Promise<number
     ledger.close();
   }
 
-  const collector = await deps.openCollector(config);
+  const collector = await deps.openCollector(config, deps.secrets);
   let recomputed;
   try {
     recomputed = await recompute(config, collector, stored, window);

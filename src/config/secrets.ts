@@ -9,6 +9,16 @@ import type { Config } from '../config.js';
 import type { Secrets } from '../model/secrets.js';
 import { holdsSecret } from './exposure.js';
 
+/**
+ * An `[invoice:object]` key whose value is a secret: `password`, `api_key`, a key ending in
+ * `_password`, `_secret`, `_token` or `_key`, or any key the config reader hides (INVOICES.md,
+ * "Errors": names containing pass, secret, token, api_key or credential), but not the `*_file`,
+ * `*_id`, `*_name`, `*_url` keys that only point at one.
+ */
+export function isInvoiceSecretKey(key: string): boolean {
+  return /(^|_)(password|secret|token|key)$/i.test(key) || holdsSecret(key);
+}
+
 export function configSecrets(config: Config): string[] {
   const found: (string | undefined)[] = [];
   const telemetry = config.telemetry;
@@ -19,7 +29,7 @@ export function configSecrets(config: Config): string[] {
     if (keystone?.authType === 'token') found.push(keystone.token);
     if (telemetry.backend === 'gnocchi') found.push(telemetry.gnocchi.password);
   }
-  for (const [key, value] of Object.entries(config.invoice)) if (holdsSecret(key)) found.push(value.trim());
+  for (const [key, value] of Object.entries(config.invoice)) if (isInvoiceSecretKey(key)) found.push(value.trim());
   return [...new Set(found.filter((value): value is string => value !== undefined && value !== ''))];
 }
 

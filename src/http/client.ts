@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ConfigError, errorMessage } from '../model/errors.js';
+import type { Secrets } from '../model/secrets.js';
 import { decodeUtf8, jsonEscape } from '../model/text.js';
 import { classify, IDEMPOTENT, isBroken, parseRetryAfter, PERMANENT, realSleep, Semaphore, TimeoutError, type Attempt } from './attempt.js';
 import { clip, errorDetail, HttpError, oneLine, safeUrl } from './errors.js';
@@ -38,6 +39,7 @@ export class HttpClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly semaphore: Semaphore;
+  private readonly secrets?: Secrets;
   private readonly agents?: { http: http.Agent; https: https.Agent };
   private readonly agent?: (url: URL) => http.Agent;
 
@@ -49,6 +51,7 @@ export class HttpClient {
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.secrets = options.secrets;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
     this.semaphore = new Semaphore(concurrency);
     let ca: Buffer | undefined;
@@ -75,7 +78,7 @@ export class HttpClient {
     let hop: Hop = { method: method.toUpperCase(), url: withQuery(url, init.query), body };
     for (let redirects = 0; ; redirects++) {
       const result = await this.exchange(hop, init, ok);
-      if (ok(result.status) || !REDIRECT_STATUSES.has(result.status)) return response(hop.method, safeUrl(hop.url), result);
+      if (ok(result.status) || !REDIRECT_STATUSES.has(result.status)) return response(hop.method, safeUrl(hop.url), result, this.secrets);
       hop = redirectTarget(hop, result.status, result.headers.get('location'), redirects);
     }
   }
@@ -113,9 +116,8 @@ export class HttpClient {
           await this.sleep(this.delay(attempt, result.headers.get('retry-after')));
           continue;
         }
-        throw new HttpError({
-          method, url: shownUrl, status: result.status, body: clip(result.text, 4096), detail: errorDetail(result.text), attempts: attempt,
-        });
+        const text = redacted(result.text, this.secrets);
+        throw new HttpError({ method, url: shownUrl, status: result.status, body: clip(text, 4096), detail: errorDetail(text), attempts: attempt });
       }
 
       const retryable = !PERMANENT.has(result.code) && (!result.sent || (idempotent && isBroken(result.code)));
@@ -173,7 +175,12 @@ export class HttpClient {
   }
 }
 
-function response(method: string, shownUrl: string, result: Extract<Attempt, { kind: 'response' }>): HttpResponse {
+/** An answer's text as an error may quote it: without the secrets, before any clipping. */
+function redacted(text: string, secrets: Secrets | undefined): string {
+  return secrets ? secrets.redact(text) : text;
+}
+
+function response(method: string, shownUrl: string, result: Extract<Attempt, { kind: 'response' }>, secrets: Secrets | undefined): HttpResponse {
   let parsed: { value: unknown } | undefined;
   return {
     status: result.status,
@@ -184,10 +191,11 @@ function response(method: string, shownUrl: string, result: Extract<Attempt, { k
         try {
           parsed = { value: JSON.parse(result.text) };
         } catch (error) {
-          const start = oneLine(result.text).slice(0, 80);
+          const text = redacted(result.text, secrets);
+          const start = oneLine(text).slice(0, 80);
           throw new HttpError(
             {
-              method, url: shownUrl, status: result.status, body: clip(result.text, 4096), detail: 'not JSON',
+              method, url: shownUrl, status: result.status, body: clip(text, 4096), detail: 'not JSON',
               message: `${method} ${shownUrl} → ${result.status}: the answer is not JSON (${start ? `starts '${start}'` : 'empty'})`,
             },
             { cause: error },

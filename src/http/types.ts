@@ -1,4 +1,5 @@
 /** The shapes of the shared HTTP client (src/http/client.ts): its options, requests and answers. */
+import type { Secrets } from '../model/secrets.js';
 
 export type FetchLike = (
   url: string,
@@ -43,6 +44,11 @@ export interface HttpOptions {
   random?: () => number;
   /** Epoch ms, to read a `Retry-After` HTTP date. Default Date.now. */
   now?: () => number;
+  /**
+   * Taken out of an answer before an HttpError quotes it (Deps.secrets), so that clipping the
+   * quote to one line never leaves part of a secret a server echoed back.
+   */
+  secrets?: Secrets;
 }
 
 /** Test and caller seams for what touches the world; the same shape as the HttpOptions fields. */

@@ -10,9 +10,9 @@ import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
 import { CeilometerReader } from './ceilometer/reader.js';
 import { GONE_HINT, simpleQuery, type Filter } from './ceilometer/query.js';
 import type { Collector } from './contract.js';
-import { HttpError, type HttpClient, type HttpIo } from '../http/index.js';
-import { keystoneCheck, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
-import { openTelemetryClient, resolveEndpoints } from './keystone/client.js';
+import { HttpError, type HttpClient } from '../http/index.js';
+import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
+import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
 import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
@@ -212,7 +212,7 @@ export class CeilometerCollector implements Collector {
 }
 
 /** `[telemetry] backend = ceilometer` → a collector, from the config (see settings.ts for the keys). */
-export function openCeilometer(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number; maxTieGroup?: number } = {}): CeilometerCollector {
+export function openCeilometer(config: Config, io: CollectorIo & { maxTieGroup?: number } = {}): CeilometerCollector {
   const client = openTelemetryClient(config, io);
   const { settings } = client;
   const first = settings.regions[0];

@@ -25,9 +25,9 @@ import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.
 import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings, type GnocchiMeter, type GnocchiSettings } from './gnocchi/settings.js';
-import { HttpError, type AuthProvider, type HttpClient, type HttpIo, type HttpResponse, type RequestInit } from '../http/index.js';
-import { keystoneCheck, type KeystoneAuth, type KeystoneOptions, type ResolvedEndpoint } from './keystone.js';
-import { openTelemetryClient, resolveEndpoints } from './keystone/client.js';
+import { HttpError, type AuthProvider, type HttpClient, type HttpResponse, type RequestInit } from '../http/index.js';
+import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
+import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
 import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
@@ -272,12 +272,14 @@ export class GnocchiCollector implements Collector {
 }
 
 /** `[telemetry] backend = gnocchi`: settings, HTTP client, auth and endpoints from the config. */
-export function openGnocchi(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number } = {}): GnocchiCollector {
+export function openGnocchi(config: Config, io: CollectorIo = {}): GnocchiCollector {
   const settings = gnocchiSettings(config);
   // Gnocchi under uwsgi http-socket closes every connection silently: no reuse unless asked.
   const client = openTelemetryClient(config, { ...io, keepAlive: settings.keepAlive });
   // Resolved at load: keystone only when [keystone] is configured (src/config/telemetry.ts).
   const authType = settings.authType;
+  // The Basic header is a secret once it carries a password; with none, a server echoing headers must not show it either.
+  if (authType === 'basic') io.secrets?.addBasic(settings.user, settings.password ?? '');
   const auth = authType === 'basic' ? basicAuth(settings.user, settings.password) : client.keystone!;
   const urls = client.settings.regions.map((r) => r.url).filter((u): u is string => u !== undefined);
   return new GnocchiCollector({

@@ -14,6 +14,7 @@ import type { KeystoneSettings } from './settings.js';
 import { findEndpoint, versionedUrl, type EndpointQuery } from './keystone/catalog.js';
 import { asObject, credentialKeys, readToken, tokenRequestBody, type Json, type KeystoneToken } from './keystone/token.js';
 import type { TenantDirectory } from './tenants.js';
+import type { Secrets } from '../model/secrets.js';
 import type { CheckItem, Tenant } from '../model/types.js';
 
 export { findEndpoint, versionedUrl, type CatalogEndpoint, type CatalogService, type EndpointQuery, type ResolvedEndpoint } from './keystone/catalog.js';
@@ -24,6 +25,8 @@ export interface KeystoneOptions {
   now?: () => number;
   /** Renew this long before `expires_at` (at most half the token's lifetime). Default 5 minutes. */
   marginMs?: number;
+  /** Where each token issued is registered the moment it arrives, so no output or file shows it (Deps.secrets). */
+  secrets?: Secrets;
 }
 
 const DEFAULT_MARGIN_MS = 5 * 60 * 1000;
@@ -34,6 +37,7 @@ export class KeystoneAuth implements AuthProvider {
   private pending?: Promise<KeystoneToken>;
   private readonly now: () => number;
   private readonly marginMs: number;
+  private readonly secrets?: Secrets;
   /** How many tokens were issued to this client (for tests and `check`). */
   tokensIssued = 0;
 
@@ -44,6 +48,7 @@ export class KeystoneAuth implements AuthProvider {
   ) {
     this.now = options.now ?? Date.now;
     this.marginMs = options.marginMs ?? DEFAULT_MARGIN_MS;
+    this.secrets = options.secrets;
   }
 
   get authUrl(): string {
@@ -181,6 +186,7 @@ export class KeystoneAuth implements AuthProvider {
       throw new TelemetryError(`cannot get a Keystone token: ${errorMessage(error)}`, { cause: error });
     }
     const id = res.headers.get('x-subject-token');
+    this.secrets?.add(id);
     if (!id) throw new TelemetryError(`Keystone POST ${url} answered ${res.status} without an X-Subject-Token header: is [keystone] auth_url a Keystone v3 endpoint?`);
     const issued = readToken(id, res.json<unknown>(), this.now(), `POST ${url}`);
     this.tokensIssued++;

@@ -1,8 +1,10 @@
 /** `[telemetry] backend` → a Collector; each backend is loaded only when configured. */
 import type { Config } from '../config.js';
+import type { Secrets } from '../model/secrets.js';
 import type { Collector } from './contract.js';
 
-export async function openCollector(config: Config): Promise<Collector> {
+/** `secrets` receives the tokens the HTTP backends obtain (Deps.secrets). */
+export async function openCollector(config: Config, secrets: Secrets): Promise<Collector> {
   switch (config.telemetry.backend) {
     case 'file': {
       const { FileCollector } = await import('./file.js');
@@ -10,11 +12,11 @@ export async function openCollector(config: Config): Promise<Collector> {
     }
     case 'ceilometer': {
       const { openCeilometer } = await import('./ceilometer.js');
-      return openCeilometer(config);
+      return openCeilometer(config, { secrets });
     }
     case 'gnocchi': {
       const { openGnocchi } = await import('./gnocchi.js');
-      return openGnocchi(config);
+      return openGnocchi(config, { secrets });
     }
     default:
       throw new (await import('../model/errors.js')).ConfigError(

@@ -8,6 +8,7 @@ import type { BillingContext } from '../../src/billing/bill.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { DEFAULT_HEARTBEAT_MS } from '../../src/deps.js';
 import { Decimal } from '../../src/model/decimal.js';
+import { Secrets } from '../../src/model/secrets.js';
 import type { InvoiceClass, InvoiceContext } from '../../src/invoice/contract.js';
 import { Ledger, type Owner } from '../../src/ledger.js';
 import { monthWindow } from '../../src/period.js';
@@ -98,7 +99,7 @@ export function billingFixture(): BillingFixture {
       return ledger;
     },
     context(fields) {
-      return { config: config!, owner: me(), now: () => AFTER_MAY, dryRun: false, heartbeatMs: DEFAULT_HEARTBEAT_MS, ...fields };
+      return { config: config!, owner: me(), now: () => AFTER_MAY, dryRun: false, heartbeatMs: DEFAULT_HEARTBEAT_MS, secrets: new Secrets(), ...fields };
     },
   };
 }

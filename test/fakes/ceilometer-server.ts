@@ -12,7 +12,8 @@
  * - with a FakeKeystone: X-Auth-Token checked like keystonemiddleware (401 +
  *   `WWW-Authenticate: Keystone uri=…`), and non-admin tokens scoped to their own project.
  * Faults for tests: a status (503 burst, 429 + Retry-After, 500), a hung request, a reset
- * connection, a reused keep-alive socket found closed; each for N requests matching a predicate.
+ * connection, a reused keep-alive socket found closed, an error that quotes the request's
+ * headers (as a debug page or a proxy may); each for N requests matching a predicate.
  * Samples whose timestamps tie can be served in a different order on every request.
  */
 import http from 'node:http';
@@ -30,6 +31,8 @@ export interface FakeRequest {
   /** q filters by position. */
   filters: { field: string; op: string; value: string }[];
   token?: string;
+  /** The request's headers, as received. */
+  headers: http.IncomingHttpHeaders;
   /** This socket had already served a request (keep-alive reuse). */
   reused: boolean;
 }
@@ -39,7 +42,9 @@ export type FaultAction =
   /** Accept the request and never answer. */
   | { kind: 'hang' }
   /** Destroy the connection without an answer (ECONNRESET / socket hang up). */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answer `status` with an error whose faultstring quotes the request's headers, X-Auth-Token included. */
+  | { kind: 'echo'; status: number };
 
 export interface Fault {
   action: FaultAction;
@@ -170,6 +175,7 @@ export class FakeCeilometer {
       // WSME builds the i-th Query from the i-th field, op, type and value.
       filters: fields.map((field, i) => ({ field, op: ops[i] ?? 'eq', value: values[i] ?? '' })),
       token: req.headers['x-auth-token'] as string | undefined,
+      headers: req.headers,
       reused: before > 0,
     };
     this.requests.push(request);
@@ -187,6 +193,10 @@ export class FakeCeilometer {
       if (a.kind === 'reset') {
         socket.destroy();
         return;
+      }
+      if (a.kind === 'echo') {
+        const quoted = Object.entries(request.headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
+        return this.fault(res, a.status, `Bad request ${request.method} ${request.path} with headers ${quoted}`);
       }
       const body = a.body ?? { error_message: { faultcode: a.status < 500 ? 'Client' : 'Server', faultstring: `injected ${a.status}`, debuginfo: null } };
       return this.send(res, a.status, body, a.headers);

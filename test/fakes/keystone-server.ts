@@ -6,7 +6,8 @@
  * with `expires_at`, roles and a catalog; `GET /v3/projects` (enabled filter, name filter,
  * paging by `links.next`), `GET /v3/projects/{id}`. Errors are Keystone's
  * `{"error": {"code", "title", "message"}}`. Tokens expire by the injected clock, and can be
- * revoked, so the fake Ceilometer can reject them with 401.
+ * revoked, so the fake Ceilometer can reject them with 401. `refusalMessage` makes a refused
+ * token request quote the request back, as a server in debug mode (or a proxy) may.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -111,6 +112,8 @@ export class FakeKeystone {
   failTokenRequests: { times: number; status: number } = { times: 0, status: 503 };
   /** Answers the next N token requests with a redirect to `location` (e.g. another origin) instead. */
   redirectTokenRequests: { times: number; status: number; location: string } = { times: 0, status: 307, location: '' };
+  /** The message of a refused (401) token request, built from the request: e.g. one that echoes it. Default Keystone's. */
+  refusalMessage?: (request: { text: string; password?: string; secret?: string }) => string;
   private readonly now: () => number;
   private server!: http.Server;
   url = '';
@@ -171,7 +174,7 @@ export class FakeKeystone {
       }
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, body });
       const path = url.pathname.replace(/\/+$/, '');
-      if (req.method === 'POST' && path === '/v3/auth/tokens') return this.issueToken(body, res);
+      if (req.method === 'POST' && path === '/v3/auth/tokens') return this.issueToken(body, res, text);
       if (req.method === 'GET' && path === '/v3/projects') return this.listProjects(req, url, res);
       const one = /^\/v3\/projects\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && one) return this.getProject(req, decodeURIComponent(one[1]!), res);
@@ -195,7 +198,7 @@ export class FakeKeystone {
     return this.users.find((u) => u.name === r.name && u.domain.id === domain.id);
   }
 
-  private issueToken(body: unknown, res: http.ServerResponse): void {
+  private issueToken(body: unknown, res: http.ServerResponse, text: string): void {
     if (this.redirectTokenRequests.times > 0) {
       this.redirectTokenRequests.times--;
       res.writeHead(this.redirectTokenRequests.status, { Location: this.redirectTokenRequests.location, 'Content-Length': 0 });
@@ -210,7 +213,10 @@ export class FakeKeystone {
     const auth = (body as { auth?: { identity?: Record<string, unknown>; scope?: unknown } } | undefined)?.auth;
     const identity = auth?.identity;
     const methods = identity?.methods as string[] | undefined;
-    const unauthorized = () => keystoneError(res, 401, 'Unauthorized', 'The request you have made requires authentication.');
+    const given = identity as { password?: { user?: { password?: string } }; application_credential?: { secret?: string } } | undefined;
+    const unauthorized = () => keystoneError(res, 401, 'Unauthorized', this.refusalMessage?.({
+      text, password: given?.password?.user?.password, secret: given?.application_credential?.secret,
+    }) ?? 'The request you have made requires authentication.');
     if (!identity || !Array.isArray(methods) || methods.length !== 1) {
       keystoneError(res, 400, 'Bad Request', "'identity' is a required property");
       return;

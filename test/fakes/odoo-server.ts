@@ -20,7 +20,10 @@
  * - `failCreate(model, mode)`: the next create(s) of `model` are stored and then answered late
  *   (`hang`), or their connection is dropped (`drop`): a client that retries must find the
  *   record by its reference instead of creating a second one; or they are still running when
- *   the client gives up (`slow`: stored only when answered, invisible to a search meanwhile).
+ *   the client gives up (`slow`: stored only when answered, invisible to a search meanwhile), or
+ *   they are refused (`refuse`: a ValidationError);
+ * - `quoteRequests`: an error's message quotes the request it answers (the JSON-RPC body, the
+ *   password in it), as a server in debug mode or a proxy may.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,6 +57,9 @@ export interface Call {
   args: unknown[];
   kwargs?: Record<string, unknown>;
 }
+
+/** How `failCreate` makes a create fail: see there. */
+type CreateFault = 'hang' | 'drop' | 'slow' | 'refuse';
 
 type FieldKind = 'char' | 'number' | 'bool' | 'm2o' | 'o2m' | 'm2m' | 'sel';
 interface Field {
@@ -138,11 +144,13 @@ export class FakeOdoo {
   readonly calls: Call[] = [];
   /** Called with each JSON-RPC call as it arrives, before it is served (e.g. to kill the client then). */
   onCall?: (call: Call) => void;
+  /** Errors quote the request they answer (see the module comment). */
+  quoteRequests = false;
   private readonly schema: Record<string, Record<string, Field>>;
   private readonly tables = new Map<string, Rec[]>();
   private nextId = 1;
   private readonly server: http.Server;
-  private createFaults: { model: string; mode: 'hang' | 'drop' | 'slow'; ms: number; times: number }[] = [];
+  private createFaults: { model: string; mode: CreateFault; ms: number; times: number }[] = [];
   private readonly held = new Set<() => void>();
 
   private constructor(readonly options: FakeOdooOptions) {
@@ -214,9 +222,10 @@ export class FakeOdoo {
   /**
    * The next `times` creates of `model` are stored, then answered after `ms` (hang) or cut off
    * (drop); or (slow) take `ms` to run and are stored only then, as Odoo commits a request's
-   * transaction when it answers: a search meanwhile does not see the record.
+   * transaction when it answers: a search meanwhile does not see the record; or (refuse) are
+   * answered with a ValidationError and not stored.
    */
-  failCreate(model: string, mode: 'hang' | 'drop' | 'slow', options: { ms?: number; times?: number } = {}): void {
+  failCreate(model: string, mode: CreateFault, options: { ms?: number; times?: number } = {}): void {
     this.createFaults.push({ model, mode, ms: options.ms ?? 5000, times: options.times ?? 1 });
   }
 
@@ -245,15 +254,17 @@ export class FakeOdoo {
       return;
     }
     let request: { jsonrpc?: string; method?: string; params?: { service?: string; method?: string; args?: unknown[] }; id?: unknown };
+    const text = Buffer.concat(chunks).toString('utf8');
+    const quoted = (message: string) => (this.quoteRequests ? `${message} (request: ${text})` : message);
     try {
-      request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      request = JSON.parse(text);
     } catch {
       this.reply(res, null, { error: this.envelope('werkzeug.exceptions.BadRequest', 'Invalid JSON data') });
       return;
     }
     const id = request.id ?? null;
     const { service = '', method = '', args = [] } = request.params ?? {};
-    let fault: { model: string; mode: 'hang' | 'drop' | 'slow'; ms: number } | undefined;
+    let fault: { model: string; mode: CreateFault; ms: number } | undefined;
     if (this.onCall) {
       const [, , , model, modelMethod] = (method === 'execute_kw' ? args : []) as unknown[];
       this.onCall({ service, method, args, ...(typeof model === 'string' ? { model, modelMethod: String(modelMethod) } : {}) });
@@ -283,6 +294,7 @@ export class FakeOdoo {
         // `slow`: Odoo is still working on the create; its transaction (the record) becomes
         // visible to other requests only when it answers, whether the client still waits or not.
         if (fault?.mode === 'slow') await this.hold(fault.ms);
+        if (fault?.mode === 'refuse') throw new OdooFault('odoo.exceptions.ValidationError', `${model}: the operation cannot be completed`);
         result = this.execute(model, modelMethod, modelArgs, kwargs);
       } else {
         this.calls.push({ service, method, args });
@@ -295,8 +307,8 @@ export class FakeOdoo {
       if (fault?.mode === 'hang') await this.hold(fault.ms);
       this.reply(res, id, { result });
     } catch (error) {
-      if (error instanceof OdooFault) this.reply(res, id, { error: this.envelope(error.odooName, error.message) });
-      else this.reply(res, id, { error: this.envelope('builtins.Exception', String(error)) });
+      if (error instanceof OdooFault) this.reply(res, id, { error: this.envelope(error.odooName, quoted(error.message)) });
+      else this.reply(res, id, { error: this.envelope('builtins.Exception', quoted(String(error))) });
     }
   }
 

@@ -14,6 +14,7 @@ import { DEFAULT_HEARTBEAT_MS, type Deps } from '../../src/deps.js';
 import { testDeps } from '../helpers/deps.js';
 import { Ledger } from '../../src/ledger.js';
 import { packageFile } from '../../src/model/paths.js';
+import { Secrets } from '../../src/model/secrets.js';
 import { monthWindow } from '../../src/period.js';
 import { openCollector } from '../../src/telemetry/open.js';
 import { OdooInvoice, type Fetch } from '../../invoices/odoo/index.js';
@@ -186,12 +187,13 @@ describe('the demo month through the odoo adapter', () => {
       }
     }
     const cfg = await loadConfig({ flag: config, env: {}, cwd: dir });
-    const collector = await openCollector(cfg);
+    const secrets = new Secrets();
+    const collector = await openCollector(cfg, secrets);
     const ledger1 = Ledger.open(cfg.main.database);
     const window = monthWindow({ year: 2024, month: 5 }, 'UTC');
     const ctx: BillingContext = {
       config: cfg, collector, Adapter: Dying, ledger: ledger1, dryRun: false, now: () => new Date('2024-06-03T00:00:00Z'),
-      owner: { host: os.hostname(), pid: DEAD_PID, runId: 'crashed-run' }, heartbeatMs: DEFAULT_HEARTBEAT_MS,
+      owner: { host: os.hostname(), pid: DEAD_PID, runId: 'crashed-run' }, heartbeatMs: DEFAULT_HEARTBEAT_MS, secrets,
     };
     const tenants = await collector.tenants(window.start, window.end);
     const dead = billTenants(ctx, tenants, window, { concurrency: TENANTS.length });

@@ -5,6 +5,7 @@
 import type { Config } from '../../config.js';
 import { ConfigError } from '../../model/errors.js';
 import { HttpClient, type HttpIo } from '../../http/index.js';
+import type { Secrets } from '../../model/secrets.js';
 import { KeystoneAuth, KeystoneDirectory, type KeystoneOptions } from '../keystone.js';
 import { telemetrySettings, type RegionSetting, type TelemetrySettings } from '../settings.js';
 import { versionedUrl, type ResolvedEndpoint } from './catalog.js';
@@ -44,7 +45,10 @@ export interface TelemetryClient {
   close(): void;
 }
 
-export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: KeystoneOptions; backoffMs?: number; keepAlive?: boolean } = {}): TelemetryClient {
+/** How an HTTP collector is opened: test doubles for the I/O, and the process's secrets (Deps.secrets) for the tokens it obtains. */
+export type CollectorIo = HttpIo & { keystone?: KeystoneOptions; backoffMs?: number; secrets?: Secrets };
+
+export function openTelemetryClient(config: Config, io: CollectorIo & { keepAlive?: boolean } = {}): TelemetryClient {
   const settings = telemetrySettings(config);
   const http = new HttpClient({
     timeoutMs: settings.http.timeoutMs,
@@ -58,8 +62,9 @@ export function openTelemetryClient(config: Config, io: HttpIo & { keystone?: Ke
     sleep: io.sleep,
     random: io.random,
     now: io.now,
+    secrets: io.secrets,
   });
-  const keystone = settings.keystone ? new KeystoneAuth(settings.keystone, http, { now: io.now, ...io.keystone }) : undefined;
+  const keystone = settings.keystone ? new KeystoneAuth(settings.keystone, http, { now: io.now, secrets: io.secrets, ...io.keystone }) : undefined;
   return {
     settings,
     http,
