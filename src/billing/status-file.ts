@@ -3,10 +3,10 @@
  * once the config was read: what a monitor reads (README "Running it from cron"). The run's own
  * part comes from the run; the rest (health, unbilled months, pending claims) from the ledger.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { writeFileAtomic } from '../model/atomic-write.js';
 import { errorMessage } from '../model/errors.js';
 import type { Ledger, RunError } from '../ledger.js';
 import { assessHealth, nextRunExpectedBy, type Health, type PendingClaim, type RunView } from './health.js';
@@ -28,20 +28,12 @@ export interface StatusFile {
   next_run_expected_by: string;
 }
 
-/** Writes `data` as JSON to `file` atomically (temp file in the same directory + rename). */
+/** Writes `data` as JSON to `file` atomically and durably (temp file + fsync + rename + fsync of the directory). */
 export function writeStatusFile(file: string, data: StatusFile): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Unique per write: two runs of one host (or two writes of one run) never share a temp file.
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    fs.writeFileSync(temp, `${JSON.stringify(data, null, 2)}\n`);
-    fs.renameSync(temp, file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`);
   } catch (error) {
-    try {
-      fs.rmSync(temp, { force: true });
-    } catch {
-      // nothing more to do
-    }
     throw new Error(`cannot write the status file ${file}: ${errorMessage(error)}; check [main] status_file`, { cause: error });
   }
 }
