@@ -31,6 +31,7 @@ import { billTenants } from './batch.js';
 import type { BillingContext, StopState } from './bill.js';
 import type { BillOptions, Render, RunContext } from './context.js';
 import type { RunSummary } from './context.js';
+import { writeRunMetrics } from './metrics.js';
 import { statusFileOf, writeStatusFile, type RunReport } from './status-file.js';
 
 /** The run's input: the adapter, the open telemetry source, the selected tenants. */
@@ -271,7 +272,9 @@ class RunRecord {
 /** Writes the status file (never throws: a failure is an error line, the run's exit code stands). */
 function writeStatus(ctx: RunContext, ledger: Ledger | undefined, report: RunReport): void {
   try {
-    writeStatusFile(ctx.config.main.statusFile, statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host }));
+    const status = statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host });
+    writeRunMetrics(ctx, status, report.exitCode); // [main] metrics_file, if set; never throws
+    writeStatusFile(ctx.config.main.statusFile, status);
   } catch (error) {
     ctx.out.error(`${errorMessage(error)} (the monitor will see a stale status file)`);
   }

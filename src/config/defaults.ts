@@ -12,7 +12,7 @@ import type { IniSections } from './ini-file.js';
 export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean; prefix?: boolean }> = {
   main: {
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
-      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours', 'ledger_journal',
+      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'metrics_file', 'concurrency', 'grace_hours', 'ledger_journal',
       // --all: tenants to keep / drop (src/config/main.ts)
       'include_tenants', 'exclude_tenants'],
   },
