@@ -1,12 +1,14 @@
 /**
  * What the built-in file adapters (csv, json) share: prices from a rates file, sections and
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
- * (temp file + rename), so a resumed bill rewrites the same file instead of adding a second.
+ * and durably (temp file + fsync + rename + fsync of the directory: `writeFileAtomic`), so a
+ * resumed bill rewrites the same file instead of adding a second, and a power cut never leaves a
+ * committed bill with an empty invoice file.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch,
+  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch, writeFileAtomic,
   type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant, type PriceList,
 } from '../src/invoice/adapter.js';
 import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
@@ -160,15 +162,12 @@ export abstract class FileInvoice implements Invoice {
   async commit(): Promise<string> {
     const file = path.join(this.outputDir, this.fileName());
     if (this.context.dryRun) return file;
-    const temp = tempFileName(file);
     try {
       await mkdir(this.outputDir, { recursive: true });
       await cleanOnce(this.outputDir);
-      await writeFile(temp, this.render(this.document()));
-      await rename(temp, file);
+      // It removes its temp file when it fails: only whole invoices ever sit in output_dir.
+      writeFileAtomic(file, this.render(this.document()), { temp: tempFileName(file) });
     } catch (error) {
-      // Leave no half-written temp file behind: only whole invoices ever sit in output_dir.
-      await rm(temp, { force: true }).catch(() => undefined);
       throw new AdapterError(`cannot write invoice ${file}: ${errorMessage(error)}; check [invoice:object] output_dir`, { cause: error });
     }
     return file;

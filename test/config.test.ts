@@ -374,6 +374,30 @@ describe('files every bill run writes: status_file and database', () => {
   });
 
   it.each([
+    ['metrics_file = artifice.sqlite', 'artifice.sqlite', 'it is the ledger ([main] database)'],
+    ['metrics_file = link.sqlite', 'link.sqlite', 'it is the ledger ([main] database)'],
+    ['metrics_file = artifice.ini', 'artifice.ini', 'it is this config file'],
+    ['metrics_file = status.json', 'status.json', 'it is the status file ([main] status_file)'],
+    ['status_file = s.json\nmetrics_file = s.json', 's.json', 'it is the status file ([main] status_file)'],
+  ])('%s', (lines, file, why) => {
+    expect(error(lines)).toBe(`${ini} [main] metrics_file = '${path.join(dir, file)}' is not valid: ${why}, which every bill run would overwrite with metrics; give a path of its own`);
+  });
+
+  it.each([
+    ['a directory', 'a-directory', 'a directory'],
+    ['a device', '/dev/null', 'a device'],
+  ])('metrics_file that is %s', (_what, file, kind) => {
+    expect(error(`metrics_file = ${file}`)).toBe(
+      `${ini} [main] metrics_file = '${path.resolve(dir, file)}' is not valid: it exists and is ${kind}; every bill run replaces it with metrics, so give a file path`,
+    );
+  });
+
+  it('metrics_file is optional, relative to the ini file', () => {
+    expect(parseConfig(withMain(''), ini).main.metricsFile).toBeUndefined();
+    expect(parseConfig(withMain('metrics_file = textfile/artifice.prom'), ini).main.metricsFile).toBe(path.join(dir, 'textfile', 'artifice.prom'));
+  });
+
+  it.each([
     ['a directory', 'a-directory', 'a directory'],
     ['a device', '/dev/null', 'a device'],
   ])('database that is %s', (_what, file, kind) => {

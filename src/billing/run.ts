@@ -31,6 +31,7 @@ import { billTenants } from './batch.js';
 import type { BillingContext, StopState } from './bill.js';
 import type { BillOptions, Render, RunContext } from './context.js';
 import type { RunSummary } from './context.js';
+import { writeRunMetrics } from './metrics.js';
 import { statusFileOf, writeStatusFile, type RunReport } from './status-file.js';
 import { reportAfterRun } from '../report/page.js';
 
@@ -280,6 +281,7 @@ class RunRecord {
 function writeStatus(ctx: RunContext, ledger: Ledger | undefined, report: RunReport): void {
   try {
     const data = statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host });
+    writeRunMetrics(ctx, data, report.exitCode); // [main] metrics_file, if set; never throws
     writeStatusFile(ctx.config.main.statusFile, data, ctx.deps.secrets);
   } catch (error) {
     ctx.out.error(`${errorMessage(error)} (the monitor will see a stale status file)`);

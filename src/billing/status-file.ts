@@ -3,10 +3,10 @@
  * once the config was read: what a monitor reads (README "Running it from cron"). The run's own
  * part comes from the run; the rest (health, unbilled months, pending claims) from the ledger.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { writeFileAtomic } from '../model/atomic-write.js';
 import { errorMessage } from '../model/errors.js';
 import type { Secrets } from '../model/secrets.js';
 import type { Ledger, RunError } from '../ledger.js';
@@ -30,23 +30,15 @@ export interface StatusFile {
 }
 
 /**
- * Writes `data` as JSON to `file` atomically (temp file in the same directory + rename), every
- * secret of `secrets` redacted: its messages may quote what a server echoed.
+ * Writes `data` as JSON to `file` atomically and durably (temp file + fsync + rename + fsync of
+ * the directory), every secret of `secrets` redacted: its messages may quote what a server echoed.
  */
 export function writeStatusFile(file: string, data: StatusFile, secrets: Secrets): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Unique per write: two runs of one host (or two writes of one run) never share a temp file.
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     // Each string first (a secret quoted in any form), then the JSON text (one escaped once more).
-    fs.writeFileSync(temp, secrets.redact(`${JSON.stringify(secrets.redactValue(data), null, 2)}\n`));
-    fs.renameSync(temp, file);
+    writeFileAtomic(file, secrets.redact(`${JSON.stringify(secrets.redactValue(data), null, 2)}\n`));
   } catch (error) {
-    try {
-      fs.rmSync(temp, { force: true });
-    } catch {
-      // nothing more to do
-    }
     throw new Error(`cannot write the status file ${file}: ${errorMessage(error)}; check [main] status_file`, { cause: error });
   }
 }

@@ -13,7 +13,7 @@ import { REPORT_KEYS } from './report.js';
 export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean; prefix?: boolean }> = {
   main: {
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
-      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'concurrency', 'grace_hours', 'ledger_journal',
+      'allow_unpriced', 'meters', 'max_gap', 'status_file', 'metrics_file', 'concurrency', 'grace_hours', 'ledger_journal',
       // --all: tenants to keep / drop (src/config/main.ts)
       'include_tenants', 'exclude_tenants',
       // the page bill writes after a run (src/config/report.ts)

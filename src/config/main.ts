@@ -30,6 +30,8 @@ export interface MainConfig {
   readonly maxGapSeconds: number;
   /** Absolute path of the JSON status file every `bill` run writes (default: status.json next to the database). */
   readonly statusFile: string;
+  /** Absolute path of the OpenMetrics text file every `bill` run writes for node_exporter's textfile collector; none when not set. */
+  readonly metricsFile?: string;
   /** Tenants billed at once by `bill` (default 4; `--concurrency` overrides). */
   readonly concurrency: number;
   /** Hours after a month is billable (end + settle_hours) by which the monthly run is expected to have billed it (default 24). */
@@ -53,6 +55,7 @@ export function parseMain(at: Reader, dir: string): MainConfig {
     meters: at.path('main', 'meters', dir) ?? packageFile('config', 'meters.ini'),
     maxGapSeconds: at.number('main', 'max_gap', 1, LIMITS.seconds) ?? DEFAULTS.maxGapSeconds,
     statusFile: at.path('main', 'status_file', dir) ?? path.join(path.dirname(database), DEFAULTS.statusFile),
+    metricsFile: at.path('main', 'metrics_file', dir),
     concurrency: at.integer('main', 'concurrency', 1, 64) ?? DEFAULTS.concurrency,
     graceHours: at.number('main', 'grace_hours', 0, LIMITS.hours) ?? DEFAULTS.graceHours,
     tenants: tenantFilter(at),
@@ -81,24 +84,33 @@ function kindOf(stats: Stats): string {
 }
 
 /**
- * The ledger and the status file are written by every `bill` run; the status file is replaced
- * whole with JSON. Refuse, before anything is written, one that exists as something else than a
- * regular file (/dev/full, a directory), and a status file that is one of the files artifice reads
- * or the ledger (same path, or the same file through a link).
+ * The ledger, the status file and the metrics file are written by every `bill` run; the status
+ * and metrics files are replaced whole. Refuse, before anything is written, one that exists as
+ * something else than a regular file (/dev/full, a directory), and a status or metrics file that is
+ * one of the files artifice reads or writes otherwise (same path, or the same file through a link).
  */
 export function checkWrittenFiles(at: Reader, main: MainConfig, others: [string | undefined, string][]): void {
   const database = existing(main.database);
   if (database && !database.isFile()) {
     throw at.bad('main', 'database', main.database, `it exists and is ${kindOf(database)}; give the path of the SQLite ledger file`);
   }
-  const status = existing(main.statusFile);
-  if (status && !status.isFile()) {
-    throw at.bad('main', 'status_file', main.statusFile, `it exists and is ${kindOf(status)}; every bill run replaces it with JSON, so give a file path`);
+  checkReplaced(at, { key: 'status_file', file: main.statusFile, content: 'JSON' }, others);
+  if (main.metricsFile !== undefined) {
+    checkReplaced(at, { key: 'metrics_file', file: main.metricsFile, content: 'metrics' },
+      [...others, [main.statusFile, 'the status file ([main] status_file)']]);
+  }
+}
+
+function checkReplaced(at: Reader, replaced: { key: string; file: string; content: string }, others: [string | undefined, string][]): void {
+  const { key, file, content } = replaced;
+  const stats = existing(file);
+  if (stats && !stats.isFile()) {
+    throw at.bad('main', key, file, `it exists and is ${kindOf(stats)}; every bill run replaces it with ${content}, so give a file path`);
   }
   for (const [other, what] of others) {
     if (other === undefined) continue;
-    const same = other === main.statusFile || (status !== undefined && sameFile(status, existing(other)));
-    if (same) throw at.bad('main', 'status_file', main.statusFile, `it is ${what}, which every bill run would overwrite with JSON; give a path of its own`);
+    const same = other === file || (stats !== undefined && sameFile(stats, existing(other)));
+    if (same) throw at.bad('main', key, file, `it is ${what}, which every bill run would overwrite with ${content}; give a path of its own`);
   }
 }
 

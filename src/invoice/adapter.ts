@@ -10,6 +10,8 @@ export type {
 export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '../model/decimal.js';
 export { AdapterError, errorMessage } from '../model/errors.js';
 export { directoryProblem, packageFile } from '../model/paths.js';
+// Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory).
+export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from '../model/atomic-write.js';
 export { unitMismatch } from './price-list.js';
 // For a file adapter's invoiceExists(): the invoice file is there and not empty.
 export { invoiceFileExists } from './exists.js';

@@ -17,3 +17,31 @@ describe('renderTable', () => {
     expect(text.split('\n')[2]).toBe('\\x1b[31mred  1');
   });
 });
+
+describe('renderTable: display width', () => {
+  // Each line below lines up in a terminal: a CJK character or an emoji takes two columns.
+  it('aligns CJK names by the two columns each character takes', () => {
+    const text = renderTable([{ header: 'datacenter' }, { header: 'total', align: 'right' }], [
+      ['数据中心', '1.00'], ['east', '12.00'], ['東京データセンター', '3.00'],
+    ]);
+    expect(text.split('\n')).toEqual([
+      'datacenter          total',
+      '------------------  -----',
+      '数据中心             1.00',
+      'east                12.00',
+      '東京データセンター   3.00',
+      '',
+    ]);
+  });
+
+  it('aligns emoji (one or joined) and combining accents by what the terminal shows', () => {
+    const text = renderTable([{ header: 'tenant' }, { header: 'n', align: 'right' }], [
+      ['🚀 launch', '1'], ['cafe\u0301', '22'], ['👩‍💻 dev', '333'],
+    ]);
+    expect(text.split('\n').slice(2, 5)).toEqual([
+      '🚀 launch    1',
+      'cafe\u0301        22',
+      '👩‍💻 dev     333',
+    ]);
+  });
+});
