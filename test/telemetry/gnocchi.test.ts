@@ -332,7 +332,8 @@ describe('the collector against a scripted Gnocchi', () => {
     const { c, calls } = collector(gnocchi({}, 1), { pageSize: 1 });
     expect(usage(await c.samples(query), INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
     const searches = calls.filter((call) => call.startsWith('POST /v1/search'));
-    expect(searches).toHaveLength(4); // 3 full pages of 1, then an empty one
+    expect(searches).toHaveLength(5); // 3 full pages of 1, then an empty one, asked twice (confirmEnd)
+    expect(searches[4]).toBe(searches[3]);
     expect(searches[1]).toContain('marker=vm-1%401');
     expect(nextMarker('<http://x/v1/search/resource/instance?%3D=project_id&limit=2&marker=abc%402&sort=a>; rel="next"')).toBe('abc@2');
     expect(nextMarker(null)).toBeUndefined();
@@ -355,6 +356,9 @@ describe('the collector against a scripted Gnocchi', () => {
 
     it('a next link to another origin', () =>
       fails(pages([{ body: [history[0]], headers: link('vm-1@1', 'http://elsewhere:8041') }]), `${where} links its next page to another origin, http://elsewhere:8041; not followed`));
+    it('an empty page after a full one that has rows when asked again (a page lost on the way)', () =>
+      fails(pages([{ body: [history[0]], headers: link('vm-1@1') }, { body: [] }, { body: [history[1]], headers: link('vm-1@2') }]),
+        `${where} answered an empty page after a full one, then 1 rows for the same page; its paging cannot be trusted`));
     it('an empty page followed by a next link', () =>
       fails(pages([{ body: [history[0]], headers: link('vm-1@1') }, { body: [], headers: link('vm-1@1') }]), `${where} answered an empty page (0 of 1 rows) with a Link to a next page; Gnocchi links only full pages`));
     it('a page longer than asked', () =>

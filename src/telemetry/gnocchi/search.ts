@@ -56,7 +56,8 @@ export function aliveFilter(projectId: string | null, start: Micros, end: Micros
  * `id@revision`, which rows do not show), else the last row's id. It stops on an empty page, or
  * a short page, without a next link. Gnocchi sends that link when, and only when, a page is
  * full, with the last row as the marker: any other answer breaks the paging and fails the
- * search (see `nextPage`), as do a page longer than asked and a row served twice.
+ * search (see `nextPage`), as do a page longer than asked, a row served twice, and an empty last
+ * page that has rows when asked again (`confirmEnd`).
  */
 export async function searchResources(
   request: GnocchiRequest, base: string, type: string, filter: unknown, options: { history: boolean; pageSize: number; attrs?: string[] },
@@ -83,12 +84,25 @@ export async function searchResources(
       if (key !== undefined) seenRows.add(key);
       rows.push(row);
     }
+    if (page.length === 0 && marker !== undefined) await confirmEnd(request, url, query, filter, what);
     marker = nextPage(page as GnocchiResourceRow[], res.headers.get('link'), { url, what, pageSize, history });
     if (marker === undefined) break;
     if (seenMarkers.has(marker)) throw new GnocchiProblem(`resource search of ${type} loops at marker ${marker}`);
     seenMarkers.add(marker);
   }
   return rows;
+}
+
+/**
+ * An empty page after a full one ends the search, as Gnocchi's paging says, but it is also what a
+ * page lost on the way (a proxy, a flaky server) looks like, and the tenant would be billed for
+ * part of its resources. So that page is asked once more: rows this time fail the search.
+ */
+async function confirmEnd(request: GnocchiRequest, url: string, query: [string, string][], filter: unknown, what: string): Promise<void> {
+  const again = (await request('POST', url, { idempotent: true, query, body: filter })).json<unknown>();
+  if (!Array.isArray(again) || again.length > 0) {
+    throw new GnocchiProblem(`${what} answered an empty page after a full one, then ${Array.isArray(again) ? `${again.length} rows` : 'no list'} for the same page; its paging cannot be trusted, so nothing of it is billed`);
+  }
 }
 
 /** A row of a search: its id, with its revision_start in a history search (one row per revision). */
