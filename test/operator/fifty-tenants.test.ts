@@ -7,9 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TelemetryError } from '../../src/model/errors.js';
-import { FileCollector } from '../../src/telemetry/file.js';
-import type { Collector } from '../../src/telemetry/contract.js';
-import type { Config } from '../../src/config.js';
+import { hookedFileCollector } from '../helpers/collector.js';
 import { ledgerBills } from '../helpers/cli.js';
 import { cleanTempDirs, filesIn } from '../helpers/tmp.js';
 import Database from 'better-sqlite3';
@@ -25,21 +23,11 @@ const FAILING = [NO_PRICE, BAD_DATA, TELEMETRY];
 /** A line with a volume that is not a number, charged to BAD_DATA, in May. */
 const BAD_LINE = sample(BAD_DATA, 'volume.size', volumeOf(BAD_DATA), '2024-05-20T03:00:00Z', 'lots', {});
 
-/** The file collector, except that one tenant's samples fail like an API returning 503. */
+/** The file collector, except that the failing tenants' samples fail like an API returning 503. */
 function flakyCollector(failing: Set<string>) {
-  return async (config: Config): Promise<Collector> => {
-    const inner = new FileCollector(config.telemetry.file!, { region: config.telemetry.region });
-    return {
-      description: inner.description,
-      prepare: () => inner.prepare(),
-      tenants: (start, end) => inner.tenants(start, end),
-      close: () => inner.close(),
-      samples: async (query) => {
-        if (failing.has(query.projectId)) throw new TelemetryError(`ceilometer: HTTP 503 Service Unavailable for project ${query.projectId} (after 3 tries)`);
-        return inner.samples(query);
-      },
-    };
-  };
+  return hookedFileCollector((projectId, phase) => {
+    if (phase === 'start' && failing.has(projectId)) throw new TelemetryError(`ceilometer: HTTP 503 Service Unavailable for project ${projectId} (after 3 tries)`);
+  });
 }
 
 const ARGS = ['bill', '--all', '--month', '2024-05'];
