@@ -7,16 +7,16 @@
  */
 import type { Config } from '../config.js';
 import type { Secrets } from '../model/secrets.js';
-import { holdsSecret } from './exposure.js';
+import { isSecretKey } from './reader.js';
 
 /**
  * An `[invoice:object]` key whose value is a secret: `password`, `api_key`, a key ending in
  * `_password`, `_secret`, `_token` or `_key`, or any key the config reader hides (INVOICES.md,
- * "Errors": names containing pass, secret, token, api_key or credential), but not the `*_file`,
- * `*_id`, `*_name`, `*_url` keys that only point at one.
+ * "Errors": names containing pass, secret, token, api_key or credential). Registering one that
+ * only names a secret (`credential_id`) costs nothing but its redaction.
  */
 export function isInvoiceSecretKey(key: string): boolean {
-  return /(^|_)(password|secret|token|key)$/i.test(key) || holdsSecret(key);
+  return /(^|_)(password|secret|token|key)$/i.test(key) || isSecretKey(key);
 }
 
 export function configSecrets(config: Config): string[] {
