@@ -1,0 +1,21 @@
+/**
+ * `artifice` under measurement, in its own process: runs the CLI with the given arguments,
+ * then writes `{"code", "wall_ms", "cpu_user_us", "cpu_system_us", "max_rss_bytes"}` to the
+ * file named by $BENCH_STATS. The wall time runs from loading the CLI to its exit code.
+ */
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const started = performance.now();
+const cpu0 = process.cpuUsage();
+const { main } = await import('../src/cli.js');
+const code = await main(['node', 'artifice', ...process.argv.slice(2)]);
+const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpu0);
+const file = process.env.BENCH_STATS;
+if (file) {
+  writeFileSync(file, JSON.stringify({
+    code, wall_ms: wallMs, cpu_user_us: cpu.user, cpu_system_us: cpu.system, max_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  }));
+}
+process.exitCode = code;
