@@ -27,8 +27,15 @@ import type { Sample, SampleQuery } from '../../model/types.js';
 
 interface PageItem {
   sample: Sample;
-  /** The sample's JSON as served: identical copies have identical keys. */
-  key: string;
+  /** The sample as served. */
+  raw: unknown;
+  /** Its JSON text, made only when needed (paging at a shared instant, an id seen twice). */
+  key?: string;
+}
+
+/** The sample's JSON as served: identical copies have identical keys. */
+function keyOf(item: PageItem): string {
+  return (item.key ??= JSON.stringify(item.raw));
 }
 
 export interface ReaderOptions {
@@ -71,15 +78,15 @@ export class CeilometerReader {
   async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<Sample[]> {
     const where = `${query.meter} samples of ${query.projectId} from ${endpoint.region}`;
     const taken = await this.read(endpoint, query, where);
-    const ids = new Map<string, string>();
+    const ids = new Map<string, PageItem>();
     for (const item of taken) {
       const id = item.sample.id;
       if (id === null) continue;
       const before = ids.get(id);
-      if (before !== undefined && before !== item.key) {
+      if (before === undefined) ids.set(id, item);
+      else if (keyOf(before) !== keyOf(item)) {
         throw new TelemetryError(`${where}: the server served sample ${id} twice with different content; its pages cannot be trusted`);
       }
-      ids.set(id, item.key);
     }
     const reported = await reportedCount(this.http, this.keystone, endpoint, query, where);
     if (reported !== taken.length) {
@@ -107,9 +114,9 @@ export class CeilometerReader {
         const t = item.sample.timestamp;
         this.expect(item, query, t >= start && (upper.op === 'lt' ? t < upper.t : t <= upper.t), where);
         if (upper.op === 'le' && t === upper.t) {
-          const seen = carry.get(item.key) ?? 0;
+          const seen = carry.get(keyOf(item)) ?? 0;
           if (seen > 0) {
-            carry.set(item.key, seen - 1);
+            carry.set(keyOf(item), seen - 1);
             continue;
           }
         }
@@ -121,7 +128,7 @@ export class CeilometerReader {
       if (page.some((item) => item.sample.timestamp > oldest)) {
         // The samples at `oldest` may continue on the next page: ask again from `le oldest`.
         carry = new Map();
-        for (const item of page) if (item.sample.timestamp === oldest) carry.set(item.key, (carry.get(item.key) ?? 0) + 1);
+        for (const item of page) if (item.sample.timestamp === oldest) carry.set(keyOf(item), (carry.get(keyOf(item)) ?? 0) + 1);
         upper = { op: 'le', t: oldest };
         continue;
       }
@@ -164,7 +171,7 @@ export class CeilometerReader {
     }
     if (!Array.isArray(list)) throw new TelemetryError(`${where}: GET ${url} answered something other than a list of samples`);
     if (list.length > limit) throw new TelemetryError(`${where}: GET ${url} returned ${list.length} samples for limit ${limit}`);
-    const items = list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), key: JSON.stringify(raw) }));
+    const items: PageItem[] = list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), raw }));
     // Paging moves the upper bound to the page's oldest instant: that is only sound if the page
     // is the newest `limit` samples, newest first, as the API promises.
     for (let i = 1; i < items.length; i++) {
