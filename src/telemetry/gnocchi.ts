@@ -82,6 +82,8 @@ export class GnocchiCollector implements Collector {
   private readonly keystone?: KeystoneAuth;
   private resolving?: Promise<ResolvedEndpoint[]>;
   private readonly measures: GnocchiMeasures;
+  /** Searches in flight, by endpoint, type and filter (see `search`). */
+  private readonly searching = new Map<string, Promise<GnocchiResourceRow[]>>();
   private closed = false;
 
   constructor(options: GnocchiCollectorOptions) {
@@ -104,9 +106,20 @@ export class GnocchiCollector implements Collector {
     return this.http.request(method, url, { ...init, auth: this.auth });
   }
 
-  /** Every row of a resource search, `pageSize` at a time. */
+  /**
+   * Every row of a resource search, `pageSize` at a time. Meters of one resource type (the two
+   * network counters of an interface) ask the same search at the same time: it is made once,
+   * and forgotten when it settles (no rows are kept beyond the tenant being read).
+   */
   private search(base: string, type: string, filter: unknown, history: boolean, attrs: string[] = []): Promise<GnocchiResourceRow[]> {
-    return searchResources((method, url, init) => this.request(method, url, init), base, type, filter, { history, pageSize: this.pageSize, attrs });
+    const key = JSON.stringify([base, type, filter, history, attrs]);
+    const pending = this.searching.get(key);
+    if (pending) return pending;
+    const made = searchResources((method, url, init) => this.request(method, url, init), base, type, filter, { history, pageSize: this.pageSize, attrs });
+    this.searching.set(key, made);
+    const forget = () => void this.searching.delete(key);
+    made.then(forget, forget);
+    return made;
   }
 
   /** The endpoints, resolved once (Keystone catalog or `[telemetry] url`); a failure is not kept, the next call tries again. */
