@@ -134,8 +134,15 @@ export function valueAt(r: Resource, meter: string, t: number, intervalUs: numbe
 }
 
 /** Python's `isoformat()` of a naive UTC instant (Ceilometer): microseconds only when not 0. */
+let day = { start: NaN, text: '' };
+
 export function naiveIso(t: number): string {
-  const iso = new Date(Math.floor(t / 1000)).toISOString().slice(0, 19);
+  // The date part is made once per day: the server writes millions of these.
+  const dayStart = Math.floor(t / (86400 * US)) * 86400 * US;
+  if (dayStart !== day.start) day = { start: dayStart, text: new Date(dayStart / 1000).toISOString().slice(0, 11) };
+  const s = Math.floor((t - dayStart) / US);
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  const iso = `${day.text}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
   const us = t % US;
   return us === 0 ? iso : `${iso}.${String(us).padStart(6, "0")}`;
 }
