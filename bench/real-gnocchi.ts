@@ -64,14 +64,14 @@ function apiPid(): number {
   return Number(readFileSync(file, 'utf8').trim());
 }
 
-/** A pass-through proxy on 127.0.0.1 that counts requests. */
+/** A pass-through proxy on 127.0.0.1 that counts requests; the Host header is kept, so Gnocchi's `Link`s name the proxy. */
 function countingProxy(target: string): Promise<{ url: string; count: () => number; close: () => void }> {
   const to = new URL(target);
   const agent = new http.Agent({ keepAlive: false });
   let requests = 0;
   const server = http.createServer((req, res) => {
     requests++;
-    const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host }, agent }, (answer) => {
+    const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });

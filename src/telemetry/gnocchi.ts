@@ -153,7 +153,7 @@ export class GnocchiCollector implements Collector {
       throw new TelemetryError(`tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): no Gnocchi endpoint: ${errorMessage(error)}`, { cause: error });
     }
     const batches = await Promise.all(endpoints.map((endpoint) => this.samplesAt(endpoint, meter, query, endpoints.length)));
-    return batches.flat();
+    return batches.length === 1 ? batches[0]! : batches.flat();
   }
 
   private async samplesAt(endpoint: ResolvedEndpoint, meter: GnocchiMeter, query: SampleQuery, regions: number): Promise<Sample[]> {
@@ -173,16 +173,14 @@ export class GnocchiCollector implements Collector {
 
       step = 'read measures';
       const measures = await this.measures.measures(endpoint.url, meter, timelines, planned, query);
-      const samples: Sample[] = [];
+      const perResource: Sample[][] = [];
       for (const p of planned) {
         const buckets = parseMeasures(measures.get(p.timeline.id));
-        samples.push(
-          ...bucketsToSamples(p.timeline, buckets, {
-            meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
-          }),
-        );
+        perResource.push(bucketsToSamples(p.timeline, buckets, {
+          meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
+        }));
       }
-      return samples;
+      return perResource.flat();
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });
       throw new TelemetryError(`${where}: ${this.explain(error, endpoint, meter, step)}`, { cause: error });

@@ -50,13 +50,16 @@ export function prepareSamples(samples: readonly Sample[], trustSources: readonl
   const seenContent = new Map<string, Sample>();
   const unique: Sample[] = [];
   for (const sample of sortSamples(trusted)) {
-    const [seen, key] =
-      sample.id !== null
-        ? [seenIds, sample.id]
-        : [seenContent, `${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`];
-    const kept = seen.get(key);
+    let kept: Sample | undefined;
+    if (sample.id !== null) {
+      kept = seenIds.get(sample.id);
+      if (kept === undefined) seenIds.set(sample.id, sample);
+    } else {
+      const key = `${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`;
+      kept = seenContent.get(key);
+      if (kept === undefined) seenContent.set(key, sample);
+    }
     if (kept === undefined) {
-      seen.set(key, sample);
       unique.push(sample);
       continue;
     }
