@@ -38,12 +38,13 @@ export interface ChildStats {
   cpu_user_us: number;
   cpu_system_us: number;
   max_rss_bytes: number;
+  heap_after_gc_bytes: number;
 }
 
-/** Spawns `node script args`, resolving to its stdout once it exits. */
-export function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Spawns `node first args` (a script, or a flag then the script), resolving to its output once it exits. */
+export function run(first: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [first, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -56,7 +57,7 @@ export function run(script: string, args: string[], env: NodeJS.ProcessEnv = {})
 /** Runs artifice (bench/child.ts) with `args`; its summary and resource figures. */
 export async function runArtifice(args: string[], dir: string): Promise<{ stats: ChildStats; summary: Record<string, unknown> }> {
   const statsFile = path.join(dir, 'child-stats.json');
-  const result = await run(path.join(root, 'dist', 'bench', 'child.js'), [...args, '--json'], { BENCH_STATS: statsFile });
+  const result = await run('--expose-gc', [path.join(root, 'dist', 'bench', 'child.js'), ...args, '--json'], { BENCH_STATS: statsFile });
   if (!existsSync(statsFile)) throw new Error(`artifice did not finish (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as ChildStats;
   let summary: Record<string, unknown> = {};
@@ -124,7 +125,7 @@ export async function httpBench(options: HttpBenchOptions): Promise<Record<strin
       artifice_cpu_s: Number(((stats.cpu_user_us + stats.cpu_system_us) / 1e6).toFixed(2)),
       samples: served.samples, samples_per_second: Math.round(served.samples / (stats.wall_ms / 1000)),
       requests: served.requests, requests_per_tenant: Number((served.requests / options.tenants).toFixed(2)), floor_requests: floor.requests,
-      response_bytes: served.bytes, peak_rss_bytes: stats.max_rss_bytes, ledger_bytes: fileSize(path.join(dir, 'ledger.sqlite')),
+      response_bytes: served.bytes, peak_rss_bytes: stats.max_rss_bytes, heap_after_gc_bytes: stats.heap_after_gc_bytes, ledger_bytes: fileSize(path.join(dir, 'ledger.sqlite')),
       committed, failed: Number(summary.failed ?? NaN), cores: os.cpus().length, load_average: Number(os.loadavg()[0]!.toFixed(2)),
     };
   } finally {
@@ -144,7 +145,7 @@ export function printHttp(r: Record<string, unknown>): void {
     ['ratio', `${n('ratio').toFixed(2)} (artifice / floor)`],
     ['samples', `${r.samples} (${n('samples_per_second')} per second)`],
     ['requests', `${r.requests} (${r.requests_per_tenant} per tenant; ${(n('response_bytes') / MIB).toFixed(1)} MiB of answers)`],
-    ['peak RSS', `${(n('peak_rss_bytes') / MIB).toFixed(0)} MiB (artifice process)`],
+    ['peak RSS', `${(n('peak_rss_bytes') / MIB).toFixed(0)} MiB (artifice process; heap held at the end, after a full GC: ${(n('heap_after_gc_bytes') / MIB).toFixed(0)} MiB)`],
     ['ledger', `${(n('ledger_bytes') / MIB).toFixed(1)} MiB`],
     ['machine', `${r.cores} cores, load average ${r.load_average}`],
   ];
