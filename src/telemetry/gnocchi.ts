@@ -82,6 +82,8 @@ export class GnocchiCollector implements Collector {
   private readonly keystone?: KeystoneAuth;
   private resolving?: Promise<ResolvedEndpoint[]>;
   private readonly measures: GnocchiMeasures;
+  /** Searches in flight, by endpoint, type and filter (see `search`). */
+  private readonly searching = new Map<string, Promise<GnocchiResourceRow[]>>();
   private closed = false;
 
   constructor(options: GnocchiCollectorOptions) {
@@ -104,9 +106,20 @@ export class GnocchiCollector implements Collector {
     return this.http.request(method, url, { ...init, auth: this.auth });
   }
 
-  /** Every row of a resource search, `pageSize` at a time. */
+  /**
+   * Every row of a resource search, `pageSize` at a time. Meters of one resource type (the two
+   * network counters of an interface) ask the same search at the same time: it is made once,
+   * and forgotten when it settles (no rows are kept beyond the tenant being read).
+   */
   private search(base: string, type: string, filter: unknown, history: boolean, attrs: string[] = []): Promise<GnocchiResourceRow[]> {
-    return searchResources((method, url, init) => this.request(method, url, init), base, type, filter, { history, pageSize: this.pageSize, attrs });
+    const key = JSON.stringify([base, type, filter, history, attrs]);
+    const pending = this.searching.get(key);
+    if (pending) return pending;
+    const made = searchResources((method, url, init) => this.request(method, url, init), base, type, filter, { history, pageSize: this.pageSize, attrs });
+    this.searching.set(key, made);
+    const forget = () => void this.searching.delete(key);
+    made.then(forget, forget);
+    return made;
   }
 
   /** The endpoints, resolved once (Keystone catalog or `[telemetry] url`); a failure is not kept, the next call tries again. */
@@ -140,7 +153,7 @@ export class GnocchiCollector implements Collector {
       throw new TelemetryError(`tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): no Gnocchi endpoint: ${errorMessage(error)}`, { cause: error });
     }
     const batches = await Promise.all(endpoints.map((endpoint) => this.samplesAt(endpoint, meter, query, endpoints.length)));
-    return batches.flat();
+    return batches.length === 1 ? batches[0]! : batches.flat();
   }
 
   private async samplesAt(endpoint: ResolvedEndpoint, meter: GnocchiMeter, query: SampleQuery, regions: number): Promise<Sample[]> {
@@ -160,16 +173,14 @@ export class GnocchiCollector implements Collector {
 
       step = 'read measures';
       const measures = await this.measures.measures(endpoint.url, meter, timelines, planned, query);
-      const samples: Sample[] = [];
+      const perResource: Sample[][] = [];
       for (const p of planned) {
         const buckets = parseMeasures(measures.get(p.timeline.id));
-        samples.push(
-          ...bucketsToSamples(p.timeline, buckets, {
-            meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
-          }),
-        );
+        perResource.push(bucketsToSamples(p.timeline, buckets, {
+          meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
+        }));
       }
-      return samples;
+      return perResource.flat();
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });
       throw new TelemetryError(`${where}: ${this.explain(error, endpoint, meter, step)}`, { cause: error });

@@ -7,8 +7,12 @@ import type { Transform } from './transform.js';
 export const gauge: Transform = (samples, spec, { window }) => {
   const { holds, gaps } = holdSamples(samples, window, spec.maxGapUs);
   if (holds.length === 0) return [];
-  // Sum volume × µs exactly, then divide once.
-  const valueUs = holds.reduce((sum, h) => sum.plus(new Decimal(h.sample.volume).times(h.end - h.start)), new Decimal(0));
+  // Sum volume × µs exactly, then divide once. Held µs are summed per distinct volume first
+  // (integers below 2^53: exact), so a month of one level costs one Decimal product, not 744.
+  const heldByVolume = new Map<number, number>();
+  for (const h of holds) heldByVolume.set(h.sample.volume, (heldByVolume.get(h.sample.volume) ?? 0) + (h.end - h.start));
+  let valueUs = new Decimal(0);
+  for (const [volume, us] of heldByVolume) valueUs = valueUs.plus(new Decimal(volume).times(us));
   return [
     {
       service: spec.service,

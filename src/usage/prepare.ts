@@ -37,20 +37,29 @@ function conflicts(a: Sample, b: Sample): string[] {
 export function prepareSamples(samples: readonly Sample[], trustSources: readonly RegExp[]): PreparedSamples {
   const trusted: Sample[] = [];
   const untrustedSources = new Set<string>();
+  // A month holds a handful of sources and many samples: each source is matched once.
+  const trust = new Map<string, boolean>();
   for (const s of samples) {
-    if (trustSources.some((pattern) => pattern.test(s.source))) trusted.push(s);
+    let ok = trust.get(s.source);
+    if (ok === undefined) trust.set(s.source, (ok = trustSources.some((pattern) => pattern.test(s.source))));
+    if (ok) trusted.push(s);
     else untrustedSources.add(s.source);
   }
-  const seen = new Map<string, Sample>();
+  // Samples with an id are keyed by it alone (no key string to build per sample).
+  const seenIds = new Map<string, Sample>();
+  const seenContent = new Map<string, Sample>();
   const unique: Sample[] = [];
   for (const sample of sortSamples(trusted)) {
-    const key =
-      sample.id !== null
-        ? `id\u0000${sample.id}`
-        : `s\u0000${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`;
-    const kept = seen.get(key);
+    let kept: Sample | undefined;
+    if (sample.id !== null) {
+      kept = seenIds.get(sample.id);
+      if (kept === undefined) seenIds.set(sample.id, sample);
+    } else {
+      const key = `${sample.meter}\u0000${sample.resourceId}\u0000${sample.timestamp}\u0000${sample.volume}`;
+      kept = seenContent.get(key);
+      if (kept === undefined) seenContent.set(key, sample);
+    }
     if (kept === undefined) {
-      seen.set(key, sample);
       unique.push(sample);
       continue;
     }

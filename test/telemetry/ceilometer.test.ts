@@ -386,6 +386,24 @@ describe('CeilometerCollector against pages that break the paging contract', () 
     expect(fake.requests.filter((r) => r.path === '/v2/meters/instance/statistics')).toHaveLength(1);
   });
 
+  it('shares one metadata object among the samples of a resource that report the same metadata, across pages', async () => {
+    const samples = thirty();
+    samples[7] = { ...samples[7]!, metadata: { status: 'stopped', 'flavor.name': 'm1.small' } };
+    fake = await FakeCeilometer.start({ samples });
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    const read = await c.samples(q);
+    await c.close();
+    const ofResource = (id: string) => read.filter((s) => s.resourceId === id);
+    const stopped = read.find((s) => s.metadata.status === 'stopped')!;
+    expect(stopped.metadata).toEqual({ status: 'stopped', 'flavor.name': 'm1.small' });
+    for (const id of new Set(read.map((s) => s.resourceId))) {
+      const active = ofResource(id).filter((s) => s.metadata.status === 'active');
+      expect(active.length).toBeGreaterThan(2);
+      // One object per run of equal metadata: the resource that stopped once has two.
+      expect(new Set(active.map((s) => s.metadata)).size).toBe(id === stopped.resourceId ? 2 : 1);
+    }
+  });
+
   it('refuses a page out of order, one sample id served with two contents, and statistics without a count', async () => {
     const samples = thirty();
     fake = await FakeCeilometer.start({ samples });

@@ -12,8 +12,10 @@ import { packageFile } from '../../src/model/paths.js';
 import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { basicAuth, GnocchiCollector, openGnocchi } from '../../src/telemetry/gnocchi.js';
 import { aliveFilter, nextMarker } from '../../src/telemetry/gnocchi/search.js';
+import { LIST_METRICS_AFTER } from '../../src/telemetry/gnocchi/measures.js';
+import { parseTimestamp } from '../../src/model/time.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
-import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
+import { bucketTime, buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
 import type { GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
 import { HttpClient, type FetchLike } from '../../src/http/index.js';
@@ -209,6 +211,17 @@ describe('buckets → samples → usage', () => {
   });
 });
 
+describe('bucket timestamps', () => {
+  it('reads Gnocchi\'s timestamps field by field as parseTimestamp does, and anything else through it', () => {
+    for (const text of ['2024-05-10T14:00:00+00:00', '2024-05-10T23:59:59+00:00', '2024-05-11T00:00:00+00:00', '2024-02-29T12:30:00+00:00', '2024-05-10T14:00:00.250000+00:00', '2024-05-10T14:00:00+02:00']) {
+      expect(bucketTime(text)).toBe(parseTimestamp(text));
+    }
+    for (const text of ['2024-13-10T14:00:00+00:00', '2024-05-10T24:00:00+00:00', '2024-05-10T14:60:00+00:00', '2024-05-1xT14:00:00+00:00']) {
+      expect(bucketTime(text)).toBeUndefined();
+    }
+  });
+});
+
 describe('settings', () => {
   const config = (gnocchi: string, specs: MeterSpec[] = [INSTANCE, VOLUME, TRAFFIC]) => ({
     file: '/etc/artifice.ini', dir: '/etc', sections: parseIni(`[gnocchi]\n${gnocchi}\n`), meterSpecs: specs,
@@ -313,6 +326,28 @@ describe('the collector against a scripted Gnocchi', () => {
     expect(search).toContain('history=true');
     expect(calls.filter((call) => call.startsWith('GET /v1/metric/'))).toHaveLength(2);
     expect(calls.find((call) => call.startsWith('POST /v1/aggregates'))).toContain('granularity=3600');
+  });
+
+  it('lists the archive policies of a metric name at once when a run asks many metrics of it', async () => {
+    const many = Array.from({ length: LIST_METRICS_AFTER + 8 }, (_, i) => row({ id: `vm-${i}`, metrics: { vcpus: `m-${i}` } }));
+    // The list, not GET /v1/metric/{id}, is where the last metric's policy comes from: it lacks the granularity there.
+    const listed = many.map((_, i) => metric(`m-${i}`, i === many.length - 1 ? CEILOMETER_LOW : BILLING_1H));
+    const { c, calls } = collector(gnocchi({
+      search: () => ({ status: 200, body: many }),
+      names: (_m, url) => ({ status: 200, body: url.searchParams.get('name') === 'vcpus' ? listed : [] }),
+    }));
+    await expect(c.samples(query)).rejects.toThrow(`metric vcpus (m-${many.length - 1}) of resource vm-${many.length - 1}: its archive policy 'ceilometer-low'`);
+    expect(calls.filter((call) => call.startsWith('GET /v1/metric/'))).toHaveLength(LIST_METRICS_AFTER);
+    expect(calls.filter((call) => call.startsWith('GET /v1/metric?name=vcpus&limit=1000'))).toHaveLength(1);
+  });
+
+  it('makes one search for queries of the same resources in flight at once (the two counters of an interface)', async () => {
+    const { c, calls } = collector(gnocchi());
+    const [a, b] = await Promise.all([c.samples(query), c.samples(query)]);
+    expect(a).toEqual(b);
+    expect(calls.filter((call) => call.startsWith('POST /v1/search/resource/instance'))).toHaveLength(1);
+    await c.samples(query);
+    expect(calls.filter((call) => call.startsWith('POST /v1/search/resource/instance'))).toHaveLength(2);
   });
 
   it('sends the window filter and basic auth as Gnocchi expects them', async () => {

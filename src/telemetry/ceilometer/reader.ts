@@ -27,8 +27,50 @@ import type { Sample, SampleQuery } from '../../model/types.js';
 
 interface PageItem {
   sample: Sample;
-  /** The sample's JSON as served: identical copies have identical keys. */
-  key: string;
+  /** The sample as served, while its page is read (dropped after: a month of them is large). */
+  raw?: unknown;
+  /** Its JSON text, made only when paging at a shared instant needs it. */
+  key?: string;
+}
+
+/** The sample's JSON as served: identical copies have identical keys. */
+function keyOf(item: PageItem): string {
+  return (item.key ??= JSON.stringify(item.raw));
+}
+
+/** Same keys, same values (metadata values are strings, as the API flattens them). */
+function sameMetadata(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+  return true;
+}
+
+/** Two normalized samples with the same content: every field artifice reads, metadata included. */
+function sameSample(a: Sample, b: Sample): boolean {
+  return a.meter === b.meter && a.resourceId === b.resourceId && a.projectId === b.projectId && a.timestamp === b.timestamp && a.volume === b.volume &&
+    a.unit === b.unit && a.type === b.type && a.source === b.source && a.region === b.region && sameMetadata(a.metadata, b.metadata);
+}
+
+/**
+ * Successive samples of one resource mostly carry the same metadata (some 30 keys for an
+ * instance) and the same strings: they share the first sample's, so a month of samples holds
+ * a few metadata objects per resource, not one per sample.
+ */
+function internSample(sample: Sample, last: Map<string, Sample>): void {
+  const before = last.get(sample.resourceId);
+  if (before === undefined) {
+    last.set(sample.resourceId, sample);
+    return;
+  }
+  sample.resourceId = before.resourceId;
+  if (sample.meter === before.meter) sample.meter = before.meter;
+  if (sample.projectId === before.projectId) sample.projectId = before.projectId;
+  if (sample.source === before.source) sample.source = before.source;
+  if (sample.unit === before.unit) sample.unit = before.unit;
+  if (sameMetadata(before.metadata, sample.metadata)) sample.metadata = before.metadata;
+  else last.set(sample.resourceId, sample);
 }
 
 export interface ReaderOptions {
@@ -71,15 +113,15 @@ export class CeilometerReader {
   async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<Sample[]> {
     const where = `${query.meter} samples of ${query.projectId} from ${endpoint.region}`;
     const taken = await this.read(endpoint, query, where);
-    const ids = new Map<string, string>();
+    const ids = new Map<string, Sample>();
     for (const item of taken) {
       const id = item.sample.id;
       if (id === null) continue;
       const before = ids.get(id);
-      if (before !== undefined && before !== item.key) {
+      if (before === undefined) ids.set(id, item.sample);
+      else if (!sameSample(before, item.sample)) {
         throw new TelemetryError(`${where}: the server served sample ${id} twice with different content; its pages cannot be trusted`);
       }
-      ids.set(id, item.key);
     }
     const reported = await reportedCount(this.http, this.keystone, endpoint, query, where);
     if (reported !== taken.length) {
@@ -100,6 +142,15 @@ export class CeilometerReader {
     let carry = new Map<string, number>();
     const taken: PageItem[] = [];
     const L = this.pageSize;
+    const lastOfResource = new Map<string, Sample>();
+    /** A page read: its samples keep only what is billed, their strings and metadata shared (see internSample). */
+    const done = (items: PageItem[]) => {
+      for (const item of items) {
+        item.raw = undefined;
+        item.key = undefined;
+        internSample(item.sample, lastOfResource);
+      }
+    };
 
     for (;;) {
       const page = await this.page(endpoint, [...fixed, lower, ['timestamp', upper.op, formatNaiveUtc(upper.t)]], L, where);
@@ -107,26 +158,32 @@ export class CeilometerReader {
         const t = item.sample.timestamp;
         this.expect(item, query, t >= start && (upper.op === 'lt' ? t < upper.t : t <= upper.t), where);
         if (upper.op === 'le' && t === upper.t) {
-          const seen = carry.get(item.key) ?? 0;
+          const seen = carry.get(keyOf(item)) ?? 0;
           if (seen > 0) {
-            carry.set(item.key, seen - 1);
+            carry.set(keyOf(item), seen - 1);
             continue;
           }
         }
         taken.push(item);
       }
-      if (page.length < L) break;
+      if (page.length < L) {
+        done(page);
+        break;
+      }
 
       const oldest = page.reduce((min, item) => Math.min(min, item.sample.timestamp), Infinity);
       if (page.some((item) => item.sample.timestamp > oldest)) {
         // The samples at `oldest` may continue on the next page: ask again from `le oldest`.
         carry = new Map();
-        for (const item of page) if (item.sample.timestamp === oldest) carry.set(item.key, (carry.get(item.key) ?? 0) + 1);
+        for (const item of page) if (item.sample.timestamp === oldest) carry.set(keyOf(item), (carry.get(keyOf(item)) ?? 0) + 1);
+        done(page);
         upper = { op: 'le', t: oldest };
         continue;
       }
+      done(page);
       // A full page of one instant: fetch that instant alone, then go on below it.
       const group = await this.instant(endpoint, fixed, query, oldest, 2 * L, where);
+      done(group);
       for (let i = taken.length - 1; i >= 0; i--) if (taken[i]!.sample.timestamp === oldest) taken.splice(i, 1);
       taken.push(...group);
       upper = { op: 'lt', t: oldest };
@@ -164,7 +221,7 @@ export class CeilometerReader {
     }
     if (!Array.isArray(list)) throw new TelemetryError(`${where}: GET ${url} answered something other than a list of samples`);
     if (list.length > limit) throw new TelemetryError(`${where}: GET ${url} returned ${list.length} samples for limit ${limit}`);
-    const items = list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), key: JSON.stringify(raw) }));
+    const items: PageItem[] = list.map((raw) => ({ sample: this.normalize(raw, endpoint, `${where}: GET ${url}`), raw }));
     // Paging moves the upper bound to the page's oldest instant: that is only sound if the page
     // is the newest `limit` samples, newest first, as the API promises.
     for (let i = 1; i < items.length; i++) {

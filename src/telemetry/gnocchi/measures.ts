@@ -8,11 +8,21 @@ import type { SampleQuery } from '../../model/types.js';
 import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
 import { parseMeasures, type ResourceTimeline } from './samples.js';
-import type { GnocchiRequest } from './search.js';
+import { nextMarker, type GnocchiRequest } from './search.js';
 import type { GnocchiMeter, GnocchiSettings } from './settings.js';
 
 /** Resources per `/v1/aggregates` request (the id list travels in the body). */
 const AGGREGATES_CHUNK = 200;
+
+/**
+ * Once a run has asked this many metrics of one name one by one (`GET /v1/metric/{id}`), it
+ * lists every metric of that name instead (`GET /v1/metric?name=…`, 1000 per page, each with
+ * its archive policy): a thousand tenants then cost a few pages, not a request per metric,
+ * while a run over a few tenants does not read the whole cloud's list.
+ */
+export const LIST_METRICS_AFTER = 32;
+/** Gnocchi's `[api] max_limit`: the largest page of a list. */
+const METRIC_PAGE = 1000;
 
 interface MetricInfo {
   id: string;
@@ -33,6 +43,10 @@ export interface Planned {
 export class GnocchiMeasures {
   private readonly metrics = new Map<string, Promise<MetricInfo>>();
   private readonly names = new Map<string, Promise<boolean>>();
+  /** Metrics asked one by one, per endpoint and metric name. */
+  private readonly asked = new Map<string, number>();
+  /** Every metric of one name (endpoint and name → metric id → its metric), once listed. */
+  private readonly listings = new Map<string, Promise<Map<string, MetricInfo>>>();
 
   constructor(
     private readonly settings: GnocchiSettings,
@@ -49,7 +63,7 @@ export class GnocchiMeasures {
         .filter((timeline) => typeof timeline.metrics[meter.metric] === 'string')
         .map(async (timeline): Promise<Planned> => {
           const metricId = timeline.metrics[meter.metric]!;
-          const info = await this.metric(base, metricId);
+          const info = await this.metricNamed(base, meter.metric, metricId);
           const policy = info.archive_policy;
           if (!policy || !Array.isArray(policy.definition)) {
             throw new GnocchiProblem(`metric ${metricId} of resource ${timeline.id}: Gnocchi gave no archive policy`);
@@ -103,6 +117,51 @@ export class GnocchiMeasures {
       this.names.set(key, pending);
     }
     return pending;
+  }
+
+  /** A metric with its archive policy: from the list of its name once that is read (LIST_METRICS_AFTER), else asked alone. */
+  private async metricNamed(base: string, name: string, id: string): Promise<MetricInfo> {
+    const known = this.metrics.get(`${base} ${id}`);
+    if (known) return known;
+    const key = `${base} ${name}`;
+    let listing = this.listings.get(key);
+    if (!listing) {
+      const asked = (this.asked.get(key) ?? 0) + 1;
+      this.asked.set(key, asked);
+      if (asked > LIST_METRICS_AFTER) this.listings.set(key, (listing = this.listMetrics(base, name)));
+    }
+    // A list that failed, or a metric created after it was read: ask for the metric alone.
+    const listed = listing && (await listing.catch(() => undefined))?.get(id);
+    return listed ?? this.metric(base, id);
+  }
+
+  /**
+   * `GET {base}/metric?name=…`, every page (by the `Link` marker, else the last id), each metric
+   * kept with only what the plan reads; metrics of one archive policy share one policy object.
+   */
+  private async listMetrics(base: string, name: string): Promise<Map<string, MetricInfo>> {
+    const found = new Map<string, MetricInfo>();
+    const policies = new Map<string, ArchivePolicy>();
+    const markers = new Set<string>();
+    let marker: string | undefined;
+    for (;;) {
+      const query: [string, string][] = [['name', name], ['limit', String(METRIC_PAGE)]];
+      if (marker !== undefined) query.push(['marker', marker]);
+      const res = await this.request('GET', `${base}/metric`, { query });
+      const page = res.json<unknown>();
+      if (!Array.isArray(page)) throw new GnocchiProblem(`GET ${base}/metric?name=${name} did not answer a list`);
+      for (const raw of page as Partial<MetricInfo>[]) {
+        if (typeof raw?.id !== 'string' || raw.name !== name || !raw.archive_policy) continue;
+        const text = JSON.stringify(raw.archive_policy);
+        let policy = policies.get(text);
+        if (!policy) policies.set(text, (policy = raw.archive_policy));
+        found.set(raw.id, { id: raw.id, unit: raw.unit ?? null, archive_policy: policy });
+      }
+      const last = (page[page.length - 1] as { id?: unknown } | undefined)?.id;
+      marker = page.length < METRIC_PAGE ? undefined : (nextMarker(res.headers.get('link')) ?? (typeof last === 'string' ? last : undefined));
+      if (marker === undefined || markers.has(marker)) return found;
+      markers.add(marker);
+    }
   }
 
   private metric(base: string, id: string): Promise<MetricInfo> {
