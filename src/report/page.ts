@@ -1,8 +1,8 @@
 /** Writing the month report's HTML page (`report --html`, `[main] report_html` after `bill`): whole or not at all. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { writeFileAtomic } from '../model/atomic-write.js';
 import { UsageError, errorMessage } from '../model/errors.js';
 import { monthOf, type Month } from '../period.js';
 import { toDate } from '../model/time.js';
@@ -16,16 +16,14 @@ export function reportOf(ledger: LedgerReader, config: Config, month: Month): Mo
 }
 
 /**
- * Writes `html` to `file` through a temporary file in the same directory and a rename, so a
- * reader (the link in the cron mail) never sees half a page. `what` names the setting in errors.
+ * Writes `html` to `file` whole (the shared atomic write), so a reader (the link in the cron mail)
+ * never sees half a page; its temp file is hidden. `what` names the setting in errors.
  */
 export function writePage(file: string, html: string, what: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    writeFileSync(temp, html);
-    renameSync(temp, file);
+    writeFileAtomic(file, html, { temp });
   } catch (error) {
-    rmSync(temp, { force: true });
     throw new UsageError(`${what} ${file}: cannot write the report there: ${whyNot(error)}; give a writable file path`, { cause: error });
   }
 }
