@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError, errorMessage } from '../model/errors.js';
+import { ConfigError, firstLine } from '../model/errors.js';
 import type { Env, Sourced } from './sources.js';
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
@@ -41,7 +41,7 @@ function firstFile(files: string[]): { file: string; clouds: Json } | undefined 
   try {
     parsed = YAML.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`cannot read ${file}: ${errorMessage(error).split('\n')[0]!.replace(/:$/, '')}; fix its YAML`, { cause: error });
+    throw new ConfigError(`cannot read ${file}: ${firstLine(error).replace(/:$/, '')}; fix its YAML`, { cause: error });
   }
   return { file, clouds: asObject(asObject(parsed)?.clouds) ?? {} };
 }

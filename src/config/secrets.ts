@@ -10,13 +10,13 @@ import type { Secrets } from '../model/secrets.js';
 import { isSecretKey } from './reader.js';
 
 /**
- * An `[invoice:object]` key whose value is a secret: `password`, `api_key`, a key ending in
- * `_password`, `_secret`, `_token` or `_key`, or any key the config reader hides (INVOICES.md,
- * "Errors": names containing pass, secret, token, api_key or credential). Registering one that
- * only names a secret (`credential_id`) costs nothing but its redaction.
+ * An `[invoice:object]` key whose value is a secret: any key the config reader hides (INVOICES.md,
+ * "Errors": names containing pass, secret, token, api_key or credential), and also `key` or one
+ * ending in `_key`. Registering one that only names a secret (`credential_id`) costs nothing but
+ * its redaction.
  */
 export function isInvoiceSecretKey(key: string): boolean {
-  return /(^|_)(password|secret|token|key)$/i.test(key) || isSecretKey(key);
+  return isSecretKey(key) || /(^|_)key$/i.test(key);
 }
 
 export function configSecrets(config: Config): string[] {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { writeFileAtomic } from '../model/atomic-write.js';
-import { UsageError, errorMessage } from '../model/errors.js';
+import { UsageError, errorMessage, firstLine } from '../model/errors.js';
 import { monthOf, type Month } from '../period.js';
 import { toDate } from '../model/time.js';
 import type { Window } from '../model/types.js';
@@ -35,7 +35,7 @@ function whyNot(error: unknown): string {
     case 'EISDIR': case 'ENOTEMPTY': case 'EEXIST': return 'it is a directory';
     case 'EACCES': case 'EPERM': case 'EROFS': return 'permission denied';
     case 'ENOSPC': return 'the disk is full';
-    default: return errorMessage(error).split('\n')[0]!;
+    default: return firstLine(error);
   }
 }
 
