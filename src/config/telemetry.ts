@@ -107,3 +107,25 @@ export function parseHttp(at: Reader, dir: string): HttpSettings {
     insecure: at.boolean('telemetry', 'insecure') ?? false,
   };
 }
+
+/** What the narrowing functions below read of a Config (structural, so this module needs no import of src/config.ts). */
+interface WithTelemetry {
+  readonly file: string;
+  readonly telemetry: TelemetryConfig;
+}
+
+/** The parsed settings of an HTTP backend (`[telemetry] backend = ceilometer | gnocchi`). */
+export function telemetrySettings(config: WithTelemetry): HttpTelemetry {
+  if (config.telemetry.backend === 'file') {
+    throw new ConfigError(`${config.file} [telemetry] backend = file has no HTTP settings: use backend = ceilometer or gnocchi`);
+  }
+  return config.telemetry;
+}
+
+/** The parsed `[gnocchi]` settings, `authType` resolved (backend = gnocchi). */
+export function gnocchiSettings(config: WithTelemetry): GnocchiSettings {
+  if (config.telemetry.backend !== 'gnocchi') {
+    throw new ConfigError(`${config.file} [telemetry] backend = ${config.telemetry.backend}: the Gnocchi collector needs backend = gnocchi`);
+  }
+  return config.telemetry.gnocchi;
+}

@@ -211,7 +211,7 @@ export class CeilometerCollector implements Collector {
   }
 }
 
-/** `[telemetry] backend = ceilometer` → a collector, from the config (see settings.ts for the keys). */
+/** `[telemetry] backend = ceilometer` → a collector, from the config (its keys: src/config/telemetry.ts). */
 export function openCeilometer(config: Config, io: CollectorIo & { maxTieGroup?: number } = {}): CeilometerCollector {
   const client = openTelemetryClient(config, io);
   const { settings } = client;

@@ -10,7 +10,7 @@
 import { ConfigError, TelemetryError, UsageError, errorMessage } from '../model/errors.js';
 import { formatTimestamp, US_PER_MS } from '../model/time.js';
 import { HttpClient, HttpError, originOf, resolveUrl, safeUrl, sameOrigin, type AuthProvider } from '../http/index.js';
-import type { KeystoneSettings } from './settings.js';
+import type { KeystoneSettings } from '../config/keystone.js';
 import { findEndpoint, versionedUrl, type EndpointQuery } from './keystone/catalog.js';
 import { asObject, credentialKeys, readToken, tokenRequestBody, type Json, type KeystoneToken } from './keystone/token.js';
 import type { TenantDirectory } from './tenants.js';

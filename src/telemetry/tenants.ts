@@ -5,7 +5,7 @@
  * `--all` asks the collector for the tenants with telemetry in the window.
  */
 import type { Collector } from './contract.js';
-import type { TenantFilter } from './settings.js';
+import type { TenantFilter } from '../config/main.js';
 import type { Tenant } from '../model/types.js';
 
 export interface TenantDirectory {

@@ -6,7 +6,7 @@ import { parseConfig, parseMeters } from '../../src/config.js';
 import { parseGnocchi } from '../../src/config/gnocchi.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { ConfigError } from '../../src/model/errors.js';
-import { telemetrySettings } from '../../src/telemetry/settings.js';
+import { telemetrySettings } from '../../src/config/telemetry.js';
 
 const httpSettings = (config: ReturnType<typeof parseConfig>) => telemetrySettings(config).http;
 

@@ -17,7 +17,7 @@ import { parseTimestamp } from '../../src/model/time.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
 import { bucketTime, buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
-import type { GnocchiSettings } from '../../src/telemetry/gnocchi/settings.js';
+import type { GnocchiSettings } from '../../src/config/gnocchi.js';
 import { HttpClient, type FetchLike } from '../../src/http/index.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { computeUsage } from '../../src/usage/index.js';

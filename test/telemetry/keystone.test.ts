@@ -9,7 +9,8 @@ import { ConfigError, TelemetryError, UsageError } from '../../src/model/errors.
 import { HttpClient } from '../../src/http/index.js';
 import { KeystoneAuth, findEndpoint, versionedUrl, type CatalogService } from '../../src/telemetry/keystone.js';
 import { resolveEndpoints } from '../../src/telemetry/keystone/client.js';
-import { telemetrySettings, type KeystoneSettings } from '../../src/telemetry/settings.js';
+import { telemetrySettings } from '../../src/config/telemetry.js';
+import type { KeystoneSettings } from '../../src/config/keystone.js';
 import { DEFAULT_DOMAIN, FakeKeystone, type FakeKeystoneOptions } from '../fakes/keystone-server.js';
 
 const ADMIN_PROJECT = { id: 'a0000000000000000000000000000001', name: 'admin', domain_id: 'default' };

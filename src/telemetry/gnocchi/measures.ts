@@ -9,7 +9,7 @@ import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
 import { parseMeasures, type ResourceTimeline } from './samples.js';
 import { nextMarker, type GnocchiRequest } from './search.js';
-import type { GnocchiMeter, GnocchiSettings } from './settings.js';
+import type { GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
 /** Resources per `/v1/aggregates` request (the id list travels in the body). */
 const AGGREGATES_CHUNK = 200;

@@ -1,6 +1,6 @@
 /** Gnocchi's answers read as problems of one tenant's meter, and the config keys to check. */
 import { HttpError } from '../../http/index.js';
-import type { GnocchiMeter, GnocchiSettings } from './settings.js';
+import type { GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
 /** A problem found in Gnocchi's answers (not an HTTP failure): its message is already one line for users. */
 export class GnocchiProblem extends Error {}

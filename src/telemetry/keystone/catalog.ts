@@ -3,7 +3,7 @@
  * Ceilometer, `metric` for Gnocchi), region and interface, with the API version appended.
  */
 import { ConfigError } from '../../model/errors.js';
-import { parseInterface, type EndpointInterface } from '../settings.js';
+import { parseInterface, type EndpointInterface } from '../../config/keystone.js';
 
 export interface CatalogEndpoint {
   id?: string;

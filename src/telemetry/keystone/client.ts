@@ -7,7 +7,8 @@ import { ConfigError } from '../../model/errors.js';
 import { HttpClient, type HttpIo } from '../../http/index.js';
 import type { Secrets } from '../../model/secrets.js';
 import { KeystoneAuth, KeystoneDirectory, type KeystoneOptions } from '../keystone.js';
-import { telemetrySettings, type RegionSetting, type TelemetrySettings } from '../settings.js';
+import { telemetrySettings, type TelemetrySettings } from '../../config/telemetry.js';
+import type { RegionSetting } from '../../config/regions.js';
 import { versionedUrl, type ResolvedEndpoint } from './catalog.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { TelemetryError } from '../../model/errors.js';
 import { parseTimestamp, US_PER_MS } from '../../model/time.js';
-import type { KeystoneSettings } from '../settings.js';
+import type { KeystoneSettings } from '../../config/keystone.js';
 import type { CatalogService } from './catalog.js';
 
 export interface KeystoneToken {
