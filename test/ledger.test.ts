@@ -521,6 +521,19 @@ describe('usage, lines and state changes', () => {
     expect(raw().prepare('SELECT count(*) FROM lines').pluck().get()).toBe(2);
   });
 
+  test('a line keeps the part of the window it covers and what priced it', () => {
+    const ledger = open();
+    const bill = claimed(ledger.claim(T, MAY, ME)).bill;
+    const half = { start: MAY.start, end: MAY.start + 14 * 86_400_000_000 };
+    const basis = { kind: 'rate', row: 7, scope: 'tenant acme', tier: { from: '1000', mode: 'graduated' } } as const;
+    ledger.recordUsage(bill.id, [], [{ ...line('volume.size', '5', '2', '10.00'), period: half, basis }, line('ip.floating', '1', '1', '1.00')]);
+    const [split, whole] = ledger.lines(bill.id);
+    expect(split!.period).toEqual(half);
+    expect(split!.basis).toEqual(basis);
+    expect(whole).not.toHaveProperty('period');
+    expect(whole).not.toHaveProperty('basis');
+  });
+
   test('recordUsage, markCommitted and markFailed work only on a pending bill', () => {
     const ledger = open();
     const bill = claimed(ledger.claim(T, MAY, ME)).bill;

@@ -27,13 +27,14 @@ export function recordUsage(store: Store, billId: string, usage: UsageRecord[], 
       );
     }
     const insertLine = db.prepare(
-      `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount,
+         period_start_us, period_end_us, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     lines.forEach((l, position) => {
       insertLine.run(
         billId, position, l.datacenter, l.name, decimalText(l.quantity), l.unit,
         decimalText(l.rate), decimalText(l.amount),
+        l.period?.start ?? null, l.period?.end ?? null, l.basis ? JSON.stringify(l.basis) : null,
       );
     });
   }).immediate();

@@ -1,7 +1,7 @@
 /** Row shapes of the ledger's tables and their mapping to the plain data of ./types.ts. */
 import { Decimal } from '../model/decimal.js';
 import type { Bill, BillStatus, Owner, Run, RunStatus, StoredLine, StoredUsage } from './types.js';
-import type { Gap } from '../model/types.js';
+import type { Gap, LineBasis } from '../model/types.js';
 
 export interface BillRow {
   id: string;
@@ -48,6 +48,9 @@ export interface LineRow {
   unit: string;
   rate: string;
   amount: string;
+  period_start_us: number | null;
+  period_end_us: number | null;
+  basis: string | null;
 }
 
 export interface RunRow {
@@ -133,5 +136,7 @@ export function toLine(r: LineRow): StoredLine {
     unit: r.unit,
     rate: new Decimal(r.rate),
     amount: new Decimal(r.amount),
+    ...(r.period_start_us !== null && r.period_end_us !== null ? { period: { start: r.period_start_us, end: r.period_end_us } } : {}),
+    ...(r.basis !== null ? { basis: JSON.parse(r.basis) as LineBasis } : {}),
   };
 }

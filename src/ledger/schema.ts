@@ -94,6 +94,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_started ON runs (started_at);
   `,
+  // 2: a line may cover part of the window (a price change inside it) and records what priced it.
+  `
+  ALTER TABLE lines ADD COLUMN period_start_us INTEGER;
+  ALTER TABLE lines ADD COLUMN period_end_us INTEGER;
+  ALTER TABLE lines ADD COLUMN basis TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -124,7 +124,28 @@ export interface InvoiceLine {
   unit: string;
   rate: Decimal;
   amount: Decimal;
+  /**
+   * The part of the billing window this line covers, when it is not the whole window (a price
+   * change inside the window splits a service into one line per price period).
+   */
+  period?: Window;
+  /** Why the line cost what it did; recorded in the ledger with the line. */
+  basis?: LineBasis;
 }
+
+/**
+ * What priced a line (stored as JSON with the line in the ledger, so `history`, `--explain` and
+ * `verify` can say why a line cost what it did).
+ */
+export type LineBasis =
+  /** The adapter's `cost(datacenter, service)` answered the rate (Odoo, a user's adapter). */
+  | { kind: 'adapter' }
+  /** A row of the rate table (its line in the file and its scope), and the tier when tiered. */
+  | { kind: 'rate'; row: number; scope: string; tier?: { from: string; mode: 'graduated' | 'volume' } }
+  /** A percentage discount of a tenant or group, on the lines before it. */
+  | { kind: 'discount'; percent: string; scope: string }
+  /** The monthly minimum of a tenant or group, bringing the total up to it. */
+  | { kind: 'minimum'; minimum: string; scope: string };
 
 export interface CheckItem {
   /** Short name, e.g. `config`, `telemetry endpoint`, `keystone auth`, `adapter`, `price coverage`. */
