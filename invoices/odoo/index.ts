@@ -58,6 +58,18 @@ export class OdooInvoice implements Invoice {
     parseOdooSettings(config, setup.configDir);
   }
 
+  /**
+   * Whether the invoice a committed bill made is still in Odoo, not cancelled (`artifice status`,
+   * `check`): one search by id. A reference this adapter did not write cannot be told.
+   */
+  static async invoiceExists(reference: string, config: InvoiceConfig, setup: InvoiceSetup): Promise<boolean> {
+    const target = parseOdooReference(reference);
+    if (!target) throw new OdooError(`reference '${reference}' is not one the odoo adapter writes (odoo:<model>:<id>)`);
+    const session = sessionFor(parseOdooSettings(config, setup.configDir));
+    const rows = await session.searchRead(target.model, [['id', '=', target.id]], ['id', 'state'], { limit: 1 });
+    return rows.length === 1 && rows[0]!.state !== 'cancel';
+  }
+
   /** The product codes tried for a service in a datacenter, in order. */
   productCodes(datacenter: string, service: string): string[] {
     const { productPattern, productFallback, datacenterMap } = this.settings;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { billTenants } from '../../src/billing/batch.js';
 import type { BillingContext } from '../../src/billing/bill.js';
 import { bill } from '../../src/commands/bill.js';
+import { status } from '../../src/commands/status.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_HEARTBEAT_MS, type Deps } from '../../src/deps.js';
 import { testDeps } from '../helpers/deps.js';
@@ -161,6 +162,28 @@ describe('the demo month through the odoo adapter', () => {
     const again = await billJson(config, dir);
     expect(again.code).toBe(3);
     expect(fake.invoices()).toHaveLength(3);
+  });
+
+  it('status asks Odoo whether each invoice is still there: one deleted and one cancelled are missing', async () => {
+    const config = ini(dir, 'odoo.ini', 'odoo', odooSection(fake));
+    expect((await billJson(config, dir)).code).toBe(0);
+    const statusJson = async () => {
+      const out: string[] = [];
+      const code = await status({ config, json: true }, deps(dir, out));
+      return { code, json: JSON.parse(out.join('')) as { invoices: { checked: boolean; bills: number; missing: { tenant: string }[] } } };
+    };
+    const before = await statusJson();
+    expect(before.json.invoices).toEqual({ checked: true, bills: 3, missing: [] });
+    expect(before.code).toBe(0);
+
+    const moves = fake.records('account.move');
+    const partners = new Map(fake.records('res.partner').map((p) => [p.id, String(p.ref)]));
+    const byTenant = (tenant: string) => moves.findIndex((m) => m.move_type === 'out_invoice' && partners.get(m.partner_id as number) === tenant);
+    moves.splice(byTenant(TENANTS[0]!), 1);
+    moves[byTenant(TENANTS[2]!)]!.state = 'cancel';
+    const after = await statusJson();
+    expect(after.json.invoices.missing.map((m) => m.tenant)).toEqual([TENANTS[0], TENANTS[2]]);
+    expect(after.code).toBe(1);
   });
 
   it('a crash between Odoo’s create and the ledger’s commit, then a second run: exactly one invoice per bill', async () => {
