@@ -14,7 +14,7 @@
  * or a timeout; a create is sent once (the HTTP client never repeats a non-idempotent POST that
  * may have been processed) and the adapter decides what to do (session.ts `findOrCreate`).
  */
-import { AdapterError, HttpClient, HttpError, type FetchLike } from '../../src/invoice/adapter.js';
+import { AdapterError, HttpClient, HttpError, Secrets, type FetchLike } from '../../src/invoice/adapter.js';
 
 export type Fetch = FetchLike;
 
@@ -63,10 +63,15 @@ let nextId = 1;
 export class JsonRpc {
   readonly endpoint: string;
   private readonly http: HttpClient;
+  private readonly secrets = new Secrets();
 
-  constructor(private readonly options: RpcOptions) {
+  constructor(options: RpcOptions) {
     this.endpoint = `${options.url.replace(/\/+$/, '')}/jsonrpc`;
+    for (const secret of options.secrets) this.secrets.add(secret);
     this.http = new HttpClient({
+      // The client redacts an answer it quotes before cutting it short: a secret cut in two
+      // by the cut would no longer be found by scrub().
+      secrets: this.secrets,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       backoffMs: options.backoffMs ?? 200,
@@ -121,11 +126,9 @@ export class JsonRpc {
     return new OdooTransportError(`Odoo ${this.endpoint}: ${what}: ${this.scrub(firstLine(detail))}${attempts}`, ambiguous, { cause: error });
   }
 
-  /** Removes secrets from text that came from elsewhere (an error, a server message). */
+  /** Removes secrets, in any encoding a server may quote them in, from text that came from elsewhere. */
   scrub(text: string): string {
-    let out = text;
-    for (const secret of this.options.secrets) if (secret) out = out.split(secret).join('(hidden)');
-    return out;
+    return this.secrets.redact(text);
   }
 }
 

@@ -9,6 +9,8 @@ export type {
 } from './contract.js';
 export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '../model/decimal.js';
 export { AdapterError, errorMessage } from '../model/errors.js';
+// Redacting secrets in every form a server may quote them in (JSON, URL, HTML, base64).
+export { Secrets } from '../model/secrets.js';
 export { directoryProblem, packageFile } from '../model/paths.js';
 // Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory).
 export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from '../model/atomic-write.js';

@@ -172,6 +172,24 @@ describe('credentials and configuration', () => {
     expect(message).toMatch(/ECONNREFUSED/);
   });
 
+  it('a proxy error page quoting the password, cut short or escaped, shows none of it', async () => {
+    const secret = 'p@ss "w0rd" long enough';
+    const bodies = [
+      // The password straddles the point where the error detail is cut to 300 characters.
+      `${'x'.repeat(295)} ${secret} ${'y'.repeat(50)}`,
+      // Quoted inside a JSON string, and URL-encoded, as a debug page echoes a request.
+      `bad gateway: {"password": ${JSON.stringify(secret)}} or ${encodeURIComponent(secret)}`,
+    ];
+    for (const body of bodies) {
+      fetch = async () => ({ status: 502, headers: { get: () => null }, text: async () => body });
+      const error = await thrown(adapter({ password: secret, retries: '0' }).cost('north', 'm1.small'));
+      expect(error.message).toContain('HTTP 502');
+      for (const part of [secret.slice(0, 6), JSON.stringify(secret).slice(1, 9), encodeURIComponent(secret).slice(0, 9)]) {
+        expect(error.message).not.toContain(part);
+      }
+    }
+  });
+
   it.each([
     [{ url: '' }, '[invoice:object] url is required'],
     [{ password: '' }, 'password or api_key is required'],
