@@ -87,3 +87,31 @@ export function knownAttributes(telemetryMeter: string, declared: readonly strin
   const known = [...new Set([...(METER_ATTRIBUTES[telemetryMeter] ?? []), ...declared])];
   return known.length ? known.join(', ') : 'none';
 }
+
+type TemplateSpec = { transform: TransformName; service: string; serviceParts?: readonly ServicePart[] };
+
+function partsOf(spec: TemplateSpec): readonly ServicePart[] {
+  return spec.serviceParts ?? parseServiceTemplate(spec.service, spec.transform);
+}
+
+/** A service that is the flavor name alone (`flavor`, `{flavor}`, `{flavor|x}`): priced per flavor. */
+export function isFlavorService(spec: TemplateSpec): boolean {
+  const parts = partsOf(spec);
+  return parts.length === 1 && parts[0]!.kind === 'attribute' && parts[0]!.name === 'flavor';
+}
+
+/**
+ * The services a spec can bill, as far as can be known before samples: its text when it names no
+ * attribute, the name its fallbacks alone give, and those of `candidates` (a price list's
+ * services) that the template matches. What `check` asks the adapter to price.
+ */
+export function templateServices(spec: TemplateSpec, candidates: readonly string[]): string[] {
+  const parts = partsOf(spec);
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${parts.map((p) => (p.kind === 'text' ? escape(p.text) : '(.+)')).join('')}$`);
+  const services = candidates.filter((service) => pattern.test(service));
+  if (parts.every((p) => p.kind === 'text' || p.fallback !== undefined)) {
+    services.unshift(parts.map((p) => (p.kind === 'text' ? p.text : p.fallback)).join(''));
+  }
+  return [...new Set(services)];
+}
