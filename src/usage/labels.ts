@@ -58,8 +58,11 @@ export function labelSamples(samples: readonly Sample[], spec: MeterSpec, flavor
     for (const part of parts) {
       if (part.kind === 'text') service += part.text;
       else if (known.has(part.name)) service += known.get(part.name);
-      else if (part.fallback !== undefined) (service += part.fallback), fallbacks.push(part.name);
-      else return { kind: 'missing', attribute: part.name } satisfies Label;
+      else if (part.fallback === undefined) return { kind: 'missing', attribute: part.name } satisfies Label;
+      else {
+        service += part.fallback;
+        fallbacks.push(part.name);
+      }
     }
     const key = `${service}\u0000${fallbacks.join('\u0000')}`;
     let label = made.get(key);

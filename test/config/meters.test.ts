@@ -83,6 +83,11 @@ describe('parseGnocchi: attributes of the resource type, shared meters', () => {
     );
   });
 
+  it('a resource type of the operator\'s own is not checked: its attributes cannot be known', () => {
+    const settings = gnocchi(`${GAUGE}service = volume.size.{volume_type}\n`, '[volume.size]\nresource_type = cinder_volume\nmetric = volume.size\n');
+    expect(settings.meters.get('volume.size')?.resourceType).toBe('cinder_volume');
+  });
+
   it('two sections reading one meter with transforms whose samples differ is a config error', () => {
     expect(message(() => gnocchi('[instance]\ntransform = uptime\nunit = hour\n\n[peak]\nmeter = instance\ntransform = max\nunit = vcpu\n', MAPPING)))
       .toMatch(/^meters\.ini \[peak\] \(transform = max\) reads meter instance from Gnocchi, which another section reads with transform = uptime/);

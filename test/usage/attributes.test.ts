@@ -108,3 +108,26 @@ describe('extra meters that bill an attribute (meter + match)', () => {
     expect(computeUsage(samples, other, OPTIONS).records.map((r) => r.resourceId)).toEqual(['b', 'c']);
   });
 });
+
+describe('counter and sum bill each increase or delta under its own sample\'s service', () => {
+  it('a counter: the increase up to a sample counts for that sample\'s service; the look-back baseline for none', () => {
+    const [traffic] = specs('[network.outgoing.bytes]\ntransform = counter\nservice = egress.{name|other}\nunit = gigabyte\n');
+    const c = (timestamp: string, volume: number, metadata: Record<string, unknown>) =>
+      sample({ meter: 'network.outgoing.bytes', resourceId: 'tap-1', timestamp, volume, unit: 'B', type: 'cumulative', metadata });
+    const samples = [c('2024-04-30T23:00Z', 100, { name: 'a' }), c('2024-05-01T01:00Z', 130, { name: 'a' }), c('2024-05-01T02:00Z', 200, { name: 'b' }), c('2024-05-01T03:00Z', 210, {})];
+    expect(summary(computeUsage(samples, [traffic!], OPTIONS).records)).toEqual([
+      { resource: 'tap-1', service: 'egress.a', quantity: '30' },
+      { resource: 'tap-1', service: 'egress.b', quantity: '80' }, // 70, then 10 carried forward as b
+    ]);
+  });
+
+  it('sum: each delta counts for its own sample\'s service', () => {
+    const [requests] = specs('[api.requests]\ntransform = sum\nservice = api.{method}\nattributes = method\nunit = request\n');
+    const d = (timestamp: string, volume: number, method: string) => sample({ meter: 'api.requests', resourceId: 'lb-1', timestamp, volume, unit: '', type: 'delta', metadata: { method } });
+    const samples = [d('2024-05-01T00:00Z', 5, 'get'), d('2024-05-01T01:00Z', 7, 'put'), d('2024-05-01T02:00Z', 1, 'get')];
+    expect(summary(computeUsage(samples, [requests!], OPTIONS).records)).toEqual([
+      { resource: 'lb-1', service: 'api.get', quantity: '6' },
+      { resource: 'lb-1', service: 'api.put', quantity: '7' },
+    ]);
+  });
+});
