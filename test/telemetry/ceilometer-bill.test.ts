@@ -167,7 +167,8 @@ describe('the same month from the file and from Ceilometer', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const expected = ledgerView(f.database);
-    expect(expected.usage).toHaveLength(1); // the volume `scratch`, which has one duplicated sample
+    // The volume `scratch`, which has one duplicated sample, retyped hdd → ssd: a record per type.
+    expect(expected.usage.map((u) => (u as { service: string }).service)).toEqual(['volume.size.hdd', 'volume.size.ssd']);
     expect(ledgerView(d.database)).toEqual(expected);
     expect(invoices(d.outDir)).toEqual(invoices(f.outDir));
     // Per instant: its page, and the query (limit 2) that proves nothing else shares it; the
