@@ -66,8 +66,11 @@ export async function priceListOf(Adapter: InvoiceClass, config: Pick<Config, 'm
 export function coverageFlavors(config: Config, given: string[] = [], list?: PriceList): { flavors: string[]; source: string } {
   if (given.length) return { flavors: [...new Set(given)], source: '--flavor' };
   const listed = (list?.rows ?? []).map((row) => row.service);
-  // A row named after a meter (`volume.size`, its service before templates) is no flavor either.
-  const otherServices = new Set(config.meterSpecs.filter((spec) => !isFlavorService(spec)).flatMap((spec) => [spec.meter, ...templateServices(spec, listed)]));
+  // A row named after a meter (`volume.size`, its service before templates) or under it
+  // (`volume.size.ssd`, for a template not turned on in this meters file) is no flavor either.
+  const underMeter = (spec: { meter: string }) => listed.filter((service) => service.startsWith(`${spec.meter}.`));
+  const otherServices = new Set(config.meterSpecs.filter((spec) => !isFlavorService(spec))
+    .flatMap((spec) => [spec.meter, ...underMeter(spec), ...templateServices(spec, listed)]));
   const fromSection = Object.values(config.flavors);
   const fromList = [...new Set((list?.rows ?? []).map((row) => row.service))].filter((service) => !otherServices.has(service));
   const flavors = [...new Set([...fromSection, ...fromList])].sort();
