@@ -574,7 +574,7 @@ describe('parseMeters', () => {
     const table = specs.map((s) => [s.meter, s.transform, s.service, s.unit, s.divideBy.toString()]);
     expect(table).toEqual([
       ['instance', 'uptime', 'flavor', 'hour', '1'],
-      ['volume.size', 'gauge', 'volume.size.{volume_type|standard}', 'gigabyte-hour', '1'],
+      ['volume.size', 'gauge', 'volume.size', 'gigabyte-hour', '1'],
       ['ip.floating', 'gauge', 'ip.floating', 'hour', '1'],
       ['image.size', 'gauge', 'image.size', 'gigabyte-hour', GIB],
       ['storage.objects.size', 'gauge', 'storage.objects.size', 'gigabyte-hour', GIB],

@@ -62,7 +62,7 @@ beforeAll(async () => {
 async function freshOdoo(): Promise<FakeOdoo> {
   const fake = await FakeOdoo.start({ users: [{ login: 'billing', password: ODOO_PASSWORD, apiKey: ODOO_KEY }] });
   // Every service the packaged rates name, by service alone (product_fallback), so check and adapters find full coverage.
-  const services = ['c1.xlarge', 'image.size', 'ip.floating', 'm1.large', 'm1.medium', 'm1.small', 'm1.tiny', 'm1.xlarge', 'network.incoming.bytes', 'network.outgoing.bytes', 'storage.objects.size', 'volume.size', 'volume.size.standard', 'volume.size.hdd', 'volume.size.ssd'];
+  const services = ['c1.xlarge', 'image.size', 'ip.floating', 'm1.large', 'm1.medium', 'm1.small', 'm1.tiny', 'm1.xlarge', 'network.incoming.bytes', 'network.outgoing.bytes', 'storage.objects.size', 'volume.size'];
   for (const service of services) fake.addProduct(service, '0.01');
   return fake;
 }

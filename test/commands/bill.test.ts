@@ -109,7 +109,7 @@ describe('--explain', () => {
     const design = ['tenant', 'start', 'end', 'status', 'total', 'currency', 'invoice', 'lines'];
     expect(Object.keys(b!).filter((key) => design.includes(key))).toEqual(design);
     expect((b as unknown as { tenant_name?: string }).tenant_name).toBe('tenant-01-name'); // --tenant by id: the name the telemetry gives
-    expect(b!.lines.map((l) => [l.name, l.quantity, l.rate, l.amount])).toEqual([['m1.small', '720', '0.025', '18.00'], ['volume.size.standard', '8184', '0.0001', '0.82']]);
+    expect(b!.lines.map((l) => [l.name, l.quantity, l.rate, l.amount])).toEqual([['m1.small', '720', '0.025', '18.00'], ['volume.size', '8184', '0.0001', '0.82']]);
     expect(b!.explain).toEqual([
       {
         datacenter: 'east', name: 'm1.small', unit: 'hour', quantity: '720', rate: '0.025', amount: '18.00',
@@ -120,7 +120,7 @@ describe('--explain', () => {
         }],
       },
       {
-        datacenter: 'east', name: 'volume.size.standard', unit: 'gigabyte-hour', quantity: '8184', rate: '0.0001', amount: '0.82',
+        datacenter: 'east', name: 'volume.size', unit: 'gigabyte-hour', quantity: '8184', rate: '0.0001', amount: '0.82',
         resources: [expect.objectContaining({ resource_id: 'vol-tenant-01', meter: 'volume.size', quantity: '8184', samples: 124, gaps: [], gap_hours: '0' })],
       },
     ]);

@@ -51,11 +51,11 @@ describe('check', () => {
     expect(coverage.every((i) => i.ok)).toBe(true);
     expect(report.items.find((i) => i.name === 'ledger')).toMatchObject({ ok: true, detail: expect.stringMatching(/2 tenants, 0 pending claims, last run \S+ \(partial\)/) });
 
-    const noVolume = writeCloud(plan(1), { rates: FULL.replace('*,volume.size.standard,gigabyte-hour,0.0001\n', '') });
+    const noVolume = writeCloud(plan(1), { rates: FULL.replace('*,volume.size,gigabyte-hour,0.0001\n', '') });
     const result = await run(['check', '--config', noVolume.ini], { cwd: noVolume.dir });
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+RegionOne: no price for volume\.size\.standard$/m);
-    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+east: no price for volume\.size\.standard$/m);
+    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+RegionOne: no price for volume\.size$/m);
+    expect(result.stdout).toMatch(/^price coverage\s+FAIL\s+east: no price for volume\.size$/m);
     expect(result.stdout).toMatch(/\n2 of \d+ checks failed: price coverage \(exit 2\)\n$/);
   });
 

@@ -112,7 +112,7 @@ describe('verify reads a new line\'s current rate as bill reads cost()', () => {
   const HEX = `
 export class Hex {
   constructor(tenant, config) { this.config = config; }
-  cost(datacenter, service) { return { 'm1.small': '0.025', 'volume.size.standard': '0.0001', 'm1.medium': this.config.medium }[service]; }
+  cost(datacenter, service) { return { 'm1.small': '0.025', 'volume.size': '0.0001', 'm1.medium': this.config.medium }[service]; }
   addSection() {}
   addLine() {}
   commit() { return 'hex'; }

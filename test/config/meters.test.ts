@@ -100,7 +100,7 @@ describe('bill with a bad meters file: exit 2, one line, no bill', () => {
     ['an unknown transform', '[vcpus]\ntransform = peak\nunit = vcpu\n', /transform = 'peak' is not valid/],
     ['a bad match expression', '[instance.license]\nmeter = instance\ntransform = uptime\nunit = hour\nmatch = os_type~windows\n', /match = 'os_type~windows' is not valid/],
   ])('%s', async (_what, text, expected) => {
-    const d = demo((t) => t.replace('[main]', '[main]\nmeters = bad-meters.ini'));
+    const d = demo((t) => t.replace(/^meters = .*$/m, 'meters = bad-meters.ini'));
     writeIn(d.dir, 'bad-meters.ini', text);
     const result = await run(['bill', '--config', d.ini, '--tenant', ACME, '--month', '2024-05'], { cwd: d.dir, now: new Date('2024-06-02T00:00:00Z') });
     expect(result.code).toBe(2);

@@ -15,7 +15,7 @@ import { HttpClient } from '../../src/http/index.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { parseMeters } from '../../src/config.js';
 import { packageFile } from '../../src/model/paths.js';
-import { run, ledgerBills, RATES } from '../helpers/cli.js';
+import { run, ledgerBills, DEMO_METERS, RATES } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 import {
   ACME, AFTER_MONTH, GLOBEX, HOOLI, INITECH, MONTH, RESOURCES, scenarioNdjson, UMBRELLA, utc,
@@ -36,7 +36,10 @@ interface JsonBill {
   lines: { datacenter: string; name: string; quantity: string; unit: string; rate: string; amount: string }[];
 }
 
-/** A config for the live Gnocchi in a fresh temp dir. */
+/**
+ * A config for the live Gnocchi in a fresh temp dir. Its meters are the demo's (the packaged ones
+ * with volume types turned on), so data-1's retype splits its GB-hours by type.
+ */
 function config(options: { telemetry?: string; gnocchi?: string; mapping?: string; backend?: string } = {}): { dir: string; ini: string } {
   const dir = tempDir('artifice-gnocchi-');
   const mapping = options.mapping === undefined ? '' : `mapping = ${writeIn(dir, 'gnocchi-map.ini', options.mapping)}\n`;
@@ -44,7 +47,7 @@ function config(options: { telemetry?: string; gnocchi?: string; mapping?: strin
     ? `backend = file\nfile = ${writeIn(dir, 'samples.ndjson', scenarioNdjson())}\n`
     : `backend = gnocchi\nurl = ${URL_}\n${options.telemetry ?? ''}`;
   const ini = writeIn(dir, 'artifice.ini', [
-    '[main]', 'invoice:object = json', `database = ${path.join(dir, 'ledger.sqlite')}`, 'timezone = UTC', '',
+    '[main]', 'invoice:object = json', `database = ${path.join(dir, 'ledger.sqlite')}`, 'timezone = UTC', `meters = ${DEMO_METERS}`, '',
     '[telemetry]', telemetry,
     ...(options.backend === 'file' ? [] : ['[gnocchi]', 'auth_type = basic', 'user = admin', `${mapping}${options.gnocchi ?? ''}`]),
     '[invoice:object]', `output_dir = ${path.join(dir, 'invoices')}`, `rates = ${RATES}`, '',

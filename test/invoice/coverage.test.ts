@@ -15,7 +15,7 @@ import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 
 const RATES = packageFile('config', 'rates.csv');
 const FLAVORS = ['c1.xlarge', 'm1.large', 'm1.medium', 'm1.small', 'm1.tiny', 'm1.xlarge'];
-const SERVICES = ['volume.size.standard', 'volume.size.hdd', 'volume.size.ssd', 'ip.floating', 'image.size', 'storage.objects.size', 'network.incoming.bytes', 'network.outgoing.bytes'];
+const SERVICES = ['volume.size', 'ip.floating', 'image.size', 'storage.objects.size', 'network.incoming.bytes', 'network.outgoing.bytes'];
 
 function ini(dir: string, spec: string, section: string, extra = ''): string {
   return writeIn(dir, 'artifice.ini', `[main]
@@ -45,15 +45,15 @@ afterAll(cleanTempDirs);
 describe('priceCoverage', () => {
   it('extra pairs (the latest bills, for check) are priced too, once, and counted', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size.standard,gigabyte-hour,0.0001\nwest,x1.huge,hour,2\n');
+    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size,gigabyte-hour,0.0001\nwest,x1.huge,hour,2\n');
     const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${rates}`), env: {}, cwd: dir });
     const { Adapter } = await loadInvoiceClass('csv', dir);
     const coverage = await priceCoverage(config, Adapter, {
-      extra: [{ datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'north', service: 'volume.size.standard' }, { datacenter: 'east', service: 'gone.service' }],
+      extra: [{ datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'west', service: 'x9.legacy' }, { datacenter: 'north', service: 'volume.size' }, { datacenter: 'east', service: 'gone.service' }],
     });
     expect(coverage.datacenters).toEqual(['north', 'south', 'RegionOne', 'west', 'east']);
     // x1.huge is a flavor of the rates file, so it is priced everywhere as a meter pair;
-    // north/volume.size.standard is a meter pair already; the other two are counted once each.
+    // north/volume.size is a meter pair already; the other two are counted once each.
     expect(coverage.extra).toBe(2);
     expect(coverage.rows.find((r) => r.datacenter === 'west' && r.service === 'x1.huge')).toEqual({ datacenter: 'west', service: 'x1.huge', meter: 'instance', rate: '2' });
     expect(coverage.rows.filter((r) => r.meter === 'latest bill')).toEqual([
@@ -79,31 +79,31 @@ describe('priceCoverage', () => {
 
   it('a flavor or service without a price is a row with a problem, and check items say which', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,m1.small,hour,0.025\nnorth,volume.size.standard,gigabyte-hour,0.0001\n');
+    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,m1.small,hour,0.025\nnorth,volume.size,gigabyte-hour,0.0001\n');
     const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${rates}`, '[flavors]\n7 = m1.huge\n'), env: {}, cwd: dir });
     const coverage = await priceCoverage(config, (await loadInvoiceClass('csv', dir)).Adapter);
     expect(coverage.flavors).toEqual(['m1.huge', 'm1.small']);
     expect(coverage.flavorSource).toBe('[flavors] and rates.csv');
     expect(coverage.ok).toBe(false);
     expect(coverage.rows.filter((r) => r.rate !== null).map((r) => `${r.datacenter}/${r.service}`))
-      .toEqual(['north/m1.small', 'north/volume.size.standard', 'south/m1.small', 'RegionOne/m1.small']);
+      .toEqual(['north/m1.small', 'north/volume.size', 'south/m1.small', 'RegionOne/m1.small']);
     const south = coverageItems(coverage).find((item) => item.detail.startsWith('south:'))!;
     expect(south.ok).toBe(false);
-    expect(south.detail).toContain('no price for m1.huge, volume.size.standard, ip.floating');
+    expect(south.detail).toContain('no price for m1.huge, volume.size, ip.floating');
   });
 
   it('a csv rate per another unit than the meters file gives (as bill would refuse it) is a problem, not a price', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size.standard,gigabyte-month,0.10\n*,m1.small,Hour,0.025\n' +
+    const rates = writeIn(dir, 'rates.csv', 'datacenter,service,unit,rate\n*,volume.size,gigabyte-month,0.10\n*,m1.small,Hour,0.025\n' +
       'south,m1.small,hour,0.022\n*,ip.floating,,0.005\n*,x9.legacy,gigabyte,1\n');
     const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${rates}`), env: {}, cwd: dir });
     const coverage = await priceCoverage(config, (await loadInvoiceClass('csv', dir)).Adapter, {
       flavors: ['m1.small'], extra: [{ datacenter: 'north', service: 'x9.legacy', unit: 'hour' }],
     });
     const row = (datacenter: string, service: string) => coverage.rows.find((r) => r.datacenter === datacenter && r.service === service);
-    expect(row('north', 'volume.size.standard')).toEqual({
-      datacenter: 'north', service: 'volume.size.standard', meter: 'volume.size', rate: null,
-      problem: `rates file ${rates}: north/volume.size.standard is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate`,
+    expect(row('north', 'volume.size')).toEqual({
+      datacenter: 'north', service: 'volume.size', meter: 'volume.size', rate: null,
+      problem: `rates file ${rates}: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate`,
     });
     // Units compare exactly, as addLine does: Hour is not hour; south's own row is per hour.
     expect(row('north', 'm1.small')?.problem).toContain('north/m1.small is priced per Hour, but its quantity is in hour');
@@ -113,7 +113,7 @@ describe('priceCoverage', () => {
     expect(coverage.ok).toBe(false);
     const north = coverageItems(coverage).find((item) => item.detail.startsWith('north:'))!;
     expect(north.ok).toBe(false);
-    expect(north.detail).toContain('m1.small, volume.size.standard');
+    expect(north.detail).toContain('m1.small, volume.size');
   });
 
   it('an adapter without a price list keeps its rates whatever the units: only a price list has units to check', async () => {
@@ -177,12 +177,12 @@ describe('artifice adapters', () => {
 
   it('a rate per another unit is MISSING in the table, with the reason, and exit 2', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size.standard,gigabyte-hour,', '*,volume.size.standard,gigabyte-month,')}`);
+    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,')}`);
     const out: string[] = [];
     expect(await adapters({ config: ini(dir, 'csv', `rates = ${rates}`) }, deps(dir, out))).toBe(2);
     const text = out.join('');
-    expect(text).toMatch(/^volume\.size\.standard +MISSING +MISSING +MISSING$/m);
-    expect(text).toContain('north/volume.size.standard: rates file');
+    expect(text).toMatch(/^volume\.size +MISSING +MISSING +MISSING$/m);
+    expect(text).toContain('north/volume.size: rates file');
     expect(text).toContain('is priced per gigabyte-month, but its quantity is in gigabyte-hour');
   });
 

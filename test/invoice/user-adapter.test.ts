@@ -83,14 +83,14 @@ export class Listed {
       rows: [
         { datacenter: '*', service: 'm1.small', unit: 'hour', rate: '0.5' },
         { datacenter: 'south', service: 'x2.big', unit: 'hour', rate: '2' },
-        { datacenter: '*', service: 'volume.size.standard', unit: 'gigabyte-month', rate: '0.1' },
+        { datacenter: '*', service: 'volume.size', unit: 'gigabyte-month', rate: '0.1' },
         { datacenter: '*', service: 'ip.floating', unit: '', rate: '0.01' },
       ],
     };
   }
   cost(datacenter, service) {
     if (service === 'x2.big') return datacenter === 'south' ? '2' : undefined;
-    return { 'm1.small': '0.5', 'volume.size.standard': '0.1', 'ip.floating': '0.01' }[service];
+    return { 'm1.small': '0.5', 'volume.size': '0.1', 'ip.floating': '0.01' }[service];
   }
   addSection() {}
   addLine() {}
@@ -353,9 +353,9 @@ describe('price coverage of an adapter of your own: the optional static priceLis
     expect(row('south', 'x2.big')?.rate).toBe('2');
     expect(row('north', 'x2.big')?.problem).toBe('no price');
     expect(row('north', 'ip.floating')?.rate).toBe('0.01'); // a row without a unit is not checked
-    expect(row('north', 'volume.size.standard')).toEqual({
-      datacenter: 'north', service: 'volume.size.standard', meter: 'volume.size', rate: null,
-      problem: 'price book USD: north/volume.size.standard is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate',
+    expect(row('north', 'volume.size')).toEqual({
+      datacenter: 'north', service: 'volume.size', meter: 'volume.size', rate: null,
+      problem: 'price book USD: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour (config/meters.ini unit); fix the unit column or the rate',
     });
     expect(coverage.ok).toBe(false);
   });
@@ -367,19 +367,19 @@ describe('price coverage of an adapter of your own: the optional static priceLis
     const coverage = await priceCoverage(config, (await loadInvoiceClass('./failing.mjs:Listed', dir)).Adapter);
     expect(coverage.flavors).toEqual([]);
     expect(coverage.flavorSource).toContain('pass --flavor NAME');
-    expect(coverage.rows.find((r) => r.service === 'volume.size.standard')?.rate).toBe('0.1');
+    expect(coverage.rows.find((r) => r.service === 'volume.size')?.rate).toBe('0.1');
   });
 
   it('artifice adapters prints the example adapter’s rates: its flavors, from its rates file', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size.standard,gigabyte-hour,', '*,volume.size.standard,gigabyte-month,')}`);
+    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,')}`);
     const out: string[] = [];
     const code = await adapters({ config: demoIni(dir, `${EXAMPLE}:MarkdownInvoice`, `rates = rates.csv\noutput_dir = md`) }, deps(dir, out));
     const text = out.join('');
     expect(text).toContain('flavors priced: c1.xlarge, m1.large, m1.medium, m1.small, m1.tiny, m1.xlarge (from rates.csv;');
     expect(text).toMatch(/^m1\.small +0\.025 +0\.022\b/m);
-    expect(text).toMatch(/^volume\.size\.standard +MISSING +MISSING\b/m);
-    expect(text).toContain(`north/volume.size.standard: [invoice:object] rates ${rates}: north/volume.size.standard is priced per gigabyte-month, but its quantity is in gigabyte-hour`);
+    expect(text).toMatch(/^volume\.size +MISSING +MISSING\b/m);
+    expect(text).toContain(`north/volume.size: [invoice:object] rates ${rates}: north/volume.size is priced per gigabyte-month, but its quantity is in gigabyte-hour`);
     expect(code).toBe(2);
     expect(existsSync(path.join(dir, 'md'))).toBe(false);
   });

@@ -81,7 +81,7 @@ export const RATES = [
   'datacenter,service,unit,rate',
   '*,m1.small,hour,0.025',
   '*,m1.medium,hour,0.05',
-  '*,volume.size.standard,gigabyte-hour,0.0001', // the fixture's volumes report no volume_type (meters.ini fallback)
+  '*,volume.size,gigabyte-hour,0.0001',
 ].join('\n');
 
 export interface Cloud {
