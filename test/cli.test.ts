@@ -23,7 +23,7 @@ type Expected = [string, string, number, string, string, string];
 const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] }> = {
   [ACME]: {
     name: 'acme-webshop',
-    total: '192.21',
+    total: '204.34',
     lines: [
       ['RegionOne', 'ip.floating', 744, 'hour', '0.005', '3.72'],
       ['north', 'm1.small', 744, 'hour', '0.025', '18.60'],
@@ -32,16 +32,18 @@ const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] 
       ['south', 'm1.large', 744, 'hour', '0.1', '74.40'],
       ['south', 'network.incoming.bytes', 82.863, 'gigabyte', '0', '0.00'],
       ['south', 'network.outgoing.bytes', 123.813, 'gigabyte', '0.09', '11.14'], // 11.14317
-      ['south', 'volume.size', 74400, 'gigabyte-hour', '0.000137', '10.19'], // 10.1928
+      ['south', 'volume.size.ssd', 74400, 'gigabyte-hour', '0.0003', '22.32'], // 74400 × 0.0003
     ],
   },
   [GLOBEX]: {
     name: 'globex-research',
-    total: '245.26',
+    total: '248.00',
     lines: [
       ['RegionOne', 'ip.floating', 744 + 340.83, 'hour', '0.005', '5.42'], // 5.42415
       ['north', 'c1.xlarge', 565.83, 'hour', '0.32', '181.07'], // 181.0656
-      ['north', 'volume.size', 28969.83, 'gigabyte-hour', '0.000137', '3.97'], // 3.96887
+      // scratch, retyped hdd → ssd at its first sample of 05-18 (00:00:19.97): 50 GB × 336 h less 19.97 s.
+      ['north', 'volume.size.hdd', 12170.11, 'gigabyte-hour', '0.000137', '1.67'], // 1.66731
+      ['north', 'volume.size.ssd', 16799.72, 'gigabyte-hour', '0.0003', '5.04'], // 5.03992
       ['south', 'm1.large', 394.0, 'hour', '0.1', '39.40'],
       ['south', 'm1.medium', 350.0, 'hour', '0.044', '15.40'], // the south rate
     ],
@@ -57,7 +59,8 @@ const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] 
       ['north', 'network.outgoing.bytes', 1.37, 'gigabyte', '0.09', '0.12'], // 0.1233
       // 465.51 h, not 466.51: the forged `tenant-posted` sample is not trusted.
       ['south', 'm1.medium', 465.51, 'hour', '0.044', '20.48'],
-      ['south', 'volume.size', 7440, 'gigabyte-hour', '0.000137', '1.02'], // 1.01928
+      // ci-cache reports no volume type: the fallback of {volume_type|standard}.
+      ['south', 'volume.size.standard', 7440, 'gigabyte-hour', '0.000137', '1.02'], // 1.01928
     ],
   },
 };
@@ -143,8 +146,8 @@ describe('bill --all --month 2024-05 on the demo', () => {
   it('records three committed bills, with their lines, in the ledger', () => {
     const bills = ledgerBills(d.database);
     expect(bills.map((b) => [b.tenant, b.status, b.revision, b.total])).toEqual([
-      [GLOBEX, 'committed', 1, '245.26'],
-      [ACME, 'committed', 1, '192.21'],
+      [GLOBEX, 'committed', 1, '248.00'],
+      [ACME, 'committed', 1, '204.34'],
       [INITECH, 'committed', 1, '34.79'],
     ]);
     expect(bills.map((b) => b.reference)).toEqual([GLOBEX, ACME, INITECH].map((t) => path.join(d.outDir, invoiceName(t))));
@@ -265,7 +268,7 @@ describe('read-only runs', () => {
     const result = await run(['bill', '--config', d.ini, '--all', ...MONTH, '--dry-run', '--json'], { cwd: d.dir });
     expect(result.code).toBe(0);
     const bills = parseBills(result.stdout);
-    expect(bills.map((b) => b.total).sort()).toEqual(['192.21', '245.26', '34.79']);
+    expect(bills.map((b) => b.total).sort()).toEqual(['204.34', '248.00', '34.79']);
     for (const b of bills) expect(b.lines.length).toBe(EXPECTED[b.tenant]!.lines.length);
     expect(existsSync(d.database)).toBe(false);
     expect(existsSync(path.join(d.dir, 'out'))).toBe(false);
@@ -425,7 +428,7 @@ describe('the real bin/artifice', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('3 committed, 0 skipped');
-    expect(first.stdout).toContain('billed 472.26 USD'); // 192.21 + 245.26 + 34.79
+    expect(first.stdout).toContain('billed 487.13 USD'); // 204.34 + 248.00 + 34.79
     expect(filesIn(d.outDir)).toEqual(ALL_INVOICES);
     expect(ledgerBills(d.database).map((b) => b.status)).toEqual(['committed', 'committed', 'committed']);
 

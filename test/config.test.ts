@@ -625,7 +625,7 @@ describe('parseMeters', () => {
   it('a bad transform names the meter', () => {
     const error = configError(() => parseMeters('[volume.size]\ntransform = integral\nunit = gigabyte-hour\n', METERS_FILE, 3600));
     expect(error.message).toBe(
-      `${METERS_FILE} [volume.size] transform = 'integral' is not valid: use one of uptime, gauge, counter, sum`,
+      `${METERS_FILE} [volume.size] transform = 'integral' is not valid: use one of uptime, gauge, counter, sum, max`,
     );
   });
 

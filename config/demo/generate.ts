@@ -373,6 +373,8 @@ interface VolumePhase {
   from: Micros;
   size: number;
   status: string;
+  /** Cinder's volume type; absent: the samples carry none (billed by the meters' fallback). */
+  type?: string;
 }
 
 function emitVolume(t: Tenant, name: string, zone: string, phases: VolumePhase[]): Resource {
@@ -384,6 +386,7 @@ function emitVolume(t: Tenant, name: string, zone: string, phases: VolumePhase[]
       display_name: name,
       status: phase.status,
       availability_zone: zone,
+      ...(phase.type !== undefined ? { volume_type: phase.type } : {}),
     });
   }
   return res;
@@ -411,16 +414,18 @@ for (const inst of INSTANCES) emitInstance(inst);
 for (const nic of NICS) emitNic(nic);
 
 emitVolume(ACME, 'db-data', 'az-south', [
-  { from: utc(2024, 4, 15, 9, 30), size: 100, status: 'available' },
-  { from: utc(2024, 4, 15, 9, 40), size: 100, status: 'in-use' },
+  { from: utc(2024, 4, 15, 9, 30), size: 100, status: 'available', type: 'ssd' },
+  { from: utc(2024, 4, 15, 9, 40), size: 100, status: 'in-use', type: 'ssd' },
 ]);
-// Detached, extended 20 → 50 GB, attached again.
+// Detached, extended 20 → 50 GB, attached again; retyped hdd → ssd on 05-18 at 00:00.
 const SCRATCH = emitVolume(GLOBEX, 'scratch', 'az-north', [
-  { from: FIRST, size: 20, status: 'in-use' },
-  { from: utc(2024, 5, 12, 10), size: 20, status: 'available' },
-  { from: utc(2024, 5, 12, 10, 20), size: 50, status: 'available' },
-  { from: utc(2024, 5, 12, 10, 40), size: 50, status: 'in-use' },
+  { from: FIRST, size: 20, status: 'in-use', type: 'hdd' },
+  { from: utc(2024, 5, 12, 10), size: 20, status: 'available', type: 'hdd' },
+  { from: utc(2024, 5, 12, 10, 20), size: 50, status: 'available', type: 'hdd' },
+  { from: utc(2024, 5, 12, 10, 40), size: 50, status: 'in-use', type: 'hdd' },
+  { from: utc(2024, 5, 18), size: 50, status: 'in-use', type: 'ssd' },
 ]);
+// No volume type in its samples: billed as volume.size.standard by the fallback.
 emitVolume(INITECH, 'ci-cache', 'az-south', [{ from: FIRST, size: 10, status: 'available' }]);
 
 emitFloatingIp(ACME, '203.0.113.10', FIRST, LAST);

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { DataError } from '../model/errors.js';
 import type { Collector } from '../telemetry/contract.js';
 import { computeUsage } from '../usage/index.js';
-import type { BillingWindow, Sample, Tenant } from '../model/types.js';
+import { telemetryMeterOf, type BillingWindow, type MeterSpec, type Sample, type Tenant } from '../model/types.js';
 
 /**
  * Samples of every configured meter, with the look-back the holding rule needs. The queries run
@@ -13,13 +13,23 @@ import type { BillingWindow, Sample, Tenant } from '../model/types.js';
  */
 export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Sample[]> {
   const settled = await Promise.allSettled(
-    config.meterSpecs.map((spec) =>
-      collector.samples({ projectId: tenant.id, meter: spec.meter, start: window.start - spec.lookbackUs, end: window.end }),
+    [...telemetryLookbacks(config.meterSpecs)].map(([meter, lookbackUs]) =>
+      collector.samples({ projectId: tenant.id, meter, start: window.start - lookbackUs, end: window.end }),
     ),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+}
+
+/** Each telemetry meter once (sections may share one: `meter = instance`), with the longest look-back any of them needs. */
+function telemetryLookbacks(specs: readonly MeterSpec[]): Map<string, number> {
+  const lookbacks = new Map<string, number>();
+  for (const spec of specs) {
+    const meter = telemetryMeterOf(spec);
+    lookbacks.set(meter, Math.max(lookbacks.get(meter) ?? 0, spec.lookbackUs));
+  }
+  return lookbacks;
 }
 
 export function datacenterResolver(config: Config): (sample: Sample) => string {

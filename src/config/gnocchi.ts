@@ -8,7 +8,9 @@ import { ConfigError, errorMessage } from '../model/errors.js';
 import type { IniSections } from './ini-file.js';
 import { packageFile } from '../model/paths.js';
 import { US_PER_SECOND } from '../model/time.js';
-import type { MeterSpec, TransformName } from '../model/types.js';
+import { telemetryMeterOf, type MeterSpec, type TransformName } from '../model/types.js';
+import { GNOCCHI_ATTRIBUTES } from '../usage/attributes.js';
+import { specAttributes } from './meters-template.js';
 import { LIMITS } from './defaults.js';
 import { readIni, Reader } from './reader.js';
 
@@ -60,7 +62,39 @@ const MAPPING_KEYS = ['resource_type', 'metric', 'aggregation'];
 const AGGREGATION = /^(rate:)?(mean|sum|last|max|min|std|median|first|count|[1-9][0-9]?pct)$/;
 
 export function isHoldingTransform(transform: TransformName): boolean {
-  return transform === 'uptime' || transform === 'gauge';
+  return transform === 'uptime' || transform === 'gauge' || transform === 'max';
+}
+
+/** How the collector turns buckets into samples: gauge and max read the same samples. */
+const bucketKind = (transform: TransformName) => (transform === 'max' ? 'gauge' : transform);
+
+/** Two sections that read one Gnocchi metric must want the same samples from it. */
+function checkShared(mapped: GnocchiMeter, spec: MeterSpec, file: string): void {
+  if (bucketKind(mapped.transform) === bucketKind(spec.transform)) return;
+  throw new ConfigError(
+    `meters.ini [${spec.meter}] (transform = ${spec.transform}) reads meter ${mapped.meter} from Gnocchi, which another section reads with ` +
+      `transform = ${mapped.transform}; Gnocchi's buckets become samples one way per meter (${file} [${mapped.meter}]): map one of them to its own metric`,
+  );
+}
+
+/**
+ * A template or match naming an attribute the Gnocchi resource type does not have would fail
+ * every bill (or fall back every time): a config error, unless meters.ini declares it
+ * (`attributes = …`, for a resource type extended with it). Resource types Ceilometer does not
+ * create are not checked.
+ */
+function checkAttributes(mapped: GnocchiMeter, spec: MeterSpec, file: string): void {
+  // A resource type of the operator's own (not one Ceilometer creates) has attributes artifice cannot know.
+  const table = GNOCCHI_ATTRIBUTES[mapped.resourceType];
+  if (table === undefined) return;
+  const names = specAttributes(spec);
+  const known = new Set([...table, ...(spec.attributes ?? [])]);
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown === undefined) return;
+  throw new ConfigError(
+    `meters.ini [${spec.meter}] names the attribute ${unknown}, which Gnocchi resources of type ${mapped.resourceType} (${file} [${mapped.meter}]) do not have ` +
+      `(they have: ${[...known].join(', ') || 'none'}); fix the name, or, if your resource type has it, declare it in meters.ini with attributes = ${unknown}`,
+  );
 }
 
 function aggregationList(reader: Reader, section: string, key: string): string[] | undefined {
@@ -101,7 +135,12 @@ export function parseGnocchi(
   const map = readMapping(config.file, mappingFile, readText);
   const meters = new Map<string, GnocchiMeter>();
   for (const spec of config.meterSpecs) {
-    meters.set(spec.meter, mappedMeter(map, spec, uptimeMetric, defaultAggregation));
+    // Sections that read one telemetry meter (`meter = instance`) share its mapping section.
+    const read = telemetryMeterOf(spec);
+    const mapped = meters.get(read) ?? mappedMeter(map, { ...spec, meter: read }, uptimeMetric, defaultAggregation);
+    checkShared(mapped, spec, map.file);
+    checkAttributes(mapped, spec, map.file);
+    meters.set(read, mapped);
     checkHolding(spec, granularity, config.file);
   }
   const password = at.string('gnocchi', 'password');

@@ -16,6 +16,7 @@
  * `cost()` is called: nothing is committed.
  */
 import type { Config } from '../config.js';
+import { isFlavorService, templateServices } from '../config/meters-template.js';
 import { formatRate } from '../model/decimal.js';
 import { firstLine, oneLine } from '../model/errors.js';
 import { adapterRate } from '../pricing.js';
@@ -64,7 +65,12 @@ export async function priceListOf(Adapter: InvoiceClass, config: Pick<Config, 'm
 
 export function coverageFlavors(config: Config, given: string[] = [], list?: PriceList): { flavors: string[]; source: string } {
   if (given.length) return { flavors: [...new Set(given)], source: '--flavor' };
-  const otherServices = new Set(config.meterSpecs.filter((spec) => spec.transform !== 'uptime').map((spec) => spec.service));
+  const listed = (list?.rows ?? []).map((row) => row.service);
+  // A row named after a meter (`volume.size`, its service before templates) or under it
+  // (`volume.size.ssd`, for a template not turned on in this meters file) is no flavor either.
+  const underMeter = (spec: { meter: string }) => listed.filter((service) => service.startsWith(`${spec.meter}.`));
+  const otherServices = new Set(config.meterSpecs.filter((spec) => !isFlavorService(spec))
+    .flatMap((spec) => [spec.meter, ...underMeter(spec), ...templateServices(spec, listed)]));
   const fromSection = Object.values(config.flavors);
   const fromList = [...new Set((list?.rows ?? []).map((row) => row.service))].filter((service) => !otherServices.has(service));
   const flavors = [...new Set([...fromSection, ...fromList])].sort();
@@ -105,7 +111,7 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
     return { ...base, rows: [], error: `${config.main.invoiceObject}: cannot construct the adapter: ${firstLine(error)}`, ok: false };
   }
 
-  const pairs = meterPairs(config, datacenters, flavors);
+  const pairs = meterPairs(config, datacenters, flavors, (list?.rows ?? []).map((row) => row.service));
   const known = new Set(pairs.map((pair) => `${pair.datacenter}\u0000${pair.service}`));
   for (const pair of extra) {
     const key = `${pair.datacenter}\u0000${pair.service}`;
@@ -119,12 +125,13 @@ export async function priceCoverage(config: Config, Adapter: InvoiceClass, optio
   return { ...base, rows, ok: rows.length > 0 && rows.every((row) => row.rate !== null) };
 }
 
-/** Every service of the meters file (a flavor for each of the uptime meter's) in every datacenter. */
-function meterPairs(config: Config, datacenters: string[], flavors: string[]): Pair[] {
+/** Every service of the meters file (a flavor for each of the uptime meter's, a template's from the price list) in every datacenter. */
+function meterPairs(config: Config, datacenters: string[], flavors: string[], listed: string[]): Pair[] {
   const services: { service: string; meter: string; unit?: string }[] = [];
-  for (const { transform, meter, service, unit } of config.meterSpecs) {
-    if (transform === 'uptime') services.push(...flavors.map((flavor) => ({ service: flavor, meter, unit })));
-    else services.push({ service, meter, unit });
+  for (const spec of config.meterSpecs) {
+    const { meter, unit } = spec;
+    const names = isFlavorService(spec) ? flavors : templateServices(spec, listed);
+    services.push(...names.map((service) => ({ service, meter, unit })));
   }
   const unique = services.filter((s, i) => services.findIndex((o) => o.service === s.service) === i);
   return datacenters.flatMap((datacenter) => unique.map((service) => ({ datacenter, ...service })));

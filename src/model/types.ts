@@ -43,14 +43,37 @@ export function isSampleType(value: unknown): value is SampleType {
   return value === 'gauge' || value === 'cumulative' || value === 'delta';
 }
 
-export type TransformName = 'uptime' | 'gauge' | 'counter' | 'sum';
+export type TransformName = 'uptime' | 'gauge' | 'counter' | 'sum' | 'max';
+
+/** One piece of a meters.ini `service` template: text, or `{attribute}` / `{attribute|fallback}`. */
+export type ServicePart = { kind: 'text'; text: string } | { kind: 'attribute'; name: string; fallback?: string };
+
+/** One condition of meters.ini `match` (`os_type=windows|win`, `os_distro!=debian`): all must hold. */
+export interface MatchCondition {
+  attribute: string;
+  /** Lower-cased; the attribute's value is compared lower-cased. */
+  values: string[];
+  /** `!=`: the value must be none of `values` (an absent attribute then matches). */
+  negate: boolean;
+}
 
 /** One section of config/meters.ini: how a meter becomes usage. */
 export interface MeterSpec {
   meter: string;
   transform: TransformName;
-  /** Service name of its lines; for `uptime`, the literal `flavor` means "the flavor name". */
+  /** Service name of its lines as written in meters.ini (a template, or for `uptime` the legacy `flavor`). */
   service: string;
+  /**
+   * `service` parsed. Absent (specs built by hand): `service` is plain text, except `flavor` for
+   * `uptime`, which means `{flavor|unknown}` (the legacy spelling).
+   */
+  serviceParts?: readonly ServicePart[];
+  /** meters.ini `meter`: the telemetry meter read for this section (absent: the section name, `meter`). */
+  telemetryMeter?: string;
+  /** meters.ini `attributes`: attributes the operator's telemetry carries beyond the known ones. */
+  attributes?: readonly string[];
+  /** meters.ini `match`: only samples whose attributes match are billed (absent: all). */
+  match?: readonly MatchCondition[];
   /** Unit of the resulting quantity, e.g. `hour`, `gigabyte-hour`, `gigabyte`. */
   unit: string;
   /**
@@ -105,6 +128,16 @@ export interface UsageRecord {
   lastSample: Micros | null;
   /** Stretches inside the window (where the resource was known) that no sample covered. */
   gaps: Gap[];
+  /**
+   * Attributes of the service template that no sample reported, so their `{attribute|fallback}`
+   * made the service name (shown by `--explain`). Absent when none.
+   */
+  fallbacks?: string[];
+}
+
+/** The telemetry meter a spec reads: meters.ini `meter`, else the section name. */
+export function telemetryMeterOf(spec: Pick<MeterSpec, 'meter' | 'telemetryMeter'>): string {
+  return spec.telemetryMeter ?? spec.meter;
 }
 
 export interface BillingWindow extends Window {

@@ -14,7 +14,7 @@ import { HttpError, type HttpClient } from '../http/index.js';
 import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
 import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
-import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
+import { telemetryMeterOf, type CheckItem, type MeterSpec, type Sample, type SampleQuery, type Tenant } from '../model/types.js';
 
 export { simpleQuery } from './ceilometer/query.js';
 
@@ -179,7 +179,7 @@ export class CeilometerCollector implements Collector {
         specs.map(async (spec): Promise<CheckItem> => {
           const name = several ? `meter ${spec.meter} [${endpoint.region}]` : `meter ${spec.meter}`;
           try {
-            const latest = await this.reader.probe(endpoint, spec.meter);
+            const latest = await this.reader.probe(endpoint, telemetryMeterOf(spec));
             return { name, ok: true, detail: latest ? `readable; latest sample ${formatTimestamp(latest.timestamp)}` : 'readable; no samples yet' };
           } catch (error) {
             const detail = error instanceof HttpError && error.status === 410 ? `${GONE_HINT} (${error.message})` : errorMessage(error);
@@ -225,7 +225,7 @@ export function openCeilometer(config: Config, io: CollectorIo & { maxTieGroup?:
     endpoints: () => resolveEndpoints(settings.regions, client.keystone, { serviceType: 'metering', version: 'v2' }),
     pageSize: settings.pageSize ?? CEILOMETER_DEFAULT_PAGE_SIZE,
     maxTieGroup: io.maxTieGroup,
-    meters: config.meterSpecs.map((spec) => spec.meter),
+    meters: [...new Set(config.meterSpecs.map(telemetryMeterOf))],
     directory: client.directory,
     description,
     onClose: () => client.close(),

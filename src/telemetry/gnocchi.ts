@@ -30,7 +30,7 @@ import { HttpError, type AuthProvider, type HttpClient, type HttpResponse, type 
 import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
 import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
-import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
+import { telemetryMeterOf, type CheckItem, type MeterSpec, type Sample, type SampleQuery, type Tenant } from '../model/types.js';
 
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
 export const GNOCCHI_MAX_PAGE = 1000;
@@ -261,7 +261,7 @@ export class GnocchiCollector implements Collector {
         continue;
       }
       for (const spec of specs) {
-        const meter = this.settings.meters.get(spec.meter);
+        const meter = this.settings.meters.get(telemetryMeterOf(spec));
         if (!meter) continue;
         const ok = types.has(meter.resourceType);
         items.push({

@@ -7,17 +7,18 @@ import { formatTimestamp } from '../model/time.js';
 import { refuseAbsurdVolume } from './bounds.js';
 import { counter } from './counter.js';
 import { gauge } from './gauge.js';
+import { max } from './max.js';
 import { compareText } from './order.js';
 import { prepareSamples } from './prepare.js';
 import { sum } from './sum.js';
 import type { Transform } from './transform.js';
 import type { UsageOptions, UsageResult } from './types.js';
 import { uptime } from './uptime.js';
-import type { MeterSpec, Sample, TransformName, UsageRecord } from '../model/types.js';
+import { telemetryMeterOf, type MeterSpec, type Sample, type TransformName, type UsageRecord } from '../model/types.js';
 
 export type { UsageResult } from './types.js';
 
-const TRANSFORMS: Record<TransformName, Transform> = { uptime, gauge, counter, sum };
+const TRANSFORMS: Record<TransformName, Transform> = { uptime, gauge, counter, sum, max };
 
 /** Groups sorted samples by meter, then resource; each group keeps the input order. */
 function groupByMeterAndResource(samples: readonly Sample[]): Map<string, Map<string, Sample[]>> {
@@ -58,6 +59,36 @@ function refuseOtherUnit(samples: readonly Sample[], spec: MeterSpec, unit: stri
   );
 }
 
+/** The records of one spec: one per resource and service. */
+function specUsage(spec: MeterSpec, resources: ReadonlyMap<string, Sample[]>, options: UsageOptions): UsageRecord[] {
+  const records: UsageRecord[] = [];
+  for (const [resourceId, group] of resources) {
+    if (spec.transform === 'gauge' || spec.transform === 'counter' || spec.transform === 'max') refuseNegative(group, spec);
+    refuseAbsurdVolume(group, spec);
+    if (spec.sampleUnit !== undefined) refuseOtherUnit(group, spec, spec.sampleUnit);
+    // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
+    const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);
+    if (usages.length === 0) continue;
+    const datacenter = options.datacenterOf(group[group.length - 1]!);
+    for (const usage of usages) {
+      records.push({
+        meter: spec.meter,
+        resourceId,
+        service: usage.service,
+        datacenter,
+        quantity: usage.quantity,
+        unit: spec.unit,
+        samples: usage.sampleTimes.length,
+        firstSample: usage.sampleTimes[0]!,
+        lastSample: usage.sampleTimes[usage.sampleTimes.length - 1]!,
+        gaps: usage.gaps,
+        ...(usage.fallbacks ? { fallbacks: usage.fallbacks } : {}),
+      });
+    }
+  }
+  return records;
+}
+
 export function computeUsage(samples: readonly Sample[], specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
   const { window } = options;
   // Collectors return samples before the window end only; ignoring later ones makes a file
@@ -66,39 +97,22 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
     samples.filter((s) => s.timestamp < window.end),
     options.trustSources,
   );
-  const specByMeter = new Map(specs.map((spec) => [spec.meter, spec]));
+  // Several sections may read one telemetry meter (`[instance.license] meter = instance`).
+  const specsByMeter = new Map<string, MeterSpec[]>();
+  for (const spec of specs) {
+    const meter = telemetryMeterOf(spec);
+    specsByMeter.set(meter, [...(specsByMeter.get(meter) ?? []), spec]);
+  }
   const records: UsageRecord[] = [];
   const unknownMeters: string[] = [];
 
   for (const [meter, resources] of groupByMeterAndResource(prepared.samples)) {
-    const spec = specByMeter.get(meter);
-    if (!spec) {
+    const meterSpecs = specsByMeter.get(meter);
+    if (!meterSpecs) {
       unknownMeters.push(meter);
       continue;
     }
-    for (const [resourceId, group] of resources) {
-      if (spec.transform === 'gauge' || spec.transform === 'counter') refuseNegative(group, spec);
-      refuseAbsurdVolume(group, spec);
-      if (spec.sampleUnit !== undefined) refuseOtherUnit(group, spec, spec.sampleUnit);
-      // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
-      const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);
-      if (usages.length === 0) continue;
-      const datacenter = options.datacenterOf(group[group.length - 1]);
-      for (const usage of usages) {
-        records.push({
-          meter,
-          resourceId,
-          service: usage.service,
-          datacenter,
-          quantity: usage.quantity,
-          unit: spec.unit,
-          samples: usage.sampleTimes.length,
-          firstSample: usage.sampleTimes[0],
-          lastSample: usage.sampleTimes[usage.sampleTimes.length - 1],
-          gaps: usage.gaps,
-        });
-      }
-    }
+    for (const spec of meterSpecs) records.push(...specUsage(spec, resources, options));
   }
 
   return {

@@ -36,4 +36,6 @@ export interface ResourceUsage {
   /** Timestamps of the samples that contributed (incl. a look-back/baseline one), in time order. */
   sampleTimes: Micros[];
   gaps: Gap[];
+  /** Template attributes whose fallback named the service (see labels.ts). */
+  fallbacks?: string[];
 }

@@ -12,7 +12,7 @@ import type { Ledger } from '../ledger.js';
 import { formatDuration, type Output } from './output.js';
 import { Progress } from './progress.js';
 import {
-  explainLines, explainText, failuresText, linesTable, outcomesJson, paintStatus, summaryLine, summaryTable, type ExplainedLine,
+  explainLines, explainText, withFallbacks, failuresText, linesTable, outcomesJson, paintStatus, summaryLine, summaryTable, type ExplainedLine,
 } from './report.js';
 
 /** The batch as it goes: the progress line, a line per tenant with --verbose, failures as they happen. */
@@ -71,7 +71,7 @@ export function printRun(ctx: RunContext, { outcomes, ledger, errors, interrupte
 /** The explained lines of an outcome: from the ledger for a bill it holds, else from memory. */
 function explainer(ledger: Ledger | undefined): (o: Outcome) => ExplainedLine[] {
   return (o) => {
-    if (ledger && o.billId && holdsBill(o)) return explainLines(ledger.lines(o.billId), ledger.usage(o.billId));
+    if (ledger && o.billId && holdsBill(o)) return explainLines(ledger.lines(o.billId), withFallbacks(ledger.usage(o.billId), o.usage));
     return explainLines(o.lines, o.usage);
   };
 }

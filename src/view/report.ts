@@ -65,6 +65,7 @@ function explainJson(lines: ExplainedLine[], digits: number) {
       last_sample: r.lastSample === null ? null : formatTimestamp(r.lastSample),
       gaps: r.gaps.map((g) => ({ start: formatTimestamp(g.start), end: formatTimestamp(g.end) })),
       gap_hours: formatQuantity(gapHours(r), 6),
+      ...(r.fallbacks?.length ? { fallbacks: r.fallbacks } : {}),
     })),
   }));
 }
@@ -200,6 +201,21 @@ function gapsText(record: UsageRecord): string {
   return `${record.gaps.length} (${formatQuantity(gapHours(record), 2)} h): ${shown.join(', ')}${more}`;
 }
 
+/** One note per resource whose service name came from a template fallback (meters.ini `{attribute|fallback}`). */
+function fallbackNotes(line: ExplainedLine): string[] {
+  return line.resources.flatMap((r) => (r.fallbacks?.length
+    ? [`    fallback: ${r.resourceId} reported no ${r.fallbacks.join(', ')}, so ${line.name} is named by the fallback of [${r.meter}] service\n`]
+    : []));
+}
+
+/** Records read back from the ledger with the fallbacks of the same records measured in this run (the ledger does not keep them). */
+export function withFallbacks(stored: readonly UsageRecord[], measured: readonly UsageRecord[]): UsageRecord[] {
+  const key = (r: UsageRecord) => `${r.meter}\u0000${r.resourceId}\u0000${r.service}\u0000${r.datacenter}`;
+  const fallbacks = new Map(measured.filter((r) => r.fallbacks?.length).map((r) => [key(r), r.fallbacks]));
+  if (fallbacks.size === 0) return [...stored];
+  return stored.map((r) => (fallbacks.has(key(r)) ? { ...r, fallbacks: fallbacks.get(key(r)) } : r));
+}
+
 /**
  * `--explain` as text: per line, `datacenter / service: quantity unit × rate = amount`, then
  * a table of its resources (id, meter, quantity, samples, first/last sample, coverage gaps).
@@ -226,6 +242,7 @@ export function explainText(o: Outcome, lines: ExplainedLine[], digits: number):
       ]),
     );
     parts.push(table.split('\n').filter(Boolean).map((row) => `    ${row}\n`).join(''));
+    parts.push(...fallbackNotes(line));
   }
   return parts.join('');
 }

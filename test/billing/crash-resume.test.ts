@@ -90,7 +90,7 @@ describe('a crash between claim and commit (real bin/artifice in a child process
     const invoice = readFileSync(path.join(d.outDir, files[0]!), 'utf8').split('\n');
     expect(invoice[0]).toBe(pending[0]!.id);
     expect(invoice).toContain('south,m1.large,7.44'); // 744 h × 0.01
-    expect(invoice).toContain('south,volume.size,744.00'); // 74400 GB-h × 0.01
+    expect(invoice).toContain('south,volume.size.ssd,744.00'); // 74400 GB-h × 0.01
 
     // 3. And it is billed: a third run does nothing.
     const third = runBin(['bill', '--config', d.ini, '--tenant', ACME, ...MONTH], { cwd: d.dir });
@@ -151,7 +151,7 @@ describe('resuming through main()', () => {
     const result = await run(['bill', '--config', d.ini, '--tenant', GLOBEX, ...MONTH, '--json'], { cwd: d.dir });
     expect(result.code).toBe(0);
     const [b] = (JSON.parse(result.stdout) as { bills: Array<{ status: string; total: string }> }).bills;
-    expect(b).toMatchObject({ status: 'committed', total: '245.26' });
+    expect(b).toMatchObject({ status: 'committed', total: '248.00' });
     const bills = ledgerBills(d.database);
     expect(bills.map((x) => [x.id, x.status, x.revision])).toEqual([[billId, 'committed', 1]]);
     expect(filesIn(d.outDir)).toEqual([`${GLOBEX}${MAY_SUFFIX}.csv`]);

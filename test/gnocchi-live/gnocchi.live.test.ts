@@ -15,7 +15,7 @@ import { HttpClient } from '../../src/http/index.js';
 import { parseIni } from '../../src/config/ini-file.js';
 import { parseMeters } from '../../src/config.js';
 import { packageFile } from '../../src/model/paths.js';
-import { run, ledgerBills, RATES } from '../helpers/cli.js';
+import { run, ledgerBills, DEMO_METERS, RATES } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 import {
   ACME, AFTER_MONTH, GLOBEX, HOOLI, INITECH, MONTH, RESOURCES, scenarioNdjson, UMBRELLA, utc,
@@ -36,7 +36,10 @@ interface JsonBill {
   lines: { datacenter: string; name: string; quantity: string; unit: string; rate: string; amount: string }[];
 }
 
-/** A config for the live Gnocchi in a fresh temp dir. */
+/**
+ * A config for the live Gnocchi in a fresh temp dir. Its meters are the demo's (the packaged ones
+ * with volume types turned on), so data-1's retype splits its GB-hours by type.
+ */
 function config(options: { telemetry?: string; gnocchi?: string; mapping?: string; backend?: string } = {}): { dir: string; ini: string } {
   const dir = tempDir('artifice-gnocchi-');
   const mapping = options.mapping === undefined ? '' : `mapping = ${writeIn(dir, 'gnocchi-map.ini', options.mapping)}\n`;
@@ -44,7 +47,7 @@ function config(options: { telemetry?: string; gnocchi?: string; mapping?: strin
     ? `backend = file\nfile = ${writeIn(dir, 'samples.ndjson', scenarioNdjson())}\n`
     : `backend = gnocchi\nurl = ${URL_}\n${options.telemetry ?? ''}`;
   const ini = writeIn(dir, 'artifice.ini', [
-    '[main]', 'invoice:object = json', `database = ${path.join(dir, 'ledger.sqlite')}`, 'timezone = UTC', '',
+    '[main]', 'invoice:object = json', `database = ${path.join(dir, 'ledger.sqlite')}`, 'timezone = UTC', `meters = ${DEMO_METERS}`, '',
     '[telemetry]', telemetry,
     ...(options.backend === 'file' ? [] : ['[gnocchi]', 'auth_type = basic', 'user = admin', `${mapping}${options.gnocchi ?? ''}`]),
     '[invoice:object]', `output_dir = ${path.join(dir, 'invoices')}`, `rates = ${RATES}`, '',
@@ -94,19 +97,22 @@ describe('billing March 2026 from a real Gnocchi', () => {
       // 03-13 00:00, up again until ended_at 03-20 16:10: 159 h 20 + 184 h 10.
       'm1.large': '343.5',
       // data-1: 100 GB from 03-01 to 03-15 12:00 (348 h), the 12:00 bucket's mean 125 GB (three
-      // 10-minute samples of 100, three of 150), then 150 GB for 395 h: 34800 + 125 + 59250.
-      'volume.size': '94175',
+      // 10-minute samples of 100, three of 150), then 150 GB for 395 h: 34800 + 125 + 59250 =
+      // 94175, split by the retype hdd → ssd at 03-20 06:20 (inside the 06:00 bucket): hdd
+      // 34800 + 125 + 150 × 113 h 20 min = 51925, ssd 150 × 281 h 40 min = 42250.
+      'volume.size.hdd': '51925',
+      'volume.size.ssd': '42250',
       'ip.floating': '744',
     });
-    // 5.76 + 25.68 + 34.35 + 12.90 (94175 × 0.000137 = 12.901975) + 3.72
-    expect(acme!.total).toBe('82.41');
+    // 5.76 + 25.68 + 34.35 + 7.11 (51925 × 0.000137 = 7.113725) + 12.68 (42250 × 0.0003 = 12.675) + 3.72
+    expect(acme!.total).toBe('89.30');
 
     const again = await bill('bill', ini, [ACME.id]);
     expect(again.code).toBe(3);
     expect(again.bills[0]!.status).toBe('skipped');
     expect(again.bills[0]!.reason).toMatch(/already billed/);
     const rows = ledgerBills(path.join(path.dirname(ini), 'ledger.sqlite'));
-    expect(rows.map((r) => [r.tenant, r.status, r.total])).toEqual([[ACME.id, 'committed', '82.41']]);
+    expect(rows.map((r) => [r.tenant, r.status, r.total])).toEqual([[ACME.id, 'committed', '89.30']]);
   });
 
   it('bills the other tenants: a counter with a reset, a private image, an instance created mid-month', async () => {
@@ -209,9 +215,9 @@ describe('the same month from the file collector and from Gnocchi', () => {
         expect([service, new Decimal(g[service]!).minus(expected).abs().lte('1e-9')]).toEqual([service, true]);
       }
     }
-    expect(fromFile.bills.map((b) => b.total)).toEqual(['82.36', '13.37', '8.57']);
+    expect(fromFile.bills.map((b) => b.total)).toEqual(['89.25', '13.37', '8.57']);
     // acme: + 0.5 h × 0.10 for batch-1's stop; the traffic difference (10 MiB × 0.09/GB) rounds away.
-    expect(fromGnocchi.bills.map((b) => b.total)).toEqual(['82.41', '13.37', '8.57']);
+    expect(fromGnocchi.bills.map((b) => b.total)).toEqual(['89.30', '13.37', '8.57']);
   });
 });
 

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when the scenario changes: ids change with it, so an old seed never mixes in. */
-export const SCENARIO_VERSION = 'artifice-gnocchi-live-4';
+export const SCENARIO_VERSION = 'artifice-gnocchi-live-5';
 export const MONTH = '2026-03';
 /** When March 2026 is settled (end + settle_hours has passed). */
 export const AFTER_MONTH = new Date('2026-04-02T00:00:00Z');
@@ -158,14 +158,18 @@ function instance(plan: InstancePlan): ScenarioResource {
 function gaugeResource(options: {
   key: string; tenant: ScenarioTenant; type: ScenarioResource['type']; attributes: Record<string, string>; startedAt: number;
   meter: string; unit: string; step: number; value: (t: number) => number; metadata?: Record<string, string>;
+  /** Attribute changes (a retype), also reported in the metadata of the samples from `at` on. */
+  changes?: ScenarioResource['changes'];
 }): ScenarioResource {
+  const changes = options.changes ?? [];
+  const changed = (t: number) => Object.assign({}, ...changes.filter((c) => c.at <= t).map((c) => c.attributes)) as Record<string, string>;
   const samples = grid(Math.max(FIRST, options.startedAt), LAST, options.step).map((t): ScenarioSample => ({
-    meter: options.meter, type: 'gauge', unit: options.unit, t, volume: options.value(t), metadata: { ...options.metadata },
+    meter: options.meter, type: 'gauge', unit: options.unit, t, volume: options.value(t), metadata: { ...options.metadata, ...changed(t) },
     measure: { metric: options.meter, value: options.value(t) },
   }));
   return {
     key: options.key, tenant: options.tenant, type: options.type, id: uuid(`${options.type}:${options.tenant.key}:${options.key}`),
-    attributes: options.attributes, startedAt: options.startedAt, changes: [], metrics: { [options.meter]: 'billing-1h' }, samples,
+    attributes: options.attributes, startedAt: options.startedAt, changes, metrics: { [options.meter]: 'billing-1h' }, samples,
   };
 }
 
@@ -175,6 +179,8 @@ export const BATCH1_START = utc('2026-03-05T09:40:00');
 export const BATCH1_END = utc('2026-03-20T16:10:00');
 export const BATCH1_STOP: [number, number] = [utc('2026-03-12T00:30:00'), utc('2026-03-13T00:00:00')];
 export const VOLUME_EXTEND = utc('2026-03-15T12:30:00');
+/** data-1 is retyped hdd → ssd (inside the 06:00 bucket). */
+export const VOLUME_RETYPE = utc('2026-03-20T06:20:00');
 /** The interface counter of app-1 restarts from 1 MiB at 03:10 (a reboot at 03:05). */
 export const COUNTER_RESET = utc('2026-03-17T03:05:00');
 
@@ -187,7 +193,7 @@ function appTraffic(t: number): number {
 
 export const RESOURCES: ScenarioResource[] = [
   // acme: an instance resized mid-month (in the middle of an hour), one started and deleted
-  // mid-month with a day stopped, a volume extended mid-month, a floating IP.
+  // mid-month with a day stopped, a volume extended and retyped mid-month, a floating IP.
   instance({
     key: 'web-1', tenant: ACME, name: 'web-1', startedAt: utc('2026-02-20T08:00:00'), step: 10 * MIN,
     flavor: (t) => (t < WEB1_RESIZE ? M1_SMALL : M1_MEDIUM), resizes: [WEB1_RESIZE],
@@ -197,8 +203,9 @@ export const RESOURCES: ScenarioResource[] = [
     flavor: () => M1_LARGE, stopped: [BATCH1_STOP],
   }),
   gaugeResource({
-    key: 'data-1', tenant: ACME, type: 'volume', attributes: { display_name: 'data-1' }, startedAt: utc('2026-01-10T00:00:00'),
-    meter: 'volume.size', unit: 'GB', step: 10 * MIN, value: (t) => (t < VOLUME_EXTEND ? 100 : 150), metadata: { status: 'in-use' },
+    key: 'data-1', tenant: ACME, type: 'volume', attributes: { display_name: 'data-1', volume_type: 'hdd' }, startedAt: utc('2026-01-10T00:00:00'),
+    meter: 'volume.size', unit: 'GB', step: 10 * MIN, value: (t) => (t < VOLUME_EXTEND ? 100 : 150), metadata: { status: 'in-use', volume_type: 'hdd' },
+    changes: [{ at: VOLUME_RETYPE, attributes: { volume_type: 'ssd' } }],
   }),
   gaugeResource({
     key: 'fip-1', tenant: ACME, type: 'network', attributes: {}, startedAt: utc('2026-01-10T00:00:00'),

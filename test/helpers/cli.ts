@@ -16,6 +16,7 @@ export const REPO = packageFile();
 export const BIN = path.join(REPO, 'bin', 'artifice');
 export const DEMO_SAMPLES = path.join(REPO, 'config', 'demo', 'samples.ndjson.gz');
 export const RATES = path.join(REPO, 'config', 'rates.csv');
+export const DEMO_METERS = path.join(REPO, 'config', 'demo', 'meters.ini');
 
 /** The demo's tenants (config/demo/README.md). */
 export const ACME = '20bef52e4e1bf47d0fb39f90e12eb92d';
@@ -34,8 +35,8 @@ export interface Demo {
 }
 
 /**
- * config/demo/artifice.ini copied into a fresh temp dir, with absolute paths to the demo samples
- * and rates, and the ledger and invoices inside the temp dir. `edit` rewrites the text further.
+ * config/demo/artifice.ini copied into a fresh temp dir, with absolute paths to the demo samples,
+ * meters and rates, and the ledger and invoices inside the temp dir. `edit` rewrites the text further.
  */
 export function demo(edit: (text: string) => string = (t) => t): Demo {
   const dir = tempDir('artifice-cli-');
@@ -45,8 +46,9 @@ export function demo(edit: (text: string) => string = (t) => t): Demo {
     .replace(/^database = .*$/m, `database = ${database}`)
     .replace(/^file = .*$/m, `file = ${DEMO_SAMPLES}`)
     .replace(/^output_dir = .*$/m, `output_dir = ${outDir}`)
-    .replace(/^rates = .*$/m, `rates = ${RATES}`);
-  for (const key of ['database', 'file', 'output_dir', 'rates']) {
+    .replace(/^rates = .*$/m, `rates = ${RATES}`)
+    .replace(/^meters = .*$/m, `meters = ${DEMO_METERS}`);
+  for (const key of ['database', 'file', 'output_dir', 'rates', 'meters']) {
     if (!new RegExp(`^${key} = /`, 'm').test(text)) throw new Error(`config/demo/artifice.ini has no ${key} line to rewrite`);
   }
   const ini = writeIn(dir, 'artifice.ini', edit(text));

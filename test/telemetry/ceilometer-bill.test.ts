@@ -16,10 +16,9 @@ import { openCeilometer } from '../../src/telemetry/ceilometer.js';
 import type { Collector } from '../../src/telemetry/contract.js';
 import { FakeCeilometer, type FakeRequest, type RawSample } from '../fakes/ceilometer-server.js';
 import { DEFAULT_DOMAIN, FakeKeystone } from '../fakes/keystone-server.js';
-import { ACME, AFTER_MAY, GLOBEX, INITECH, demo, run, type Demo } from '../helpers/cli.js';
+import { ACME, AFTER_MAY, DEMO_METERS, GLOBEX, INITECH, demo, run, type Demo } from '../helpers/cli.js';
 import { demoProjects, demoSamples } from '../helpers/demo-cloud.js';
 import { cleanTempDirs, filesIn, tempDir, writeIn } from '../helpers/tmp.js';
-import { packageFile } from '../../src/model/paths.js';
 
 const ADMIN = 'a0000000000000000000000000000001';
 const PASSWORD = 'billing-pa55word';
@@ -155,9 +154,9 @@ describe('the same month from the file and from Ceilometer', () => {
   }, 300_000); // page_size 7 is 14,227 requests: minutes on a loaded machine
 
   it('bills identically with page_size 1 (globex-research, volume.size only: every sample is a page)', async () => {
-    const meters = writeIn(tempDir(), 'meters.ini', readFileSync(packageFile('config', 'meters.ini'), 'utf8')
+    const meters = writeIn(tempDir(), 'meters.ini', readFileSync(DEMO_METERS, 'utf8')
       .split(/\n(?=\[)/).filter((section) => section.startsWith('[volume.size]')).join('\n'));
-    const withMeters = (text: string) => text.replace('[main]\n', `[main]\nmeters = ${meters}\n`);
+    const withMeters = (text: string) => text.replace(/^meters = .*$/m, `meters = ${meters}`);
     // The file side names tenants from their samples' metadata, so it bills --all (one tenant kept).
     const f = demo((text) => withMeters(text).replace('[main]\n', `[main]\ninclude_tenants = ${GLOBEX}\n`));
     expect((await run(['bill', '--all', '--month', '2024-05', '--config', f.ini], { cwd: f.dir })).code).toBe(0);
@@ -167,7 +166,8 @@ describe('the same month from the file and from Ceilometer', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const expected = ledgerView(f.database);
-    expect(expected.usage).toHaveLength(1); // the volume `scratch`, which has one duplicated sample
+    // The volume `scratch`, which has one duplicated sample, retyped hdd → ssd: a record per type.
+    expect(expected.usage.map((u) => (u as { service: string }).service)).toEqual(['volume.size.hdd', 'volume.size.ssd']);
     expect(ledgerView(d.database)).toEqual(expected);
     expect(invoices(d.outDir)).toEqual(invoices(f.outDir));
     // Per instant: its page, and the query (limit 2) that proves nothing else shares it; the

@@ -131,4 +131,15 @@ describe('the demo month', () => {
     const images = all.filter((s) => s.meter === 'image.size');
     expect(new Set(images.map((s) => s.volume))).toEqual(new Set([2.25 * 2 ** 30]));
   });
+
+  it('has volume types: db-data ssd, scratch hdd retyped to ssd at 05-18 00:00, ci-cache none', () => {
+    const volume = (name: string) => all.filter((s) => s.meter === 'volume.size' && s.metadata.display_name === name);
+    expect(new Set(volume('db-data').map((s) => s.metadata.volume_type))).toEqual(new Set(['ssd']));
+    expect(volume('ci-cache').every((s) => s.metadata.volume_type === undefined)).toBe(true);
+    const scratch = volume('scratch');
+    const firstSsd = scratch.findIndex((s) => s.metadata.volume_type === 'ssd');
+    expect(scratch.slice(0, firstSsd).every((s) => s.metadata.volume_type === 'hdd')).toBe(true);
+    expect(scratch.slice(firstSsd).every((s) => s.metadata.volume_type === 'ssd')).toBe(true);
+    expect(scratch[firstSsd]!.timestamp - at('2024-05-18T00:00:00Z')).toBe(19_973_619); // 00:00:19.973619
+  });
 });

@@ -8,12 +8,13 @@
  *   bounded by the resource's `started_at`/`ended_at`. Each such sample reports status `active`
  *   and the flavor of the resource revision in force at its time; a revision that starts inside
  *   an up bucket (a resize) adds a sample at its `revision_start`, so the bucket's time splits
- *   between the two flavors.
+ *   between the two flavors. gauge and max do the same at the bucket's value (a volume retyped
+ *   mid-bucket splits its GB-hours between the two types).
  * - uptime and gauge: where a run of contiguous buckets ends (the next bucket has no measure,
  *   or the resource ended), an end sample closes it — status `deleted` at `ended_at`, else
  *   status `unmeasured` (volume 0 for a gauge) at the bucket end — so a bucket holds exactly
  *   its own time whatever `max_gap` is (≥ granularity), and nothing is billed past `ended_at`.
- * - gauge: the sample's volume is the bucket's aggregate (mean by default), held over the bucket.
+ * - gauge and max: the sample's volume is the bucket's aggregate (mean by default), held over the bucket.
  * - counter: the bucket's aggregate (last by default) of the cumulative value at t, no end
  *   samples (an end sample of 0 would read as a counter reset).
  * - sum: the bucket's aggregate (sum) at t.
@@ -165,7 +166,7 @@ export interface SampleContext {
   end: Micros;
 }
 
-const SAMPLE_TYPE: Record<TransformName, SampleType> = { uptime: 'gauge', gauge: 'gauge', counter: 'cumulative', sum: 'delta' };
+const SAMPLE_TYPE: Record<TransformName, SampleType> = { uptime: 'gauge', gauge: 'gauge', max: 'gauge', counter: 'cumulative', sum: 'delta' };
 
 /**
  * The metadata of a revision (its attributes plus the flavor keys the uptime transform reads),
@@ -226,16 +227,15 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
     const a = Math.max(b.t, from);
     const e = Math.min(bucketEnd, until);
     if (a >= e || a >= ctx.end) continue;
-    if (uptime) {
-      samples.push(sample(a, 1, metadataAt(timeline, a, 'active')));
-      // A revision (resize) that starts inside the bucket takes the rest of it.
-      for (const revision of timeline.revisions) {
-        if (revision.start > a && revision.start < e && revision.start < ctx.end) {
-          samples.push(sample(revision.start, 1, metadataAt(timeline, revision.start, 'active'), ':revision'));
-        }
+    const volume = uptime ? 1 : b.value;
+    const kind = uptime ? 'active' : 'plain';
+    samples.push(sample(a, volume, metadataAt(timeline, a, kind)));
+    // A revision (a resize, a volume retype) that starts inside the bucket takes the rest of it,
+    // at the bucket's value: the time splits between the services of the two revisions.
+    for (const revision of timeline.revisions) {
+      if (revision.start > a && revision.start < e && revision.start < ctx.end) {
+        samples.push(sample(revision.start, volume, metadataAt(timeline, revision.start, kind), ':revision'));
       }
-    } else {
-      samples.push(sample(a, b.value, metadataAt(timeline, a, 'plain')));
     }
     // The next bucket continues this one only if it has a measure and the resource still lives then.
     const continued = e === bucketEnd && starts.has(bucketEnd) && until > bucketEnd;
