@@ -18,7 +18,7 @@ import { loadAdapter } from '../invoice/load.js';
 import type { Bill, Ledger, StoredLine } from '../ledger.js';
 import { formatTimestamp } from '../model/time.js';
 import type { BillingWindow, UsageRecord } from '../model/types.js';
-import { adapterRate, groupUsage } from '../pricing.js';
+import { adapterRate, groupUsage } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { measure } from './measure.js';
 

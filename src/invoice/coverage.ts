@@ -18,7 +18,7 @@
 import type { Config } from '../config.js';
 import { formatRate } from '../model/decimal.js';
 import { firstLine, oneLine } from '../model/errors.js';
-import { adapterRate } from '../pricing.js';
+import { adapterRate } from '../pricing/index.js';
 import type { Invoice, InvoiceClass, PriceList } from './contract.js';
 import { invoiceSetup, newInvoice } from './context.js';
 import { priceListUnitProblem } from './price-list.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Decimal } from '../../src/model/decimal.js';
 import { AdapterError } from '../../src/model/errors.js';
 import type { InvoiceContext } from '../../src/invoice/contract.js';
-import { priceUsage } from '../../src/pricing.js';
+import { priceUsage } from '../../src/pricing/index.js';
 import { packageFile } from '../../src/model/paths.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import { odooAmount, odooSubtotal, OdooInvoice, parseOdooReference, type Fetch } from '../../invoices/odoo/index.js';
