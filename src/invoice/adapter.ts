@@ -17,6 +17,8 @@ export { directoryProblem, packageFile } from '../model/paths.js';
 // Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory).
 export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from '../model/atomic-write.js';
 export { unitMismatch } from './price-list.js';
+// A line's service with the part of the window and the tier it covers, as an invoice shows it.
+export { basisText, lineLabel } from './line-text.js';
 // For a file adapter's invoiceExists(): the invoice file is there and not empty.
 export { invoiceFileExists } from './exists.js';
 // Whether a process of this host is alive: for cleaning up what a killed writer left behind.
