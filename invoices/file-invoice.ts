@@ -61,10 +61,14 @@ function readOptions(setup: { timezone?: string; priceGroups?: string[] }): Read
   return { timezone: setup.timezone ?? 'UTC', ...(setup.priceGroups ? { groups: setup.priceGroups } : {}) };
 }
 
-/** One parse per rates file (and time zone and groups) per process: a batch of hundreds of tenants shares it. */
-function rateTable(file: string, options: ReadOptions): Promise<RateTable> {
+/**
+ * One parse per rates file (and time zone and groups) per command: a batch of hundreds of
+ * tenants shares it. `fresh` (validate(), once per command) reads the file again, so a process
+ * that runs several commands never prices with an edited file's old rows.
+ */
+function rateTable(file: string, options: ReadOptions, fresh = false): Promise<RateTable> {
   const key = [file, options.timezone, ...(options.groups ?? ['\u0000'])].join('\u0000');
-  let table = rateTables.get(key);
+  let table = fresh ? undefined : rateTables.get(key);
   if (!table) {
     table = RateTable.load(file, options);
     rateTables.set(key, table);
@@ -107,7 +111,7 @@ export abstract class FileInvoice implements Invoice {
     if (unknown.length) {
       throw new AdapterError(`[invoice:object] ${unknown[0]}: not a key of the file adapters; their keys: ${FILE_KEYS.join(', ')}`);
     }
-    await rateTable(ratesFileOf(config, setup.configDir), readOptions(setup));
+    await rateTable(ratesFileOf(config, setup.configDir), readOptions(setup), true);
     checkOutputDir(outputDirOf(config, setup.configDir));
   }
 
