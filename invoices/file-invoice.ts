@@ -5,6 +5,7 @@
  * resumed bill rewrites the same file instead of adding a second, and a power cut never leaves a
  * committed bill with an empty invoice file.
  */
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -62,13 +63,20 @@ function readOptions(setup: { timezone?: string; priceGroups?: string[] }): Read
 }
 
 /**
- * One parse per rates file (and time zone and groups) per command: a batch of hundreds of
- * tenants shares it. `fresh` (validate(), once per command) reads the file again, so a process
- * that runs several commands never prices with an edited file's old rows.
+ * One parse per rates file (and time zone and groups) per process: a batch of hundreds of
+ * tenants shares it. The file's size and modification time are part of the key, so a process
+ * that runs several commands (tests, a long-lived caller) never prices with an edited file's old rows.
  */
-function rateTable(file: string, options: ReadOptions, fresh = false): Promise<RateTable> {
-  const key = [file, options.timezone, ...(options.groups ?? ['\u0000'])].join('\u0000');
-  let table = fresh ? undefined : rateTables.get(key);
+function rateTable(file: string, options: ReadOptions): Promise<RateTable> {
+  let version = '';
+  try {
+    const stats = statSync(file);
+    version = `${stats.size}:${stats.mtimeMs}`;
+  } catch {
+    // Not readable: load() says why.
+  }
+  const key = [file, version, options.timezone, ...(options.groups ?? ['\u0000'])].join('\u0000');
+  let table = rateTables.get(key);
   if (!table) {
     table = RateTable.load(file, options);
     rateTables.set(key, table);
@@ -111,7 +119,7 @@ export abstract class FileInvoice implements Invoice {
     if (unknown.length) {
       throw new AdapterError(`[invoice:object] ${unknown[0]}: not a key of the file adapters; their keys: ${FILE_KEYS.join(', ')}`);
     }
-    await rateTable(ratesFileOf(config, setup.configDir), readOptions(setup), true);
+    await rateTable(ratesFileOf(config, setup.configDir), readOptions(setup));
     checkOutputDir(outputDirOf(config, setup.configDir));
   }
 

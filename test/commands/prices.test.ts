@@ -88,6 +88,26 @@ describe('a bill with a price change, a group price, a discount and a minimum', 
   });
 });
 
+describe('check: price coverage per period, with the latest bills\' services', () => {
+  it('names a service of the latest bills that no row prices for a stretch of its window', async () => {
+    // Every other service of the default meters file priced too, so only m1.small can fail.
+    const others = ['ip.floating', 'image.size', 'storage.objects.size', 'network.incoming.bytes', 'network.outgoing.bytes'].map((s) => `*,${s},,0.01,,,`);
+    const rates = [RATES, ...others].join('\n');
+    const cloud = pricedCloud(rates);
+    expect((await run(['bill', '--config', cloud.ini, '--all', ...MONTH], { cwd: cloud.dir })).code).toBe(0);
+    expect((await run(['check', '--config', cloud.ini, '--json'], { cwd: cloud.dir })).stdout).not.toContain('no price');
+    // m1.small loses its price from 05-20 to 05-25 (a row's dates mistyped).
+    writeFileSync(cloud.rates, `${rates.replace('*,m1.small,hour,0.03,2024-05-15,,', '*,m1.small,hour,0.03,2024-05-15,2024-05-20,\n*,m1.small,hour,0.03,2024-05-25,,')}\n`);
+    const result = await run(['check', '--config', cloud.ini, '--json'], { cwd: cloud.dir });
+    expect(result.code).toBe(2);
+    const items = (JSON.parse(result.stdout) as { items: { name: string; ok: boolean; detail: string }[] }).items.filter((i) => i.name === 'price coverage');
+    expect(items.find((i) => i.detail.startsWith('east:'))).toEqual({
+      name: 'price coverage', ok: false,
+      detail: 'east: no price for m1.small: no price for everyone from 2024-05-20T00:00:00Z until 2024-05-25T00:00:00Z; no price for group partners from 2024-05-20T00:00:00Z until 2024-05-25T00:00:00Z',
+    });
+  });
+});
+
 describe('bad price lists: exit 2, one line, the ledger untouched', () => {
   const rows = (...extra: string[]) => [HEADER + ',tier_from', '*,m1.small,hour,0.025,,,,', '*,m1.medium,hour,0.05,,,,', '*,volume.size,gigabyte-hour,0.0001,,,,', ...extra].join('\n');
   const CASES: Array<[string, string, string, RegExp]> = [
