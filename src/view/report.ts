@@ -113,7 +113,6 @@ export function outcomesJson(outcomes: Outcome[], digits: number, options: JsonO
       unit: line.unit,
       rate: formatRate(line.rate),
       amount: formatMoney(line.amount, digits),
-      ...periodBasisJson(line),
     })),
     ...(o.status === 'failed' ? { error: o.error } : {}),
     ...(o.status === 'skipped' ? { reason: o.reason } : {}),

@@ -21,6 +21,7 @@ import { Decimal } from '../../src/model/decimal.js';
 import { Ledger } from '../../src/ledger.js';
 import { packageFile } from '../../src/model/paths.js';
 import { REPO, runBin } from '../helpers/cli.js';
+import { onePriceRates } from '../helpers/rates.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 
 const EXAMPLE = packageFile('invoices', 'example-markdown', 'index.mjs');
@@ -251,16 +252,19 @@ describe('the example adapter, invoices/example-markdown', () => {
     expect(readdirSync(path.join(dir, 'md')).sort()).toEqual([...files].sort());
   });
 
+  /** The example reads a datacenter,service,unit,rate file of one price per service: both adapters get one. */
   async function billWith(spec: string, dir: string) {
     const out: string[] = [];
-    const code = await bill({ config: demoIni(dir, spec, `rates = ${RATES}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
+    const rates = writeIn(dir, 'one-price.csv', onePriceRates());
+    const code = await bill({ config: demoIni(dir, spec, `rates = ${rates}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
     return { code, bills: JSON.parse(out.join('')).bills as { tenant: string; status: string; total: string; invoice: string }[] };
   }
 
   it('bills the demo month by path: one Markdown file per bill, totals as the CSV adapter’s', async () => {
     const csvDir = tempDir();
     const csvOut: string[] = [];
-    await bill({ config: demoIni(csvDir, 'csv', `rates = ${RATES}\noutput_dir = out`), all: true, month: '2024-05', json: true }, deps(csvDir, csvOut));
+    const rates = writeIn(csvDir, 'one-price.csv', onePriceRates());
+    await bill({ config: demoIni(csvDir, 'csv', `rates = ${rates}\noutput_dir = out`), all: true, month: '2024-05', json: true }, deps(csvDir, csvOut));
     const csvTotals = Object.fromEntries((JSON.parse(csvOut.join('')).bills as { tenant: string; total: string }[]).map((b) => [b.tenant, b.total]));
 
     const dir = tempDir();

@@ -36,12 +36,19 @@ function adapter(over: Record<string, string> = {}, ctx: Partial<InvoiceContext>
   return new OdooInvoice(TENANT, settings(fakeOdoo, over), context(ctx), { fetch });
 }
 
-/** Products that mirror config/rates.csv: `*` rows as `<service>`, others as `<datacenter>.<service>`. */
+/**
+ * Products that mirror config/rates.csv: `*` rows as `<service>`, others as `<datacenter>.<service>`.
+ * An Odoo product has one price: a service's later dated rows (a price change) are left out.
+ */
 function mirrorRates(target: FakeOdoo): void {
   const text = readFileSync(packageFile('config', 'rates.csv'), 'utf8');
+  const added = new Set<string>();
   for (const row of text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).slice(1)) {
     const [datacenter, service, , rate] = row.split(',').map((c) => c.trim()) as [string, string, string, string];
-    target.addProduct(datacenter === '*' ? service : `${datacenter}.${service}`, rate);
+    const code = datacenter === '*' ? service : `${datacenter}.${service}`;
+    if (added.has(code)) continue;
+    added.add(code);
+    target.addProduct(code, rate);
   }
 }
 
