@@ -237,7 +237,7 @@ export function explainText(o: Outcome, lines: ExplainedLine[], digits: number):
       : `× ${formatRate(line.rate)} = ${formatMoney(line.amount, digits)} ${o.currency}`;
     const why = basisText(line);
     parts.push(`\n  ${line.datacenter} / ${lineLabel(line)}: ${formatQuantity(line.quantity, 4)} ${line.unit} ${priced}` +
-      (line.continued ? '' : ` (${line.resources.length} resource${line.resources.length === 1 ? '' : 's'})`) + '\n' +
+      (line.continued ? '' : ` (${line.resources.length} resource${line.resources.length === 1 ? '' : 's'}${line.period ? ', their quantities over the whole window' : ''})`) + '\n' +
       (why ? `    priced by ${why}\n` : ''));
     if (line.continued || line.resources.length === 0) continue;
     const table = renderTable(

@@ -172,6 +172,9 @@ describe('artifice adapters', () => {
     expect(text).toContain('configured adapter: csv: loads, has addSection, addLine, cost, commit');
     expect(text).toContain('uptime services are flavor names; flavors priced: c1.xlarge, m1.large, m1.medium, m1.small, m1.tiny, m1.xlarge');
     expect(text).toMatch(/^m1\.medium +0\.05 +0\.044 +0\.05$/m);
+    // The packaged rates' price change, inside the months checked (now is 2024-06-03).
+    expect(text).toContain('prices checked for everyone over 2024-05-01T00:00:00Z..2024-07-01T00:00:00Z (the rate shown is the first)');
+    expect(text).toContain('price changes in that period:\n  north/image.size: 0.00009 until 2024-05-15T00:00:00Z, then 0.00012\n');
     expect(text).toContain('every service is priced in every datacenter');
   });
 
