@@ -14,7 +14,7 @@ export type TierMode = 'graduated' | 'volume';
 export type Scope = { kind: 'all' } | { kind: 'group'; group: string } | { kind: 'tenant'; tenant: string };
 
 export interface RateRow {
-  /** Its line in the file (the header is line 1, comment lines are not counted). */
+  /** Its line in the file (comment and empty lines count). */
   line: number;
   datacenter: string;
   service: string;

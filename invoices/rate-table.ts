@@ -59,15 +59,16 @@ export class RateTable {
   }
 
   static parse(text: string, file: string, options: ReadOptions = DEFAULT_OPTIONS): RateTable {
-    let cells: string[][];
+    let records: { record: string[]; info: { lines: number } }[];
     try {
       // bom: a rates file saved as "CSV UTF-8" by a spreadsheet starts with a byte-order mark.
-      cells = parse(text, { bom: true, comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true });
+      // info: each row's line in the file, which errors and a line's basis name (comments count).
+      records = parse(text, { bom: true, comment: '#', skip_empty_lines: true, trim: true, relax_column_count: true, info: true }) as unknown as typeof records;
     } catch (error) {
       throw new AdapterError(`rates file ${file}: not valid CSV: ${errorMessage(error)}`, { cause: error });
     }
-    const header = readHeader(cells.shift(), file);
-    const rows = cells.map((row, index) => readRow(header, row, index + 2, `rates file ${file} row ${index + 2}`, options));
+    const header = readHeader(records.shift()?.record, file);
+    const rows = records.map(({ record, info }) => readRow(header, record, info.lines, `rates file ${file} row ${info.lines}`, options));
     return new RateTable(file, rows, pricesOf(rows, file));
   }
 

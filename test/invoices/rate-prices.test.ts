@@ -130,6 +130,12 @@ describe('bad rows: one line naming the row and how to fix it', () => {
     expect(rateError(rows)).toContain(message);
   });
 
+  it('the row is the line in the file: comment and empty lines count, as an editor shows them', () => {
+    expect(rateError('# prices from May\n\n*,ip,hour,1,2024-06-01,2024-05-01\n')).toContain('row 4: from 2024-06-01');
+    const t = table('# a comment\n*,ip,hour,1,,,,,\n');
+    expect(t.schedule('n', 'ip', { tenant: ACME, period: MAY })[0]!.tiers[0]!.row).toBe(3);
+  });
+
   it('an unknown column, and a column twice', () => {
     expect(() => RateTable.parse('datacenter,service,unit,rate,since\n', FILE)).toThrow("unknown column 'since' in the header");
     expect(() => RateTable.parse('datacenter,service,unit,rate,from,from\n', FILE)).toThrow('the column from appears twice');
