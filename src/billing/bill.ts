@@ -25,7 +25,7 @@ import type { InvoiceClass } from '../invoice/contract.js';
 import { newInvoice } from '../invoice/context.js';
 import { LedgerDamagedError, type Bill, type Ledger, type Owner } from '../ledger.js';
 import { billableFrom, isBillable } from '../period.js';
-import { priceUsage, type PricedBill, type PricingOptions } from '../pricing/index.js';
+import { priceUsage, pricingOptions } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
 import type { Secrets } from '../model/secrets.js';
@@ -145,14 +145,6 @@ async function finishPreview(ctx: BillingContext, tenant: Tenant, window: Billin
   } catch (error) {
     return failed(outcome, oneLine(error));
   }
-}
-
-/** How a tenant's window is priced: the window's prices, the tenant's price list, each part's usage. */
-export function pricingOptions(config: Config, tenant: Tenant, window: BillingWindow, usageIn: PricedBill['usageIn']): PricingOptions {
-  return {
-    digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced,
-    bill: { tenant, window, currency: config.main.currency, prices: config.prices, usageIn },
-  };
 }
 
 /** A claimed bill in progress: what its steps share. `draft` is filled in as they go. */

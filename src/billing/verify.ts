@@ -23,8 +23,7 @@ import { loadAdapter } from '../invoice/load.js';
 import type { Bill, Ledger, StoredLine } from '../ledger.js';
 import { formatTimestamp } from '../model/time.js';
 import type { BillingWindow, InvoiceLine, UsageRecord, Window } from '../model/types.js';
-import { adapterRate, groupUsage, priceUsage } from '../pricing/index.js';
-import { pricingOptions } from './bill.js';
+import { adapterRate, groupUsage, priceUsage, pricingOptions } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { measure } from './measure.js';
 

@@ -5,6 +5,7 @@
  * instant (the usage of each part measured on its own), a tiered price gives a line per tier,
  * and the tenant's discount and monthly minimum add their lines.
  */
+import type { Config } from '../config.js';
 import type { PricesConfig } from '../config/prices.js';
 import { Decimal, lineAmount } from '../model/decimal.js';
 import { PricingError } from '../model/errors.js';
@@ -13,7 +14,7 @@ import type { BillingWindow, InvoiceLine, Tenant, UsageRecord, Window } from '..
 import { adjustmentLines } from './adjust.js';
 import { basisOf, stretchesOf, type Stretch } from './schedule.js';
 import { tenantPrices } from './tenant.js';
-import { graduated, volumeTier, type TierPart } from './tiers.js';
+import { graduated, volumeTier } from './tiers.js';
 
 export { adapterRate } from './rate.js';
 export { tenantGroup, tenantPrices } from './tenant.js';
@@ -41,6 +42,14 @@ export interface PricingOptions {
   allowUnpriced: boolean;
   /** Without it, each line is priced by `cost(datacenter, service)` alone (no dates, tenants, discounts). */
   bill?: PricedBill;
+}
+
+/** How `bill` (and `verify`) price a tenant's window: the window's prices, the tenant's price list, each part's usage. */
+export function pricingOptions(config: Config, tenant: Tenant, window: BillingWindow, usageIn: PricedBill['usageIn']): PricingOptions {
+  return {
+    digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced,
+    bill: { tenant, window, currency: config.main.currency, prices: config.prices, usageIn },
+  };
 }
 
 interface Group {
@@ -80,9 +89,8 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
   const parts = bill ? partUsage(bill) : undefined;
   const tenantList = bill ? tenantPrices(bill.prices, bill.tenant) : {};
   for (const group of groupUsage(records)) {
-    const stretches = bill
-      ? await stretchesOf(invoice, group.datacenter, group.name, { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window })
-      : await stretchesOf({ cost: (dc, name) => invoice.cost(dc, name) }, group.datacenter, group.name, { tenant: { id: '' }, period: { start: 0, end: 1 } });
+    const query = bill && { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window };
+    const stretches = await stretchesOf(invoice, group.datacenter, group.name, query);
     const quantities = stretches.length === 1 ? [group.quantity] : await Promise.all(stretches.map((s) => parts!(s.period, group)));
     const groupLines = linesOf(group, stretches, quantities, { digits: options.digits, whole: bill?.window });
     if (stretches.some((s) => !s.price)) unpriced.push(`${group.datacenter}/${group.name}`);
@@ -126,9 +134,9 @@ function linesOf(group: Group, stretches: Stretch[], quantities: Decimal[], opti
     if (!price) {
       lines.push({ ...base, quantity, rate: new Decimal(0), amount: new Decimal(0) });
     } else {
-      const tierParts: TierPart[] = price.mode === 'volume'
-        ? [{ tier: volumeTier(price.tiers.map(withRow), group.quantity), quantity }]
-        : graduated(price.tiers.map(withRow), before, quantity);
+      const tierParts = price.mode === 'volume'
+        ? [{ tier: volumeTier(price.tiers, group.quantity), quantity }]
+        : graduated(price.tiers, before, quantity);
       for (const part of tierParts) {
         lines.push({ ...base, quantity: part.quantity, rate: part.tier.rate, amount: lineAmount(part.quantity, part.tier.rate, options.digits), basis: basisOf(price, part.tier) });
       }
@@ -137,5 +145,3 @@ function linesOf(group: Group, stretches: Stretch[], quantities: Decimal[], opti
   });
   return lines;
 }
-
-const withRow = <T extends { row?: number }>(tier: T) => ({ ...tier, row: tier.row ?? -1 });

@@ -16,10 +16,14 @@ export interface Stretch {
   price?: { unit: string; mode: 'graduated' | 'volume'; tiers: { from: Decimal; rate: Decimal; row?: number }[]; scope?: string };
 }
 
-export async function stretchesOf(invoice: Pick<Invoice, 'cost' | 'prices'>, datacenter: string, service: string, query: PriceQuery): Promise<Stretch[]> {
-  if (typeof invoice.prices !== 'function') {
-    const rate = adapterRate(await invoice.cost(datacenter, service, query), datacenter, service);
-    return [{ period: query.period, ...(rate === undefined ? {} : { price: { unit: '', mode: 'graduated', tiers: [{ from: new Decimal(0), rate }] } }) }];
+/** Without a query (no bill: a caller of priceUsage alone), `cost(datacenter, service)` as before price lists. */
+export async function stretchesOf(
+  invoice: Pick<Invoice, 'cost' | 'prices'>, datacenter: string, service: string, query: PriceQuery | undefined,
+): Promise<Stretch[]> {
+  if (!query || typeof invoice.prices !== 'function') {
+    const rate = adapterRate(await (query ? invoice.cost(datacenter, service, query) : invoice.cost(datacenter, service)), datacenter, service);
+    const period = query?.period ?? { start: 0, end: 0 };
+    return [{ period, ...(rate === undefined ? {} : { price: { unit: '', mode: 'graduated', tiers: [{ from: new Decimal(0), rate }] } }) }];
   }
   const answer: unknown = await invoice.prices(datacenter, service, query);
   const periods = checkedPeriods(answer, `the invoice adapter's prices(${datacenter}, ${service})`, query.period);

@@ -5,17 +5,21 @@
  * rate of the tier the window's whole quantity reaches (a quantity of exactly `from` is in it).
  */
 import { Decimal } from '../model/decimal.js';
-import type { PriceTier } from '../invoice/contract.js';
 
-export interface TierPart {
-  tier: PriceTier;
+/** A tier: a lower bound of quantity, and whatever prices it. */
+interface Tier {
+  from: Decimal;
+}
+
+export interface TierPart<T extends Tier> {
+  tier: T;
   quantity: Decimal;
 }
 
-export function graduated(tiers: readonly PriceTier[], before: Decimal, quantity: Decimal): TierPart[] {
+export function graduated<T extends Tier>(tiers: readonly T[], before: Decimal, quantity: Decimal): TierPart<T>[] {
   const start = before;
   const end = before.plus(quantity);
-  const parts: TierPart[] = [];
+  const parts: TierPart<T>[] = [];
   tiers.forEach((tier, i) => {
     const next = tiers[i + 1]?.from;
     const low = Decimal.max(start, tier.from);
@@ -28,6 +32,6 @@ export function graduated(tiers: readonly PriceTier[], before: Decimal, quantity
 }
 
 /** The tier a whole quantity reaches: the last whose `from` it is at or above. */
-export function volumeTier(tiers: readonly PriceTier[], whole: Decimal): PriceTier {
+export function volumeTier<T extends Tier>(tiers: readonly T[], whole: Decimal): T {
   return [...tiers].reverse().find((tier) => whole.gte(tier.from)) ?? tiers[0]!;
 }
