@@ -224,3 +224,40 @@ describe('an adapter with cost() only keeps working', () => {
     expect(asked).toEqual([['north', 'm1.small', { tenant: ACME, period: { start: MAY_UTC.start, end: MAY_UTC.end, label: '2024-05' } }]]);
   });
 });
+
+describe('an adapter\'s prices() answer is input, checked', () => {
+  const records = [record('m1.small', '10', 'hour')];
+  const answer = (periods: unknown) => ({ cost: () => '1', prices: () => periods as never });
+  const tier = { from: new Decimal(0), rate: new Decimal('0.5'), row: 2 };
+
+  it.each([
+    ['not a list', { oops: true }, 'returned object, not a list of price periods'],
+    ['a period outside the window', [{ period: { start: MAY_UTC.start - 1, end: MAY_UTC.end }, unit: '', mode: 'graduated', tiers: [tier], scope: '*' }], 'period 1 ('],
+    ['overlapping periods', [
+      { period: { start: MAY_UTC.start, end: MAY_UTC.end }, unit: '', mode: 'graduated', tiers: [tier], scope: '*' },
+      { period: { start: MAY_UTC.start, end: MAY_UTC.end }, unit: '', mode: 'graduated', tiers: [tier], scope: '*' },
+    ], 'period 2 ('],
+    ['no tiers', [{ period: { start: MAY_UTC.start, end: MAY_UTC.end }, unit: '', mode: 'graduated', tiers: [], scope: '*' }], 'period 1 has no tiers'],
+    ['a first tier above 0', [{ period: { ...MAY_UTC }, unit: '', mode: 'graduated', tiers: [{ ...tier, from: '5' }], scope: '*' }], 'tier 1 is not a rate ≥ 0'],
+    ['a negative rate', [{ period: { ...MAY_UTC }, unit: '', mode: 'graduated', tiers: [{ ...tier, rate: '-1' }], scope: '*' }], 'tier 1 is not a rate ≥ 0'],
+    ['a hex rate', [{ period: { ...MAY_UTC }, unit: '', mode: 'graduated', tiers: [{ ...tier, rate: '0x19' }], scope: '*' }], 'tier 1 is not a rate ≥ 0'],
+  ])('%s fails the tenant, naming the adapter', async (_what, periods, message) => {
+    await expect(priceUsage(records, answer(periods), options(MAY_UTC, whole(records)))).rejects.toThrow(
+      expect.objectContaining({ message: expect.stringContaining("the invoice adapter's prices(north, m1.small)") }),
+    );
+    await expect(priceUsage(records, answer(periods), options(MAY_UTC, whole(records)))).rejects.toThrow(message);
+  });
+
+  it('a stretch it leaves out has no price (billed at 0 only with allow_unpriced)', async () => {
+    const half = { start: MAY_UTC.start, end: us('2024-05-16T00:00:00Z') };
+    const partial = answer([{ period: half, unit: 'hour', mode: 'graduated', tiers: [tier], scope: '*' }]);
+    const usageIn = (w: Window) => [record('m1.small', w.end <= half.end ? '6' : w.start >= half.end ? '4' : '10', 'hour')];
+    await expect(priceUsage(usageIn(MAY_UTC), partial, options(MAY_UTC, usageIn))).rejects.toThrow('no price for north/m1.small');
+    const allowed = await priceUsage(usageIn(MAY_UTC), partial, { ...options(MAY_UTC, usageIn), allowUnpriced: true });
+    expect(plain(allowed.lines).map((l) => l.replace(/ \{.*/, ''))).toEqual([
+      'm1.small 6 × 0.5 = 3.00 [2024-05-01T00:00..2024-05-16T00:00]',
+      'm1.small 4 × 0 = 0.00 [2024-05-16T00:00..2024-06-01T00:00]',
+    ]);
+    expect(allowed.unpriced).toEqual(['north/m1.small']);
+  });
+});
