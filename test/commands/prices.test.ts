@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { expectOneLine, ledgerBills } from '../helpers/cli.js';
 import { cleanTempDirs, filesIn } from '../helpers/tmp.js';
-import { bills, plan, run, writeCloud, type Cloud } from '../operator/fixture.js';
+import { bills, instanceOf, plan, run, sample, writeCloud, type Cloud } from '../operator/fixture.js';
 
 afterAll(cleanTempDirs);
 
@@ -85,6 +85,25 @@ describe('a bill with a price change, a group price, a discount and a minimum', 
     expect(again.code).toBe(0);
     expect(bills(again.stdout)[0]!.lines.slice(0, 2).map((l) => [l.quantity, l.rate, l.amount])).toEqual([['336', '0.025', '8.40'], ['408', '0.03', '12.24']]);
     expect(bills(again.stdout)[0]!.total).toBe('25.00');
+  });
+});
+
+describe('verify after a price change: lines matched by their part of the window', () => {
+  it('late samples in the second part change that line only, at its stored rate', async () => {
+    // tenant-01's instance reports nothing on 20 May: 24 h uncovered (max_gap is 6 h), all after the change.
+    const silent = ['2024-05-20T00:00:00Z', '2024-05-20T06:00:00Z', '2024-05-20T12:00:00Z', '2024-05-20T18:00:00Z'];
+    const cloud = writeCloud(plan(1, (t) => ({ ...t, skip: silent })), { rates: RATES });
+    appendFileSync(cloud.ini, '\n[price_groups]\npartners = tenant-02\n');
+    const billed = await run(['bill', '--config', cloud.ini, '--tenant', 'tenant-01', ...MONTH, '--json'], { cwd: cloud.dir });
+    expect(bills(billed.stdout)[0]!.lines.slice(0, 2).map((l) => [l.quantity, l.rate, l.amount])).toEqual([['336', '0.025', '8.40'], ['384', '0.03', '11.52']]);
+    appendFileSync(cloud.samples, `${sample('tenant-01', 'instance', instanceOf('tenant-01'), '2024-05-20T12:00:00Z', 1, { 'flavor.name': 'm1.small', status: 'active' })}\n`);
+    const result = await run(['verify', '--config', cloud.ini, '--tenant', 'tenant-01', ...MONTH, '--json'], { cwd: cloud.dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const diff = JSON.parse(result.stdout) as { lines: { name: string; stored: string; now: string; rate: string; amount_delta: string }[] };
+    // The sample at 12:00 covers 6 h of the 24: 384 → 390 h at 0.03 = +0.18. Only changed lines are
+    // listed: the first part matched its stored line (unmatched, it would show 336 → 0).
+    expect(diff.lines.map((l) => [l.name, l.stored, l.now, l.rate, l.amount_delta])).toEqual([['m1.small', '384', '390', '0.03', '0.18']]);
   });
 });
 
