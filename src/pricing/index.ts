@@ -92,8 +92,9 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
     const query = bill && { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window };
     const stretches = await stretchesOf(invoice, group.datacenter, group.name, query);
     const quantities = stretches.length === 1 ? [group.quantity] : await Promise.all(stretches.map((s) => parts!(s.period, group)));
-    const groupLines = linesOf(group, stretches, quantities, { digits: options.digits, whole: bill?.window });
-    if (stretches.some((s) => !s.price)) unpriced.push(`${group.datacenter}/${group.name}`);
+    const groupLines = linesOf(group, stretches, quantities, options.digits);
+    // A stretch without a price matters only when it has usage (it has a line, without a basis).
+    if (groupLines.some((line) => !line.basis)) unpriced.push(`${group.datacenter}/${group.name}`);
     lines.push(...groupLines);
   }
   if (unpriced.length && !options.allowUnpriced) {
@@ -121,7 +122,7 @@ function partUsage(bill: PricedBill): (part: Window, group: Group) => Promise<De
  * The lines of one (datacenter, service): one per price stretch and tier. A stretch without
  * quantity gets no line unless no stretch has any (a line of 0 still shows what was measured).
  */
-function linesOf(group: Group, stretches: Stretch[], quantities: Decimal[], options: { digits: number; whole?: Window }): InvoiceLine[] {
+function linesOf(group: Group, stretches: Stretch[], quantities: Decimal[], digits: number): InvoiceLine[] {
   const split = stretches.length > 1;
   const anyUsed = quantities.some((q) => !q.isZero());
   let before = new Decimal(0);
@@ -138,7 +139,7 @@ function linesOf(group: Group, stretches: Stretch[], quantities: Decimal[], opti
         ? [{ tier: volumeTier(price.tiers, group.quantity), quantity }]
         : graduated(price.tiers, before, quantity);
       for (const part of tierParts) {
-        lines.push({ ...base, quantity: part.quantity, rate: part.tier.rate, amount: lineAmount(part.quantity, part.tier.rate, options.digits), basis: basisOf(price, part.tier) });
+        lines.push({ ...base, quantity: part.quantity, rate: part.tier.rate, amount: lineAmount(part.quantity, part.tier.rate, digits), basis: basisOf(price, part.tier) });
       }
     }
     before = before.plus(quantity);

@@ -261,3 +261,21 @@ describe('an adapter\'s prices() answer is input, checked', () => {
     expect(allowed.unpriced).toEqual(['north/m1.small']);
   });
 });
+
+describe('a service priced from a date inside the window', () => {
+  const adapter = rates('*,ip.floating,hour,0.005,2024-05-15,\n');
+  const ip = (from: string, to: string) => usageOf(gauge('ip.floating', 'ip-1', 1, from, to, 'ip'));
+
+  it('usage only after the price starts: one line for that part, no failure', async () => {
+    // Samples 05-20 00:00 to 23:00, the last held 1 h (max_gap): 24 h × 0.005 = 0.12
+    const usageIn = ip('2024-05-20T00:00:00Z', '2024-05-20T23:10:00Z');
+    const priced = await priceUsage(usageIn(MAY_AKL), adapter, options(MAY_AKL, usageIn));
+    expect(plain(priced.lines)).toEqual(['ip.floating 24 × 0.005 = 0.12 [2024-05-14T12:00..2024-05-31T12:00] {"kind":"rate","row":2,"scope":"*"}']);
+    expect(priced.unpriced).toEqual([]);
+  });
+
+  it('usage before the price starts: no price for it', async () => {
+    const usageIn = ip('2024-05-10T00:00:00Z', '2024-05-11T00:00:00Z');
+    await expect(priceUsage(usageIn(MAY_AKL), adapter, options(MAY_AKL, usageIn))).rejects.toThrow('no price for north/ip.floating');
+  });
+});
