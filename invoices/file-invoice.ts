@@ -5,13 +5,16 @@
  * resumed bill rewrites the same file instead of adding a second, and a power cut never leaves a
  * committed bill with an empty invoice file.
  */
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch, writeFileAtomic,
   type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant, type PriceList,
+  type PricePeriod, type PriceQuery,
 } from '../src/invoice/adapter.js';
 import { invoiceFileName, removeStaleTemps, tempFileName } from './output-file.js';
+import type { ReadOptions } from './rate-rows.js';
 import { RateTable, ratesFileOf } from './rate-table.js';
 import { Sections } from './sections.js';
 
@@ -54,13 +57,30 @@ function checkOutputDir(dir: string): void {
 
 const rateTables = new Map<string, Promise<RateTable>>();
 
-/** One parse per rates file per process: a batch of hundreds of tenants shares it. */
-function rateTable(file: string): Promise<RateTable> {
-  let table = rateTables.get(file);
+/** How a rates file is read: dates in [main] timezone, group names from [price_groups]. */
+function readOptions(setup: { timezone?: string; priceGroups?: string[] }): ReadOptions {
+  return { timezone: setup.timezone ?? 'UTC', ...(setup.priceGroups ? { groups: setup.priceGroups } : {}) };
+}
+
+/**
+ * One parse per rates file (and time zone and groups) per process: a batch of hundreds of
+ * tenants shares it. The file's size and modification time are part of the key, so a process
+ * that runs several commands (tests, a long-lived caller) never prices with an edited file's old rows.
+ */
+function rateTable(file: string, options: ReadOptions): Promise<RateTable> {
+  let version = '';
+  try {
+    const stats = statSync(file);
+    version = `${stats.size}:${stats.mtimeMs}`;
+  } catch {
+    // Not readable: load() says why.
+  }
+  const key = [file, version, options.timezone, ...(options.groups ?? ['\u0000'])].join('\u0000');
+  let table = rateTables.get(key);
   if (!table) {
-    table = RateTable.load(file);
-    rateTables.set(file, table);
-    table.catch(() => rateTables.delete(file));
+    table = RateTable.load(file, options);
+    rateTables.set(key, table);
+    table.catch(() => rateTables.delete(key));
   }
   return table;
 }
@@ -99,7 +119,7 @@ export abstract class FileInvoice implements Invoice {
     if (unknown.length) {
       throw new AdapterError(`[invoice:object] ${unknown[0]}: not a key of the file adapters; their keys: ${FILE_KEYS.join(', ')}`);
     }
-    await rateTable(ratesFileOf(config, setup.configDir));
+    await rateTable(ratesFileOf(config, setup.configDir), readOptions(setup));
     checkOutputDir(outputDirOf(config, setup.configDir));
   }
 
@@ -109,7 +129,7 @@ export abstract class FileInvoice implements Invoice {
     return {
       name: config.rates ? path.relative(setup.configDir, file) || file : 'the packaged config/rates.csv',
       where: `rates file ${file}`,
-      rows: (await rateTable(file)).rows(),
+      rows: (await rateTable(file, readOptions(setup))).rows(),
     };
   }
 
@@ -118,9 +138,16 @@ export abstract class FileInvoice implements Invoice {
     return invoiceFileExists(reference, setup.configDir);
   }
 
-  async cost(datacenter: string, name: string): Promise<Decimal | undefined> {
-    this.rates = await rateTable(this.ratesFile);
-    return this.rates.lookup(datacenter, name)?.rate;
+  /** The first tier's rate in force at the start of the period asked for (default: the bill's window). */
+  async cost(datacenter: string, name: string, query?: PriceQuery): Promise<Decimal | undefined> {
+    this.rates = await rateTable(this.ratesFile, readOptions(this.context));
+    return this.rates.lookup(datacenter, name, { ...query, at: query?.period.start ?? Date.parse(this.context.start) * 1000 })?.rate;
+  }
+
+  /** The rich price list (docs/prices.md): dated rows, tenant and group rows, tiers. */
+  async prices(datacenter: string, name: string, query: PriceQuery): Promise<PricePeriod[]> {
+    this.rates = await rateTable(this.ratesFile, readOptions(this.context));
+    return this.rates.schedule(datacenter, name, query);
   }
 
   addSection(datacenter: string): void {
@@ -129,7 +156,11 @@ export abstract class FileInvoice implements Invoice {
 
   /** A rate per another unit than the line's (per GB-month for GB-hours) would be wrong money: refuse it. */
   addLine(line: InvoiceLine): void {
-    const problem = this.unitProblem(line.datacenter, line.name, line.unit);
+    const basis = line.basis;
+    // A discount or a minimum is money, not a quantity of a rates file's unit.
+    const problem = basis?.kind === 'discount' || basis?.kind === 'minimum' ? undefined
+      : basis?.kind === 'rate' ? unitMismatch(`rates file ${this.ratesFile}`, line.datacenter, line.name, this.rates?.unitOfRow(basis.row), line.unit)
+        : this.unitProblem(line.datacenter, line.name, line.unit);
     if (problem) throw new AdapterError(problem);
     this.sections.addLine(line);
   }
@@ -139,7 +170,7 @@ export abstract class FileInvoice implements Invoice {
    * undefined (a row with an empty unit is not checked).
    */
   unitProblem(datacenter: string, name: string, unit: string): string | undefined {
-    return unitMismatch(`rates file ${this.ratesFile}`, datacenter, name, this.rates?.lookup(datacenter, name)?.unit, unit);
+    return unitMismatch(`rates file ${this.ratesFile}`, datacenter, name, this.rates?.lookup(datacenter, name, { tenant: this.tenant, at: Date.parse(this.context.start) * 1000 })?.unit, unit);
   }
 
   /** The file this bill is written to: the same for every attempt at one bill. */

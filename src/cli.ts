@@ -57,6 +57,7 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
 
   common(windowOptions(program.command('history').description('what the ledger holds'))
     .option('--tenant <id>', 'only this tenant', collect)
+    .option('--lines', 'also each bill\'s lines and what priced them (rate row, tier, discount, minimum)')
     .option('--json', 'print JSON'))
     .action((options) => run(async () => (await import('./commands/history.js')).history as Action, options));
 

@@ -19,6 +19,7 @@ import { checkWrittenFiles, parseMain, type MainConfig } from './config/main.js'
 import { parseMeters } from './config/meters.js';
 import { readIni, Reader } from './config/reader.js';
 import { freeSection, regionSections } from './config/regions.js';
+import { parsePrices, type PricesConfig } from './config/prices.js';
 import { parseReport, type ReportConfig } from './config/report.js';
 import type { Env } from './config/sources.js';
 import { parseTelemetry, type TelemetryConfig } from './config/telemetry.js';
@@ -27,6 +28,7 @@ export { DEFAULTS, LIMITS, SECTIONS } from './config/defaults.js';
 export { compileSources, isSecretKey, readIni, Reader } from './config/reader.js';
 export { parseMeters } from './config/meters.js';
 export type { MainConfig, TenantFilter } from './config/main.js';
+export type { PricesConfig } from './config/prices.js';
 export type { Backend, TelemetryConfig } from './config/telemetry.js';
 
 export interface Config {
@@ -48,6 +50,8 @@ export interface Config {
    * keeps its signature (making that ReadonlyArray is a change in src/telemetry/).
    */
   readonly meterSpecs: MeterSpec[];
+  /** Tenant price lists: `[price_groups]`, `[discounts]`, `[minimums]` (src/config/prices.ts). */
+  readonly prices: PricesConfig;
   /** `artifice report` and the page `bill` writes (src/config/report.ts). */
   readonly report: ReportConfig;
   /** Where credentials came from and which files expose a secret (docs/configuration.md, "Credentials"). */
@@ -149,6 +153,7 @@ function assemble(ini: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[
     flavors: freeSection(at, 'flavors'),
     regions: regionSections(at),
     invoice: freeSection(at, 'invoice:object'),
+    prices: parsePrices(at),
     report: parseReport(at, dir),
     meterSpecs: [...meterSpecs],
     credentials: { keystone: origins.keystone, secrets: origins.secrets, exposed: exposedFiles(ini, origins.secretFiles) },

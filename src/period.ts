@@ -57,26 +57,26 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/i;
 
 /**
- * `--from/--to` values: ISO-8601 with `Z` or an offset is taken as given; a date or a
- * date-time without an offset is read in the configured zone (as a person means it).
+ * A date or a date-time without an offset, read in the zone (as a person means it); ISO-8601
+ * with `Z` or an offset, as given. The instant, or why the text is not one.
  */
-export function parseInstant(text: string, timeZone: string, flag: string): Micros {
+export function readLocalInstant(text: string, timeZone: string): Micros | string {
   const value = text.trim();
   const local = DATE_ONLY.exec(value) ?? NAIVE.exec(value);
-  let result: Micros | string;
-  if (local) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = local;
-    // Checks the date (and the year range) the same way a time with an offset is checked.
-    result = readTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
-    if (typeof result === 'number') {
-      // Fractions beyond microseconds are truncated, as parseTimestamp does.
-      const micros = Number((frac + '000000').slice(0, 6));
-      return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS + micros;
-    }
-  } else {
-    result = readTimestamp(value);
-    if (typeof result === 'number') return result;
-  }
+  if (!local) return readTimestamp(value);
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = local;
+  // Checks the date (and the year range) the same way a time with an offset is checked.
+  const result = readTimestamp(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}Z`);
+  if (typeof result !== 'number') return result;
+  // Fractions beyond microseconds are truncated, as parseTimestamp does.
+  const micros = Number((frac + '000000').slice(0, 6));
+  return new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), timeZone).getTime() * US_PER_MS + micros;
+}
+
+/** `--from/--to` values, read by readLocalInstant. */
+export function parseInstant(text: string, timeZone: string, flag: string): Micros {
+  const result = readLocalInstant(text, timeZone);
+  if (typeof result === 'number') return result;
   throw new UsageError(`${flag} must be an ISO-8601 date or time (e.g. 2024-05-01 or 2024-05-01T00:00:00Z), got '${text}': ${result}`);
 }
 

@@ -23,7 +23,8 @@ type Expected = [string, string, number, string, string, string];
 const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] }> = {
   [ACME]: {
     name: 'acme-webshop',
-    total: '204.34',
+    // 204.34 before its price list's discount: 10 % of each section (config/demo/artifice.ini), −20.44.
+    total: '183.90',
     lines: [
       ['RegionOne', 'ip.floating', 744, 'hour', '0.005', '3.72'],
       ['north', 'm1.small', 744, 'hour', '0.025', '18.60'],
@@ -33,6 +34,9 @@ const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] 
       ['south', 'network.incoming.bytes', 82.863, 'gigabyte', '0', '0.00'],
       ['south', 'network.outgoing.bytes', 123.813, 'gigabyte', '0.09', '11.14'], // 11.14317
       ['south', 'volume.size.ssd', 74400, 'gigabyte-hour', '0.0003', '22.32'], // 74400 × 0.0003
+      ['RegionOne', 'Discount 10% (price list partners)', 3.72, 'USD', '-0.1', '-0.37'], // −0.372
+      ['north', 'Discount 10% (price list partners)', 92.76, 'USD', '-0.1', '-9.28'], // −9.276
+      ['south', 'Discount 10% (price list partners)', 107.86, 'USD', '-0.1', '-10.79'], // −10.786
     ],
   },
   [GLOBEX]: {
@@ -50,9 +54,12 @@ const EXPECTED: Record<string, { name: string; total: string; lines: Expected[] 
   },
   [INITECH]: {
     name: 'initech-labs',
-    total: '34.79',
+    // 34.79 at one image.size rate; config/rates.csv raises it on 15 May: 0.07 + 0.11 instead of 0.15.
+    total: '34.82',
     lines: [
-      ['RegionOne', 'image.size', 1674, 'gigabyte-hour', '0.00009', '0.15'], // 0.15066
+      // 2.25 GB × 336 h (1–15 May) = 756 GB-h × 0.00009 = 0.06804; × 408 h (15 May–1 June) = 918 × 0.00012 = 0.11016
+      ['RegionOne', 'image.size', 756, 'gigabyte-hour', '0.00009', '0.07'],
+      ['RegionOne', 'image.size', 918, 'gigabyte-hour', '0.00012', '0.11'],
       ['RegionOne', 'ip.floating', 744, 'hour', '0.005', '3.72'],
       ['north', 'm1.tiny', 744, 'hour', '0.0125', '9.30'],
       ['north', 'network.incoming.bytes', 2.747, 'gigabyte', '0', '0.00'],
@@ -106,7 +113,7 @@ function expectDemoBill(b: JsonBill, status: string): void {
     expect(Object.keys(l)).toEqual(['datacenter', 'name', 'quantity', 'unit', 'rate', 'amount']);
     for (const key of ['quantity', 'rate', 'amount'] as const) {
       expect(typeof l[key]).toBe('string');
-      expect(l[key]).toMatch(/^\d+(\.\d+)?$/); // plain decimal notation
+      expect(l[key]).toMatch(/^-?\d+(\.\d+)?$/); // plain decimal notation (a discount is negative)
     }
     expect(Math.abs(Number(l.quantity) - expected!.lines[i]![2])).toBeLessThan(0.01);
   });
@@ -147,11 +154,11 @@ describe('bill --all --month 2024-05 on the demo', () => {
     const bills = ledgerBills(d.database);
     expect(bills.map((b) => [b.tenant, b.status, b.revision, b.total])).toEqual([
       [GLOBEX, 'committed', 1, '248.00'],
-      [ACME, 'committed', 1, '204.34'],
-      [INITECH, 'committed', 1, '34.79'],
+      [ACME, 'committed', 1, '183.90'],
+      [INITECH, 'committed', 1, '34.82'],
     ]);
     expect(bills.map((b) => b.reference)).toEqual([GLOBEX, ACME, INITECH].map((t) => path.join(d.outDir, invoiceName(t))));
-    expect(ledgerCount(d.database, 'lines', bills.find((b) => b.tenant === ACME)!.id)).toBe(8);
+    expect(ledgerCount(d.database, 'lines', bills.find((b) => b.tenant === ACME)!.id)).toBe(11); // 8 services, 3 discount lines
   });
 
   it('a second run exits 3, says already billed, and changes nothing', async () => {
@@ -268,7 +275,7 @@ describe('read-only runs', () => {
     const result = await run(['bill', '--config', d.ini, '--all', ...MONTH, '--dry-run', '--json'], { cwd: d.dir });
     expect(result.code).toBe(0);
     const bills = parseBills(result.stdout);
-    expect(bills.map((b) => b.total).sort()).toEqual(['204.34', '248.00', '34.79']);
+    expect(bills.map((b) => b.total).sort()).toEqual(['183.90', '248.00', '34.82']);
     for (const b of bills) expect(b.lines.length).toBe(EXPECTED[b.tenant]!.lines.length);
     expect(existsSync(d.database)).toBe(false);
     expect(existsSync(path.join(d.dir, 'out'))).toBe(false);
@@ -278,7 +285,7 @@ describe('read-only runs', () => {
     const d = demo();
     const result = await run(['bill', '--config', d.ini, '--tenant', INITECH, ...MONTH, '--dry-run'], { cwd: d.dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('would bill 34.79 USD');
+    expect(result.stdout).toContain('would bill 34.82 USD');
     expect(existsSync(d.database)).toBe(false);
   });
 });
@@ -428,7 +435,7 @@ describe('the real bin/artifice', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('3 committed, 0 skipped');
-    expect(first.stdout).toContain('billed 487.13 USD'); // 204.34 + 248.00 + 34.79
+    expect(first.stdout).toContain('billed 466.72 USD'); // 183.90 + 248.00 + 34.82
     expect(filesIn(d.outDir)).toEqual(ALL_INVOICES);
     expect(ledgerBills(d.database).map((b) => b.status)).toEqual(['committed', 'committed', 'committed']);
 

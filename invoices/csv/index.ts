@@ -1,6 +1,6 @@
 /** Built-in `csv` adapter: one CSV file per bill; a section per datacenter with its subtotal, then the total. */
 import { stringify } from 'csv-stringify/sync';
-import { formatQuantity, formatRate } from '../../src/invoice/adapter.js';
+import { formatQuantity, formatRate, lineLabel } from '../../src/invoice/adapter.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 /**
@@ -27,7 +27,7 @@ export default class CsvInvoice extends FileInvoice {
     ];
     for (const section of sections) {
       for (const line of section.lines) {
-        const [datacenter, name, unit] = [line.datacenter, line.name, line.unit].map(textCell);
+        const [datacenter, name, unit] = [line.datacenter, lineLabel(line), line.unit].map(textCell);
         rows.push([datacenter, name, formatQuantity(line.quantity), unit, formatRate(line.rate), this.money(line.amount)]);
       }
       rows.push([textCell(section.datacenter), 'subtotal', '', '', '', this.money(section.subtotal)]);

@@ -29,10 +29,18 @@ function loadRates(file) {
         const table = new Map();
         const rows = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
         rows.slice(1).forEach((row, index) => {
-          const [datacenter, service, unit, rate] = row.split(',').map((cell) => cell.trim());
+          const [datacenter, service, unit, rate, ...more] = row.split(',').map((cell) => cell.trim());
           // Rates stay strings: artifice reads them as exact decimals (never as floats).
           if (!datacenter || !service || !/^\d+(\.\d+)?$/.test(rate ?? '')) {
             throw new Error(`[invoice:object] rates ${file} row ${index + 2}: expected datacenter,service,unit,rate with a decimal rate`);
+          }
+          // A price list's dates, tenants or tiers would be priced wrong by one rate per service:
+          // refuse them rather than bill the last row's rate for the whole window.
+          if (more.some((cell) => cell !== '')) {
+            throw new Error(
+              `[invoice:object] rates ${file} row ${index + 2}: this adapter reads one rate per datacenter and service ` +
+                '(from, until, tenant and tier columns are not supported); use the built-in csv adapter for price lists',
+            );
           }
           table.set(`${datacenter}\0${service}`, { rate, unit: unit ?? '' });
         });

@@ -1,5 +1,5 @@
 /** Built-in `json` adapter: one JSON file per bill, decimals as strings (exact quantities). */
-import { formatQuantity, formatRate } from '../../src/invoice/adapter.js';
+import { formatQuantity, formatRate, formatTimestamp } from '../../src/invoice/adapter.js';
 import { FileInvoice, type InvoiceDocument } from '../file-invoice.js';
 
 export default class JsonInvoice extends FileInvoice {
@@ -21,6 +21,8 @@ export default class JsonInvoice extends FileInvoice {
           unit: line.unit,
           rate: formatRate(line.rate),
           amount: this.money(line.amount),
+          ...(line.period ? { period: { start: formatTimestamp(line.period.start), end: formatTimestamp(line.period.end) } } : {}),
+          ...(line.basis?.kind === 'rate' && line.basis.tier ? { tier: line.basis.tier } : {}),
         })),
         subtotal: this.money(section.subtotal),
       })),

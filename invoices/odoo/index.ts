@@ -200,7 +200,8 @@ export class OdooInvoice implements Invoice {
       if (sectionLines.length === 0) continue;
       if (dialect.sections) lines.push([0, 0, { display_type: 'line_section', name: datacenter }]);
       for (const line of sectionLines) {
-        const product = await this.productOf(line.datacenter, line.name);
+        const adjustment = adjustmentOf(line);
+        const product = adjustment ? await this.adjustmentProduct(adjustment, line) : await this.productOf(line.datacenter, line.name);
         const amount = odooAmount(line, precision);
         if (!amount) {
           throw new OdooError(
@@ -210,7 +211,7 @@ export class OdooInvoice implements Invoice {
         }
         const values: Record<string, unknown> = {
           product_id: product.id,
-          name: this.label(line, dialect, amount.shape === 'lump'),
+          name: adjustment ? `${dialect.sections ? '' : `${line.datacenter} `}${line.name}` : this.label(line, dialect, amount.shape === 'lump'),
           quantity: amount.quantity.toNumber(),
           price_unit: amount.priceUnit.toNumber(),
         };
@@ -238,12 +239,32 @@ export class OdooInvoice implements Invoice {
     return values;
   }
 
+  /**
+   * The product of a discount or monthly-minimum line (lines artifice adds for every adapter,
+   * docs/prices.md): its name is for the customer, not a service with a product of its own.
+   */
+  private async adjustmentProduct(kind: 'discount' | 'minimum', line: InvoiceLine): Promise<Product> {
+    const code = this.settings.adjustmentProducts[kind];
+    const product = await this.session.product(code);
+    if (product) return product;
+    throw new OdooError(
+      `no Odoo product with internal reference '${code}' for the line '${line.name}' (${this.session.describe()}); ` +
+        `create it (its price is not used), or set [invoice:object] ${kind}_product`,
+    );
+  }
+
   /** `m1.small: 565.833333 hour` — the exact quantity, whatever Odoo's quantity precision. */
   private label(line: InvoiceLine, dialect: Dialect, lump: boolean): string {
     const where = dialect.sections ? '' : `${line.datacenter} `;
     const rate = lump ? ` × ${formatRate(line.rate)}` : '';
     return `${where}${line.name}: ${formatQuantity(line.quantity)} ${line.unit}${rate}`;
   }
+}
+
+/** A discount or monthly-minimum line, by what priced it; undefined for a usage line. */
+function adjustmentOf(line: InvoiceLine): 'discount' | 'minimum' | undefined {
+  const kind = line.basis?.kind;
+  return kind === 'discount' || kind === 'minimum' ? kind : undefined;
 }
 
 export default OdooInvoice;

@@ -18,6 +18,8 @@ export interface OdooSettings {
   version?: number;
   productPattern: string;
   productFallback?: string;
+  /** The products (internal references) of discount and monthly-minimum lines. */
+  adjustmentProducts: { discount: string; minimum: string };
   /** Datacenter → what `{datacenter}` becomes in product codes. */
   datacenterMap: Map<string, string>;
   /** Journal code or id; undefined: Odoo's default sales journal. */
@@ -41,11 +43,14 @@ export interface OdooSettings {
 
 export const ODOO_KEYS = [
   'url', 'database', 'user', 'password', 'api_key', 'version', 'product_pattern', 'product_fallback', 'datacenter_map',
+  'discount_product', 'minimum_product',
   'journal', 'taxes', 'partner_create', 'currency', 'timeout', 'retries', 'income_account', 'quantity_digits', 'price_digits',
   'ca_file', 'insecure',
 ] as const;
 
 export const DEFAULT_PRODUCT_PATTERN = '{datacenter}.{service}';
+export const DEFAULT_DISCOUNT_PRODUCT = 'artifice.discount';
+export const DEFAULT_MINIMUM_PRODUCT = 'artifice.minimum';
 
 const where = (key: string) => `[invoice:object] ${key}`;
 
@@ -129,7 +134,7 @@ function parseVersion(text: string): number {
 }
 
 /** Which product prices a service in a datacenter: the patterns and the datacenter map. */
-function products(get: Get): Pick<OdooSettings, 'productPattern' | 'productFallback' | 'datacenterMap'> {
+function products(get: Get): Pick<OdooSettings, 'productPattern' | 'productFallback' | 'datacenterMap' | 'adjustmentProducts'> {
   const productPattern = get('product_pattern') ?? DEFAULT_PRODUCT_PATTERN;
   checkPattern('product_pattern', productPattern);
   const productFallback = get('product_fallback');
@@ -145,7 +150,11 @@ function products(get: Get): Pick<OdooSettings, 'productPattern' | 'productFallb
     }
     datacenterMap.set(from, to);
   }
-  return { productPattern, productFallback, datacenterMap };
+  const adjustmentProducts = {
+    discount: get('discount_product') ?? DEFAULT_DISCOUNT_PRODUCT,
+    minimum: get('minimum_product') ?? DEFAULT_MINIMUM_PRODUCT,
+  };
+  return { productPattern, productFallback, datacenterMap, adjustmentProducts };
 }
 
 function parseCurrency(text: string): string {

@@ -25,7 +25,7 @@ import type { InvoiceClass } from '../invoice/contract.js';
 import { newInvoice } from '../invoice/context.js';
 import { LedgerDamagedError, type Bill, type Ledger, type Owner } from '../ledger.js';
 import { billableFrom, isBillable } from '../period.js';
-import { priceUsage } from '../pricing.js';
+import { priceUsage, pricingOptions } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
 import type { Secrets } from '../model/secrets.js';
@@ -137,7 +137,7 @@ async function finishPreview(ctx: BillingContext, tenant: Tenant, window: Billin
     outcome.usage = usage.records;
     outcome.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
     const invoice = newInvoice(ctx.Adapter, config, { id: tenant.id, name: tenant.name }, window, { billId: 'preview', dryRun: true, revision: 1 });
-    const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
+    const priced = await priceUsage(usage.records, invoice, pricingOptions(config, tenant, window, usage.usageIn));
     outcome.lines = priced.lines;
     outcome.total = priced.total;
     outcome.unpriced = priced.unpriced;
@@ -229,7 +229,7 @@ async function recordLines(
   const usage = await measure(ctx, tenant, window);
   draft.usage = usage.records;
   draft.dropped = { untrusted: usage.untrusted, duplicates: usage.duplicates };
-  const priced = await priceUsage(usage.records, invoice, { digits: config.main.currencyDigits, allowUnpriced: config.main.allowUnpriced });
+  const priced = await priceUsage(usage.records, invoice, pricingOptions(config, tenant, window, usage.usageIn));
   draft.lines = priced.lines;
   draft.total = priced.total;
   draft.unpriced = priced.unpriced;

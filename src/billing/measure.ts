@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { DataError } from '../model/errors.js';
 import type { Collector } from '../telemetry/contract.js';
 import { computeUsage } from '../usage/index.js';
-import { telemetryMeterOf, type BillingWindow, type MeterSpec, type Sample, type Tenant } from '../model/types.js';
+import { telemetryMeterOf, type BillingWindow, type MeterSpec, type Sample, type Tenant, type UsageRecord, type Window } from '../model/types.js';
 
 /**
  * Samples of every configured meter, with the look-back the holding rule needs. The queries run
@@ -43,15 +43,20 @@ export function datacenterResolver(config: Config): (sample: Sample) => string {
   };
 }
 
-/** Collect and compute usage for one tenant and window (no ledger, no adapter). */
+/**
+ * Collect and compute usage for one tenant and window (no ledger, no adapter). `usageIn` measures
+ * a part of the window from the same samples: a price change inside the window prices each part
+ * on its own usage (src/pricing/index.ts).
+ */
 export async function measure(ctx: { config: Config; collector: Collector }, tenant: Tenant, window: BillingWindow) {
   const samples = await collectSamples(ctx.collector, ctx.config, tenant, window);
-  const usage = computeUsage(samples, ctx.config.meterSpecs, {
-    window,
+  const options = {
     trustSources: ctx.config.main.trustSources,
     datacenterOf: datacenterResolver(ctx.config),
     flavorNames: ctx.config.flavors,
-  });
+  };
+  const usage = computeUsage(samples, ctx.config.meterSpecs, { window, ...options });
+  const usageIn = (part: Window): UsageRecord[] => computeUsage(samples, ctx.config.meterSpecs, { window: part, ...options }).records;
   // Samples, none trusted: a trust_sources that matches nothing here (a typo) would otherwise
   // record the window as billed empty. Failing leaves it billable once the cause is fixed.
   if (usage.kept === 0 && usage.untrusted > 0) {
@@ -62,5 +67,5 @@ export async function measure(ctx: { config: Config; collector: Collector }, ten
         'exclude it with [main] exclude_tenants',
     );
   }
-  return usage;
+  return { ...usage, usageIn };
 }

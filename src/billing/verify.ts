@@ -5,8 +5,13 @@
  *
  * A fixed point means the quantities are identical: a resource whose sample count changed but
  * whose quantity did not (a late sample inside a stretch already covered) is noted, not drift.
- * A line the bill did not have is priced at the adapter's current rate, read as `bill` reads it
- * (`adapterRate`: a plain decimal ≥ 0, else no rate, with the reason).
+ * The recomputed usage is priced as `bill` prices it, with the prices in force in the bill's
+ * window (a dated rates file gives the same rows it gave then; a price change inside the window
+ * splits the line again): lines are matched by (datacenter, service, part of the window, tier,
+ * adjustment). A matched line keeps its stored rate; a line the bill did not have gets the rate
+ * it would get now. When the adapter cannot price the window (it refuses a rate), a new line is
+ * priced at `cost()` as `bill` reads it (`adapterRate`: a plain decimal ≥ 0, else no rate, with
+ * the reason).
  */
 import type { Config } from '../config.js';
 import { Decimal, lineAmount } from '../model/decimal.js';
@@ -17,8 +22,8 @@ import { newInvoice } from '../invoice/context.js';
 import { loadAdapter } from '../invoice/load.js';
 import type { Bill, Ledger, StoredLine } from '../ledger.js';
 import { formatTimestamp } from '../model/time.js';
-import type { BillingWindow, UsageRecord } from '../model/types.js';
-import { adapterRate, groupUsage } from '../pricing.js';
+import type { BillingWindow, InvoiceLine, UsageRecord, Window } from '../model/types.js';
+import { adapterRate, groupUsage, priceUsage, pricingOptions } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { measure } from './measure.js';
 
@@ -78,6 +83,9 @@ export interface CurrentRate {
 
 export type RateOf = (datacenter: string, name: string) => Promise<CurrentRate>;
 
+/** The recomputed usage priced as bill prices it; null for a line that has no price. Throws when the adapter refuses. */
+export type Reprice = (records: UsageRecord[]) => Promise<{ line: InvoiceLine; priced: boolean }[]>;
+
 /** The committed bill of a tenant for exactly one window, with what the ledger stored for it. */
 export interface StoredBill {
   tenantId: string;
@@ -89,6 +97,10 @@ export interface StoredBill {
 type ResourceKeyed = { meter: string; resourceId: string; service: string; datacenter: string };
 const resourceKey = (r: ResourceKeyed) => `${r.meter}\u0000${r.resourceId}\u0000${r.service}\u0000${r.datacenter}`;
 const lineKey = (l: { datacenter: string; name: string }) => `${l.datacenter}\u0000${l.name}`;
+/** A line of one (datacenter, service), part of the window and tier, or one adjustment. */
+const pricedKey = (l: InvoiceLine) => [
+  l.datacenter, l.name, l.period?.start ?? '', l.basis?.kind === 'rate' ? l.basis.tier?.from ?? '' : '', l.basis?.kind ?? '',
+].join('\u0000');
 
 /**
  * The committed bill of `tenantId` for exactly `window`; a WindowError (exit 3) when there is none
@@ -117,12 +129,12 @@ export function committedBill(ledger: Ledger, tenantId: string, window: BillingW
  */
 export async function recompute(
   config: Config, collector: Collector, stored: StoredBill, window: BillingWindow,
-): Promise<{ records: UsageRecord[]; source: string }> {
+): Promise<{ records: UsageRecord[]; source: string; usageIn: (part: Window) => UsageRecord[] }> {
   try {
     await collector.prepare?.();
     const source = collector.description;
-    const { records } = await measure({ config, collector }, { id: stored.tenantId, name: stored.bill.tenantName ?? undefined }, window);
-    return { records, source };
+    const { records, usageIn } = await measure({ config, collector }, { id: stored.tenantId, name: stored.bill.tenantName ?? undefined }, window);
+    return { records, source, usageIn };
   } catch (error) {
     throw new RecomputeError(
       `cannot recompute ${stored.tenantId} ${window.label} from the telemetry: ${errorMessage(error)}`,
@@ -152,16 +164,43 @@ export function currentRates(config: Config, stored: StoredBill, window: Billing
   };
 }
 
-/** Stored usage and lines vs recomputed usage. `rateOf` prices a line the bill did not have. */
+/**
+ * The recomputed usage priced as `bill` prices the stored bill's tenant and window (its prices
+ * in force then, its price list), with unpriced lines allowed (they show as having no price).
+ */
+export function windowPrices(config: Config, stored: StoredBill, window: BillingWindow, usageIn: (part: Window) => UsageRecord[]): Reprice {
+  const tenant = { id: stored.tenantId, ...(stored.bill.tenantName ? { name: stored.bill.tenantName } : {}) };
+  return async (records) => {
+    const invoice = newInvoice((await loadAdapter(config)).Adapter, config, tenant, window, {
+      billId: 'verify', dryRun: true, revision: stored.bill.revision, currency: stored.bill.currency ?? undefined,
+    });
+    const options = pricingOptions(config, tenant, window, usageIn);
+    const priced = await priceUsage(records, invoice, { ...options, allowUnpriced: true, bill: { ...options.bill!, currency: stored.bill.currency ?? config.main.currency } });
+    // A line without a basis is one that had no price (allowed here, to show it).
+    return priced.lines.map((line) => ({ line, priced: line.basis !== undefined }));
+  };
+}
+
+/**
+ * Stored usage and lines vs recomputed usage. `reprice` prices the recomputed usage as bill
+ * would; without it, or when it throws, `rateOf` prices a line the bill did not have.
+ */
 export async function compareUsage(
   stored: readonly UsageRecord[],
   storedLines: readonly StoredLine[],
   now: readonly UsageRecord[],
   digits: number,
   rateOf: RateOf,
+  reprice?: Reprice,
 ): Promise<Comparison> {
   const { resources, changedResources, samplesOnly } = compareResources(stored, now);
-  const lines = await compareLines(storedLines, now, digits, rateOf);
+  let repriced: Awaited<ReturnType<Reprice>> | undefined;
+  try {
+    repriced = await reprice?.([...now]);
+  } catch {
+    repriced = undefined; // the adapter refuses a rate: each new line says why, through rateOf
+  }
+  const lines = repriced ? comparePricedLines(storedLines, repriced, digits) : await compareLines(storedLines, now, digits, rateOf);
   const changedLines = lines.filter((l) => !l.stored.eq(l.now));
   const zero = new Decimal(0);
   const storedTotal = storedLines.reduce((sum, l) => sum.plus(l.amount), zero);
@@ -211,5 +250,32 @@ async function compareLines(storedLines: readonly StoredLine[], now: readonly Us
     }
     line.nowAmount = line.rate === null ? null : lineAmount(line.now, line.rate, digits);
   }
+  return [...lines.values()];
+}
+
+/** Stored lines vs the recomputed lines, matched by pricedKey; a minimum line compares its amount. */
+function comparePricedLines(storedLines: readonly StoredLine[], now: Awaited<ReturnType<Reprice>>, digits: number): LineDiff[] {
+  const zero = new Decimal(0);
+  const one = new Decimal(1);
+  const asMoney = (l: InvoiceLine) => l.basis?.kind === 'minimum';
+  const lines = new Map<string, LineDiff>();
+  for (const l of storedLines) {
+    lines.set(pricedKey(l), {
+      datacenter: l.datacenter, name: l.name, unit: l.unit, stored: asMoney(l) ? l.amount : l.quantity, now: zero,
+      rate: asMoney(l) ? one : l.rate, rateSource: 'stored', storedAmount: l.amount, nowAmount: null,
+    });
+  }
+  for (const { line, priced } of now) {
+    const quantity = asMoney(line) ? line.amount : line.quantity;
+    const entry = lines.get(pricedKey(line));
+    if (entry) entry.now = quantity;
+    else {
+      lines.set(pricedKey(line), {
+        datacenter: line.datacenter, name: line.name, unit: line.unit, stored: zero, now: quantity,
+        rate: !priced ? null : asMoney(line) ? one : line.rate, rateSource: priced ? 'current' : null, storedAmount: zero, nowAmount: null,
+      });
+    }
+  }
+  for (const line of lines.values()) line.nowAmount = line.rate === null ? null : lineAmount(line.now, line.rate, digits);
   return [...lines.values()];
 }

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { EXIT, oneLine } from '../model/errors.js';
 import { INVOICE_METHODS } from '../invoice/contract.js';
-import { priceCoverage, type Coverage } from '../invoice/coverage.js';
+import { periodText, priceCoverage, type Coverage } from '../invoice/coverage.js';
 import { BUILT_IN, loadAdapter } from '../invoice/load.js';
 import { renderTable } from '../view/table.js';
 import { readConfig, type CommonOptions } from './common.js';
@@ -67,6 +67,11 @@ export async function adapters(options: AdaptersOptions, deps: Deps): Promise<nu
     [{ header: 'service' }, ...coverage.datacenters.map((d) => ({ header: d, align: 'right' as const }))],
     services.map((service) => [service, ...coverage!.datacenters.map((d) => cell(d, service))]),
   ));
+  const changes = coverage.rows.filter((row) => row.changes).map((row) => `  ${row.datacenter}/${row.service}: ${row.changes}`);
+  if (coverage.periods) {
+    deps.stdout(`\nprices checked for ${coverage.periods.scopes.join(', ')} over ${periodText(coverage.periods.period)} (the rate shown is the first)\n`);
+  }
+  if (changes.length) deps.stdout(`price changes in that period:\n${changes.join('\n')}\n`);
   const problems = [...new Set(coverage.rows.filter((row) => row.rate === null).map((row) => `${row.datacenter}/${row.service}: ${row.problem ?? 'no price'}`))];
   if (problems.length) {
     deps.stdout(`\n${problems.length} missing:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);

@@ -143,20 +143,22 @@ function isWritable(file: string): boolean {
  */
 const pricesPart: Part = async (config, deps) => {
   const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
-  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config, deps) }));
+  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config, deps), now: deps.now() }));
 };
 
-/** The (datacenter, service, unit) of each tenant's latest committed bill's lines; none without a ledger. */
-function latestBilledPairs(config: Config, deps: Deps): { datacenter: string; service: string; unit: string }[] {
+/** The (datacenter, service, unit, window) of each tenant's latest committed bill's lines; none without a ledger. */
+function latestBilledPairs(config: Config, deps: Deps): { datacenter: string; service: string; unit: string; window: { start: number; end: number } }[] {
   if (!fs.existsSync(config.main.database)) return [];
   const ledger = openLedger(config, deps);
   try {
-    const pairs: { datacenter: string; service: string; unit: string }[] = [];
+    const pairs: { datacenter: string; service: string; unit: string; window: { start: number; end: number } }[] = [];
     for (const tenant of ledger.tenants()) {
       const window = ledger.lastBilledWindow(tenant.id);
       if (!window) continue;
       for (const bill of ledger.bills({ tenant: tenant.id, start: window.start, end: window.end, status: ['committed'] })) {
-        pairs.push(...ledger.lines(bill.id).map((line) => ({ datacenter: line.datacenter, service: line.name, unit: line.unit })));
+        // A discount or minimum line is no service: nothing prices it.
+        const services = ledger.lines(bill.id).filter((line) => line.basis?.kind !== 'discount' && line.basis?.kind !== 'minimum');
+        pairs.push(...services.map((line) => ({ datacenter: line.datacenter, service: line.name, unit: line.unit, window: { start: bill.start, end: bill.end } })));
       }
     }
     return pairs;

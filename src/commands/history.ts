@@ -3,12 +3,15 @@ import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../model/errors.js';
 import { resolveWindow, type WindowOptions } from '../period.js';
+import { linesWhyJson, linesWhyTable } from '../view/lines.js';
 import { renderTable } from '../view/table.js';
 import { formatTimestamp } from '../model/time.js';
 import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
+  /** Each bill's lines too, with what priced each one. */
+  lines?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +36,7 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
           id: b.id, tenant: b.tenant, start: formatTimestamp(b.start), end: formatTimestamp(b.end), status: b.status,
           revision: b.revision, total: b.total, currency: b.currency, invoice: b.reference || null,
           committed_at: b.committedAt, error: b.error, void_reason: b.voidReason, voided_by: b.voidedBy, voided_at: b.voidedAt,
+          ...(options.lines ? { lines: linesWhyJson(ledger.lines(b.id), config.main.currencyDigits) } : {}),
         })),
       }, null, 2)}\n`);
       return 0;
@@ -53,6 +57,14 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
         b.status === 'voided' ? `voided by ${b.voidedBy}: ${b.voidReason}` : b.status === 'failed' ? (b.error ?? '') : (b.reference ?? ''),
       ]),
     ));
+    if (options.lines) {
+      for (const b of bills) {
+        const lines = ledger.lines(b.id);
+        if (!lines.length) continue;
+        deps.stdout(`\n${b.tenant} ${windowLabel(b.start, b.end, config)} bill ${b.id.slice(0, 8)} (${b.status}, revision ${b.revision}):\n` +
+          linesWhyTable(lines, config.main.currencyDigits));
+      }
+    }
     return 0;
   } finally {
     ledger.close();

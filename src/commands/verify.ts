@@ -9,7 +9,7 @@
  * no committed bill for exactly that window, or it is still being billed).
  */
 import fs from 'node:fs';
-import { committedBill, compareUsage, currentRates, recompute, type StoredBill } from '../billing/verify.js';
+import { committedBill, compareUsage, currentRates, recompute, windowPrices, type StoredBill } from '../billing/verify.js';
 import { EXIT, UsageError, WindowError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import type { WindowOptions } from '../period.js';
@@ -48,8 +48,10 @@ export async function verify(options: VerifyOptions, deps: Deps): Promise<number
   } finally {
     await collector.close();
   }
-  const { records: now, source } = recomputed;
-  const comparison = await compareUsage(stored.usage, stored.lines, now, config.main.currencyDigits, currentRates(config, stored, window));
+  const { records: now, source, usageIn } = recomputed;
+  const comparison = await compareUsage(
+    stored.usage, stored.lines, now, config.main.currencyDigits, currentRates(config, stored, window), windowPrices(config, stored, window, usageIn),
+  );
 
   const report = {
     tenantId: stored.tenantId, window, bill: stored.bill, source, storedRecords: stored.usage.length, nowRecords: now.length,

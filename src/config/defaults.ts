@@ -39,6 +39,10 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
   datacenters: { free: true },
   flavors: { free: true },
   'invoice:object': { free: true },
+  // tenant price lists (src/config/prices.ts, docs/prices.md)
+  price_groups: { free: true },
+  discounts: { free: true },
+  minimums: { free: true },
   report: { keys: REPORT_KEYS },
 };
 

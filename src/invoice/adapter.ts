@@ -5,16 +5,22 @@
  * test/architecture.test.ts keeps every file of invoices/ to it.
  */
 export type {
-  Invoice, InvoiceClass, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceReference, InvoiceSetup, InvoiceTenant, PriceList, PriceRow,
+  Invoice, InvoiceClass, InvoiceConfig, InvoiceContext, InvoiceLine, InvoiceReference, InvoiceSetup, InvoiceTenant, LineBasis,
+  PriceList, PricePeriod, PriceQuery, PriceRow, PriceTier, Window,
 } from './contract.js';
 export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '../model/decimal.js';
 export { AdapterError, errorMessage } from '../model/errors.js';
 // Redacting secrets in every form a server may quote them in (JSON, URL, HTML, base64).
 export { Secrets } from '../model/secrets.js';
+// Dates of a price list: `2024-05-15` or `2024-05-15T12:00` read in [main] timezone, or ISO-8601 with an offset.
+export { readLocalInstant } from '../period.js';
+export { formatTimestamp, type Micros } from '../model/time.js';
 export { directoryProblem, packageFile } from '../model/paths.js';
 // Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory).
 export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from '../model/atomic-write.js';
 export { unitMismatch } from './price-list.js';
+// A line's service with the part of the window and the tier it covers, as an invoice shows it.
+export { basisText, lineLabel } from './line-text.js';
 // For a file adapter's invoiceExists(): the invoice file is there and not empty.
 export { invoiceFileExists } from './exists.js';
 // Whether a process of this host is alive: for cleaning up what a killed writer left behind.

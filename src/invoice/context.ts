@@ -27,6 +27,7 @@ export function invoiceContext(config: Pick<Config, 'main' | 'dir'>, window: Win
     dryRun: bill.dryRun,
     revision: bill.revision,
     configDir: config.dir,
+    timezone: config.main.timezone,
   };
 }
 
@@ -38,6 +39,6 @@ export function newInvoice(
 }
 
 /** What an adapter's static `validate()` and `priceList()` are given besides its config. */
-export function invoiceSetup(config: Pick<Config, 'main' | 'dir'>): InvoiceSetup {
-  return { configDir: config.dir, currency: config.main.currency };
+export function invoiceSetup(config: Pick<Config, 'main' | 'dir'> & Partial<Pick<Config, 'prices'>>): InvoiceSetup {
+  return { configDir: config.dir, currency: config.main.currency, timezone: config.main.timezone, priceGroups: Object.keys(config.prices?.groups ?? {}) };
 }

@@ -4,10 +4,10 @@
  * (datacenter, service) priced, `addSection()` per datacenter, `addLine()` per line, `commit()`.
  */
 import type { Decimal } from 'decimal.js';
-import type { InvoiceLine, InvoiceTenant } from '../model/types.js';
+import type { InvoiceLine, InvoiceTenant, LineBasis, Window } from '../model/types.js';
 
 /** The data types of the contract live with the other shared types; adapters import them from here. */
-export type { InvoiceLine, InvoiceTenant };
+export type { InvoiceLine, InvoiceTenant, LineBasis, Window };
 
 export interface InvoiceContext {
   /** The ledger's bill id: stable across a resumed run, so `commit()` can be idempotent. */
@@ -23,16 +23,61 @@ export interface InvoiceContext {
   revision: number;
   /** Directory of the ini file: relative paths in `config` resolve against it. */
   configDir: string;
+  /** `[main] timezone`: how dates without an offset (a rates file's `from`, `until`) are read. Always set by artifice. */
+  timezone?: string;
 }
 
-/** What `commit()` returns: a reference the ledger stores (file path, ERP invoice number). */
+/**
+ * What `cost()` is also told, and `prices()` is asked with (INVOICES.md, "Price lists"): whose
+ * price, and for which part of the bill's window. An adapter may ignore it.
+ */
+export interface PriceQuery {
+  tenant: InvoiceTenant;
+  /** The tenant's group in `[price_groups]`, when it is in one. */
+  group?: string;
+  /** The part of the window priced: half-open, epoch microseconds UTC. */
+  period: Window;
+}
+
+/** A tier: from `from` units of quantity on (the first tier from 0), `rate` per unit. */
+export interface PriceTier {
+  from: Decimal;
+  rate: Decimal;
+  /** The row of the price list that gives it (its line in the rates file), for the line's basis. */
+  row: number;
+}
+
+/** One stretch of a query's period with one set of prices. */
+export interface PricePeriod {
+  /** Inside the query's period. */
+  period: Window;
+  /** What the rates are per; empty: not checked. */
+  unit: string;
+  /** graduated: each tier prices its part of the quantity; volume: the tier the quantity reaches prices all of it. */
+  mode: 'graduated' | 'volume';
+  /** Ascending `from`, the first from 0; one tier for a flat rate. */
+  tiers: PriceTier[];
+  /** Whose prices they are, for the reader: `*`, `tenant acme`, `group partners`. */
+  scope: string;
+}
+
+/** What `cost()` returns: a reference the ledger stores (file path, ERP invoice number). */
 export type InvoiceReference = string;
 
 export interface Invoice {
   addSection(datacenter: string): void | Promise<void>;
   addLine(line: InvoiceLine): void | Promise<void>;
-  /** Unit rate for a service in a datacenter, or undefined/null when it has no price. */
-  cost(datacenter: string, name: string): Decimal | number | string | undefined | null | Promise<Decimal | number | string | undefined | null>;
+  /**
+   * Unit rate for a service in a datacenter, or undefined/null when it has no price. `query`
+   * (always given by artifice) says whose price and for which period; an adapter may ignore it.
+   */
+  cost(datacenter: string, name: string, query?: PriceQuery): Decimal | number | string | undefined | null | Promise<Decimal | number | string | undefined | null>;
+  /**
+   * Optional: the rich price list (dated rows, tenant and group rows, tiers). When present it is
+   * asked instead of `cost()`: the stretches of `query.period` that have a price, in time order
+   * (a stretch left out has no price). A price change inside the window splits the line.
+   */
+  prices?(datacenter: string, name: string, query: PriceQuery): PricePeriod[] | Promise<PricePeriod[]>;
   /** Saves the invoice. Must be idempotent for one `context.billId`. */
   commit(): InvoiceReference | Promise<InvoiceReference>;
 }
@@ -44,6 +89,10 @@ export interface InvoiceSetup {
   /** Directory of the ini file: relative paths in `config` resolve against it. */
   configDir: string;
   currency: string;
+  /** `[main] timezone`: how dates without an offset are read. Always set by artifice. */
+  timezone?: string;
+  /** The group names of `[price_groups]`: a price list row naming another group is an error. Always set by artifice. */
+  priceGroups?: string[];
 }
 
 export interface InvoiceClass {
@@ -79,6 +128,13 @@ export interface PriceRow {
   unit: string;
   /** For the reader: what is billed is still what `cost()` answers. */
   rate: Decimal | number | string;
+  /** A dated row: in force from `from` (inclusive) until `until` (exclusive), ISO-8601 UTC. */
+  from?: string;
+  until?: string;
+  /** A row of one tenant (`tenant acme`) or group (`group partners`); absent: everyone's. */
+  scope?: string;
+  /** A tier's lower bound, when the row is a tier. */
+  tierFrom?: string;
 }
 
 export interface PriceList {

@@ -6,7 +6,7 @@
  */
 import { Decimal } from '../model/decimal.js';
 import { US_PER_HOUR } from '../model/time.js';
-import type { Bill, StoredUsage } from '../ledger.js';
+import type { Bill, StoredLine, StoredUsage } from '../ledger.js';
 import type { BillRef, MonthBills, Finding, FindingKind, GapResource, TotalRow } from './types.js';
 
 export interface FindingsInput {
@@ -105,13 +105,23 @@ function serviceFindings(current: MonthBills, previous: MonthBills, names: Map<s
   return findings;
 }
 
+/**
+ * The service a line counts under in the report: its name, but every discount line under
+ * `discounts` and every monthly-minimum line under `monthly minimums` (their names carry the
+ * percent and the price list, which would make each price list a service of its own).
+ */
+export function serviceOf(line: StoredLine): string {
+  const kind = line.basis?.kind;
+  return kind === 'discount' ? 'discounts' : kind === 'minimum' ? 'monthly minimums' : line.name;
+}
+
 /** tenant → `service\0currency` → amount, over a month's committed bills. */
 function servicesOf(month: MonthBills): Map<string, Map<string, Decimal>> {
   const result = new Map<string, Map<string, Decimal>>();
   for (const bill of month.committed) {
     const services = result.get(bill.tenant) ?? new Map<string, Decimal>();
     for (const line of month.lines.get(bill.id) ?? []) {
-      const key = `${line.name}\0${bill.currency}`;
+      const key = `${serviceOf(line)}\0${bill.currency}`;
       services.set(key, (services.get(key) ?? new Decimal(0)).plus(line.amount));
     }
     result.set(bill.tenant, services);

@@ -8,7 +8,7 @@ import { Decimal } from '../model/decimal.js';
 import type { Bill, Ledger, StoredLine, StoredUsage } from '../ledger.js';
 import { formatMonth, monthWindow, previousMonthOf, type Month } from '../period.js';
 import type { BillingWindow } from '../model/types.js';
-import { findingsOf, rankFindings } from './findings.js';
+import { findingsOf, rankFindings, serviceOf } from './findings.js';
 import type { MonthBills, MonthReport, PerCurrency, TotalRow } from './types.js';
 
 /** The months before the report month that the medians and charts look at. */
@@ -52,7 +52,7 @@ export function monthReport(input: ReportInput): MonthReport {
     months: windows.map((w) => w.label),
     cloud: rowsOf(months.map((m) => sumBy(m.committed, (b) => [['cloud', b.currency!, new Decimal(b.total!)]]))),
     tenants,
-    services: byLine((line) => line.name),
+    services: byLine(serviceOf),
     datacenters: byLine((line) => line.datacenter),
     findings: rankFindings(findings),
     bills: {

@@ -4,7 +4,8 @@ import { Decimal, formatMoney, formatQuantity, formatRate } from '../model/decim
 import { outcomeNote, type Failed, type Outcome, type OutcomeStatus } from '../model/outcome.js';
 import { renderTable } from './table.js';
 import { formatTimestamp, US_PER_HOUR } from '../model/time.js';
-import type { InvoiceLine, UsageRecord } from '../model/types.js';
+import type { InvoiceLine, LineBasis, UsageRecord, Window } from '../model/types.js';
+import { basisText, lineLabel } from '../invoice/line-text.js';
 
 /** One invoice line with the resources (usage records) behind it: what `--explain` shows. */
 export interface ExplainedLine {
@@ -15,7 +16,13 @@ export interface ExplainedLine {
   /** null when the line was never priced (the tenant failed before, e.g. no price). */
   rate: Decimal | null;
   amount: Decimal | null;
+  /** The part of the window, when a price change split the service's usage. */
+  period?: Window;
+  basis?: LineBasis;
+  /** The usage records behind it; a further part or tier of one service shares the first line's. */
   resources: UsageRecord[];
+  /** Not the first line of its (datacenter, service): its resources are listed with that one. */
+  continued?: boolean;
 }
 
 /**
@@ -24,23 +31,29 @@ export interface ExplainedLine {
  */
 export function explainLines(lines: readonly InvoiceLine[], usage: readonly UsageRecord[]): ExplainedLine[] {
   const key = (datacenter: string, name: string) => `${datacenter}\u0000${name}`;
-  const explained = new Map<string, ExplainedLine>();
+  const explained: ExplainedLine[] = [];
+  const first = new Map<string, ExplainedLine>();
   for (const line of lines) {
-    explained.set(key(line.datacenter, line.name), {
+    const k = key(line.datacenter, line.name);
+    const entry: ExplainedLine = {
       datacenter: line.datacenter, name: line.name, unit: line.unit, quantity: line.quantity, rate: line.rate, amount: line.amount, resources: [],
-    });
+      ...(line.period ? { period: line.period } : {}), ...(line.basis ? { basis: line.basis } : {}), ...(first.has(k) ? { continued: true } : {}),
+    };
+    if (!first.has(k)) first.set(k, entry);
+    explained.push(entry);
   }
   for (const record of usage) {
     const k = key(record.datacenter, record.service);
-    let entry = explained.get(k);
+    let entry = first.get(k);
     if (!entry) {
       entry = { datacenter: record.datacenter, name: record.service, unit: record.unit, quantity: new Decimal(0), rate: null, amount: null, resources: [] };
-      explained.set(k, entry);
+      first.set(k, entry);
+      explained.push(entry);
     }
     if (entry.rate === null) entry.quantity = entry.quantity.plus(record.quantity);
     entry.resources.push(record);
   }
-  return [...explained.values()];
+  return explained;
 }
 
 function gapHours(record: UsageRecord): Decimal {
@@ -55,6 +68,7 @@ function explainJson(lines: ExplainedLine[], digits: number) {
     quantity: formatQuantity(line.quantity, 12),
     rate: line.rate === null ? null : formatRate(line.rate),
     amount: line.amount === null ? null : formatMoney(line.amount, digits),
+    ...periodBasisJson(line),
     resources: line.resources.map((r) => ({
       resource_id: r.resourceId,
       meter: r.meter,
@@ -68,6 +82,14 @@ function explainJson(lines: ExplainedLine[], digits: number) {
       ...(r.fallbacks?.length ? { fallbacks: r.fallbacks } : {}),
     })),
   }));
+}
+
+/** A line's period and basis for --json (absent when the line has none). */
+function periodBasisJson(line: { period?: Window; basis?: LineBasis }) {
+  return {
+    ...(line.period ? { period: { start: formatTimestamp(line.period.start), end: formatTimestamp(line.period.end) } } : {}),
+    ...(line.basis ? { basis: line.basis, why: basisText(line) } : {}),
+  };
 }
 
 export interface JsonOptions {
@@ -133,7 +155,7 @@ export function linesTable(o: Outcome, digits: number): string {
       { header: 'rate', align: 'right' }, { header: 'amount', align: 'right' },
     ],
     [
-      ...o.lines.map((l) => [l.datacenter, l.name, formatQuantity(l.quantity, 4), l.unit, formatRate(l.rate), formatMoney(l.amount, digits)]),
+      ...o.lines.map((l) => [l.datacenter, lineLabel(l), formatQuantity(l.quantity, 4), l.unit, formatRate(l.rate), formatMoney(l.amount, digits)]),
       ['total', '', '', '', '', `${formatMoney(o.total ?? new Decimal(0), digits)} ${o.currency}`],
     ],
   );
@@ -229,8 +251,11 @@ export function explainText(o: Outcome, lines: ExplainedLine[], digits: number):
     const priced = line.rate === null || line.amount === null
       ? 'not priced'
       : `× ${formatRate(line.rate)} = ${formatMoney(line.amount, digits)} ${o.currency}`;
-    parts.push(`\n  ${line.datacenter} / ${line.name}: ${formatQuantity(line.quantity, 4)} ${line.unit} ${priced}` +
-      ` (${line.resources.length} resource${line.resources.length === 1 ? '' : 's'})\n`);
+    const why = basisText(line);
+    parts.push(`\n  ${line.datacenter} / ${lineLabel(line)}: ${formatQuantity(line.quantity, 4)} ${line.unit} ${priced}` +
+      (line.continued ? '' : ` (${line.resources.length} resource${line.resources.length === 1 ? '' : 's'}${line.period ? ', their quantities over the whole window' : ''})`) + '\n' +
+      (why ? `    priced by ${why}\n` : ''));
+    if (line.continued || line.resources.length === 0) continue;
     const table = renderTable(
       [
         { header: 'resource' }, { header: 'meter' }, { header: 'quantity', align: 'right' }, { header: 'samples', align: 'right' },

@@ -74,7 +74,7 @@ describe('a crash between claim and commit (real bin/artifice in a child process
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ tenant: ACME, status: 'pending', revision: 1, reference: null, start_us: MAY.start, end_us: MAY.end });
     expect(JSON.parse(pending[0]!.owner!)).toMatchObject({ host: os.hostname(), pid: crashed.pid });
-    expect(ledgerCount(d.database, 'lines', pending[0]!.id)).toBe(8); // written before commit()
+    expect(ledgerCount(d.database, 'lines', pending[0]!.id)).toBe(11); // written before commit(): 8 services and 3 discount lines
     const files = filesIn(d.outDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(new RegExp(`^${ACME}_`));
@@ -120,7 +120,7 @@ describe('a crash inside commit(), then a new rate before the next run', () => {
     expect((b!.lines as Array<{ name: string; rate: string; amount: string }>).find((l) => l.name === 'm1.large')).toMatchObject({ rate: '0.01', amount: '7.44' });
     expect(readFileSync(path.join(d.outDir, file!), 'utf8')).toBe(written);
     expect(ledgerBills(d.database).map((x) => [x.id, x.status, x.total])).toEqual([[pending!.id, 'committed', b!.total]]);
-    expect(ledgerCount(d.database, 'lines', pending!.id)).toBe(8);
+    expect(ledgerCount(d.database, 'lines', pending!.id)).toBe(11); // 8 services and 3 discount lines
 
     // A bill claimed afresh (another tenant) is measured and priced now: at the new rate.
     const fresh = await run(['bill', '--config', d.ini, '--tenant', GLOBEX, ...MONTH, '--json'], { cwd: d.dir });

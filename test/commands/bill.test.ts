@@ -113,6 +113,8 @@ describe('--explain', () => {
     expect(b!.explain).toEqual([
       {
         datacenter: 'east', name: 'm1.small', unit: 'hour', quantity: '720', rate: '0.025', amount: '18.00',
+        // What priced it: row 2 of the rates file (the header is row 1), everyone's price.
+        basis: { kind: 'rate', row: 2, scope: '*' }, why: 'rates row 2 (everyone)',
         resources: [{
           resource_id: 'vm-tenant-01', meter: 'instance', quantity: '720', unit: 'hour', samples: 120,
           first_sample: '2024-05-01T00:00:00Z', last_sample: '2024-05-31T18:00:00Z',
@@ -121,6 +123,7 @@ describe('--explain', () => {
       },
       {
         datacenter: 'east', name: 'volume.size', unit: 'gigabyte-hour', quantity: '8184', rate: '0.0001', amount: '0.82',
+        basis: { kind: 'rate', row: 4, scope: '*' }, why: 'rates row 4 (everyone)',
         resources: [expect.objectContaining({ resource_id: 'vol-tenant-01', meter: 'volume.size', quantity: '8184', samples: 124, gaps: [], gap_hours: '0' })],
       },
     ]);
@@ -131,6 +134,7 @@ describe('--explain', () => {
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/^tenant-01-name \(tenant-01\) 2024-05: how each line came to be \(bill \w{8}, as stored in the ledger\)$/m);
     expect(result.stdout).toMatch(/^ {2}east \/ m1\.small: 720 hour × 0\.025 = 18\.00 USD \(1 resource\)$/m);
+    expect(result.stdout).toMatch(/^ {4}priced by rates row 2 \(everyone\)$/m);
     expect(result.stdout).toMatch(/vm-tenant-01\s+instance\s+720\s+120\s+2024-05-01T00:00:00Z\s+2024-05-31T18:00:00Z\s+1 \(24 h\): 2024-05-10T00:00:00Z\.\.2024-05-11T00:00:00Z/);
   });
 

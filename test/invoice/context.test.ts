@@ -23,7 +23,7 @@ describe('invoiceContext', () => {
   });
 
   it('setup: the ini directory and [main] currency', () => {
-    expect(invoiceSetup(config)).toEqual({ configDir: '/etc/artifice', currency: 'NZD' });
+    expect(invoiceSetup(config)).toEqual({ configDir: '/etc/artifice', currency: 'NZD', priceGroups: [] });
   });
 });
 

@@ -172,6 +172,9 @@ describe('artifice adapters', () => {
     expect(text).toContain('configured adapter: csv: loads, has addSection, addLine, cost, commit');
     expect(text).toContain('uptime services are flavor names; flavors priced: c1.xlarge, m1.large, m1.medium, m1.small, m1.tiny, m1.xlarge');
     expect(text).toMatch(/^m1\.medium +0\.05 +0\.044 +0\.05$/m);
+    // The packaged rates' price change, inside the months checked (now is 2024-06-03).
+    expect(text).toContain('prices checked for everyone over 2024-05-01T00:00:00Z..2024-07-01T00:00:00Z (the rate shown is the first)');
+    expect(text).toContain('price changes in that period:\n  north/image.size: 0.00009 until 2024-05-15T00:00:00Z, then 0.00012\n');
     expect(text).toContain('every service is priced in every datacenter');
   });
 
@@ -221,5 +224,45 @@ describe('artifice adapters', () => {
     const out: string[] = [];
     expect(await adapters({ config: ini(dir, './nope.mjs:Nope', '') }, deps(dir, out))).toBe(2);
     expect(out.join('')).toContain('configured adapter: FAIL: [main] invoice:object = ./nope.mjs:Nope: no file');
+  });
+});
+
+describe('price coverage per price list and period (a rates file with dates and groups)', () => {
+  const HEADER = 'datacenter,service,unit,rate,from,until,tenant\n';
+  async function coverageOf(rates: string, extraIni = '') {
+    const dir = tempDir();
+    const file = writeIn(dir, 'rates.csv', `${HEADER}${rates}`);
+    const config = await loadConfig({ flag: ini(dir, 'csv', `rates = ${file}`, extraIni), env: {}, cwd: dir });
+    // now = 2024-06-03: the previous and the current month, 2024-05-01..2024-07-01, are checked.
+    return priceCoverage(config, (await loadInvoiceClass('csv', dir)).Adapter, { flavors: ['m1.small'], now: new Date('2024-06-03T00:00:00Z') });
+  }
+  const everything = SERVICES.map((s) => `*,${s},,1,,,`).join('\n');
+
+  it('a price change inside the period is shown; a stretch no row prices is a problem that names it', async () => {
+    const coverage = await coverageOf(`*,m1.small,hour,0.025,,2024-05-15,\n*,m1.small,hour,0.03,2024-05-15,2024-06-20,\n${everything}\n`);
+    expect(coverage.periods).toEqual({ scopes: ['everyone'], period: { start: Date.UTC(2024, 4, 1) * 1000, end: Date.UTC(2024, 6, 1) * 1000 } });
+    expect(coverage.rows.find((r) => r.datacenter === 'north' && r.service === 'm1.small')).toEqual({
+      datacenter: 'north', service: 'm1.small', meter: 'instance', rate: null,
+      problem: 'no price for everyone from 2024-06-20T00:00:00Z until 2024-07-01T00:00:00Z',
+    });
+    const fixed = await coverageOf(`*,m1.small,hour,0.025,,2024-05-15,\n*,m1.small,hour,0.03,2024-05-15,,\n${everything}\n`);
+    expect(fixed.rows.find((r) => r.datacenter === 'north' && r.service === 'm1.small')).toMatchObject({
+      rate: '0.025', changes: '0.025 until 2024-05-15T00:00:00Z, then 0.03',
+    });
+    expect(fixed.ok).toBe(true);
+    expect(coverageItems(fixed).at(-1)!.detail).toContain('priced for everyone over 2024-05-01T00:00:00Z..2024-07-01T00:00:00Z');
+  });
+
+  it('a service priced for a group only: tenants outside it have no price', async () => {
+    const coverage = await coverageOf(`*,m1.small,hour,0.02,,,group:partners\n${everything}\n`, '[price_groups]\npartners = acme\n');
+    expect(coverage.periods?.scopes).toEqual(['everyone', 'group partners']);
+    const row = coverage.rows.find((r) => r.datacenter === 'north' && r.service === 'm1.small')!;
+    expect(row.rate).toBeNull();
+    expect(row.problem).toBe('no price for everyone (priced for group partners only)');
+  });
+
+  it('a group whose own rows end leaves it to everyone\'s: covered', async () => {
+    const coverage = await coverageOf(`*,m1.small,hour,0.025,,,\n*,m1.small,hour,0.02,,2024-06-01,group:partners\n${everything}\n`, '[price_groups]\npartners = acme\n');
+    expect(coverage.ok).toBe(true);
   });
 });

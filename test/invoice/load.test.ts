@@ -235,7 +235,7 @@ OddValidate.validate = 'yes';
     const { Adapter } = await loadAdapter(config('./checked.mjs:Checked', invoice));
     expect(Adapter.name).toBe('Checked');
     const seen = (globalThis as { __validated?: { config: unknown; setup: unknown } }).__validated;
-    expect(seen).toEqual({ config: { mode: 'live' }, setup: { configDir: dir, currency: 'EUR' } });
+    expect(seen).toEqual({ config: { mode: 'live' }, setup: { configDir: dir, currency: 'EUR', priceGroups: [] } });
     expect(seen!.config).not.toBe(invoice);
   });
 

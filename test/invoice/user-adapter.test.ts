@@ -21,6 +21,7 @@ import { Decimal } from '../../src/model/decimal.js';
 import { Ledger } from '../../src/ledger.js';
 import { packageFile } from '../../src/model/paths.js';
 import { REPO, runBin } from '../helpers/cli.js';
+import { onePriceRates } from '../helpers/rates.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 
 const EXAMPLE = packageFile('invoices', 'example-markdown', 'index.mjs');
@@ -251,16 +252,19 @@ describe('the example adapter, invoices/example-markdown', () => {
     expect(readdirSync(path.join(dir, 'md')).sort()).toEqual([...files].sort());
   });
 
+  /** The example reads a datacenter,service,unit,rate file of one price per service: both adapters get one. */
   async function billWith(spec: string, dir: string) {
     const out: string[] = [];
-    const code = await bill({ config: demoIni(dir, spec, `rates = ${RATES}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
+    const rates = writeIn(dir, 'one-price.csv', onePriceRates());
+    const code = await bill({ config: demoIni(dir, spec, `rates = ${rates}\noutput_dir = md\ntitle = Demo Cloud`), all: true, month: '2024-05', json: true }, deps(dir, out));
     return { code, bills: JSON.parse(out.join('')).bills as { tenant: string; status: string; total: string; invoice: string }[] };
   }
 
   it('bills the demo month by path: one Markdown file per bill, totals as the CSV adapter’s', async () => {
     const csvDir = tempDir();
     const csvOut: string[] = [];
-    await bill({ config: demoIni(csvDir, 'csv', `rates = ${RATES}\noutput_dir = out`), all: true, month: '2024-05', json: true }, deps(csvDir, csvOut));
+    const rates = writeIn(csvDir, 'one-price.csv', onePriceRates());
+    await bill({ config: demoIni(csvDir, 'csv', `rates = ${rates}\noutput_dir = out`), all: true, month: '2024-05', json: true }, deps(csvDir, csvOut));
     const csvTotals = Object.fromEntries((JSON.parse(csvOut.join('')).bills as { tenant: string; total: string }[]).map((b) => [b.tenant, b.total]));
 
     const dir = tempDir();
@@ -282,7 +286,8 @@ describe('the example adapter, invoices/example-markdown', () => {
     const dir = tempDir();
     cpSync(path.dirname(EXAMPLE), path.join(dir, 'node_modules', 'artifice-example-markdown'), { recursive: true });
     const loaded = await loadInvoiceClass('artifice-example-markdown:MarkdownInvoice', dir);
-    const invoice = new loaded.Adapter({ id: 't1', name: 'T One' }, { rates: RATES }, { ...CONTEXT, configDir: dir, dryRun: true });
+    const rates = writeIn(path.join(dir, 'node_modules'), 'rates.csv', onePriceRates());
+    const invoice = new loaded.Adapter({ id: 't1', name: 'T One' }, { rates }, { ...CONTEXT, configDir: dir, dryRun: true });
     expect(await invoice.cost('south', 'm1.small')).toBe('0.022');
     expect(await invoice.cost('north', 'm1.small')).toBe('0.025');
     expect(await invoice.cost('north', 'm9.huge')).toBeUndefined();
@@ -335,6 +340,18 @@ describe('the example adapter, invoices/example-markdown', () => {
     expect(existsSync(path.join(dir, 'ledger.sqlite'))).toBe(false);
   });
 
+  it('refuses a price list (dates, tenants, tiers) it would price with one rate: the packaged rates file', async () => {
+    const dir = tempDir();
+    const errors: string[] = [];
+    const code = await main(
+      ['node', 'artifice', 'bill', '--config', demoIni(dir, `${EXAMPLE}:MarkdownInvoice`, `rates = ${RATES}`), '--all', '--month', '2024-05'],
+      deps(dir, [], errors),
+    );
+    expect(code).toBe(2);
+    expect(errors.join('')).toMatch(/^artifice: .*rates .*rates\.csv row \d+: this adapter reads one rate per datacenter and service \(from, until, tenant and tier columns are not supported\); use the built-in csv adapter for price lists\n$/);
+    expect(existsSync(path.join(dir, 'ledger.sqlite'))).toBe(false);
+  });
+
   it('a missing rates key is a one-line error at construction', async () => {
     const { Adapter } = await loadInvoiceClass(`${EXAMPLE}:MarkdownInvoice`, tempDir());
     expect(() => new Adapter({ id: 't1' }, {}, { ...CONTEXT })).toThrow(/^\[invoice:object\] rates is required by the example-markdown adapter/);
@@ -372,7 +389,7 @@ describe('price coverage of an adapter of your own: the optional static priceLis
 
   it('artifice adapters prints the example adapter’s rates: its flavors, from its rates file', async () => {
     const dir = tempDir();
-    const rates = writeIn(dir, 'rates.csv', `${readFileSync(RATES, 'utf8').replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,')}`);
+    const rates = writeIn(dir, 'rates.csv', onePriceRates().replace('*,volume.size,gigabyte-hour,', '*,volume.size,gigabyte-month,'));
     const out: string[] = [];
     const code = await adapters({ config: demoIni(dir, `${EXAMPLE}:MarkdownInvoice`, `rates = rates.csv\noutput_dir = md`) }, deps(dir, out));
     const text = out.join('');

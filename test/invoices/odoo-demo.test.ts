@@ -21,11 +21,11 @@ import { openCollector } from '../../src/telemetry/open.js';
 import { OdooInvoice, type Fetch } from '../../invoices/odoo/index.js';
 import type { InvoiceConfig, InvoiceContext } from '../../src/invoice/contract.js';
 import { FakeOdoo } from '../fakes/odoo-server.js';
+import { onePriceRates } from '../helpers/rates.js';
 import { cleanTempDirs, tempDir, writeIn } from '../helpers/tmp.js';
 import type { InvoiceTenant } from '../../src/model/types.js';
 
 const SAMPLES = packageFile('config', 'demo', 'samples.ndjson.gz');
-const RATES = packageFile('config', 'rates.csv');
 const TENANTS = ['12401defeb592084bf8bac1b9fafaa7c', '20bef52e4e1bf47d0fb39f90e12eb92d', 'deee1cf5d038d5669b60a3df605510da'];
 /** No process has this pid (pid_max is at most 2^22). */
 const DEAD_PID = 99_999_999;
@@ -80,10 +80,9 @@ async function billJson(config: string, dir: string, pid?: number): Promise<{ co
   return { code, bills: (JSON.parse(out.join('')) as { bills: JsonBill[] }).bills };
 }
 
-/** Products mirroring config/rates.csv (`*` rows by service, others `<datacenter>.<service>`). */
+/** Products mirroring onePriceRates() (`*` rows by service, others `<datacenter>.<service>`). */
 async function mirrorRates(fake: FakeOdoo): Promise<void> {
-  const text = await (await import('node:fs/promises')).readFile(RATES, 'utf8');
-  for (const row of text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).slice(1)) {
+  for (const row of onePriceRates().split('\n').filter((l) => l.trim()).slice(1)) {
     const [datacenter, service, , rate] = row.split(',').map((c) => c.trim()) as [string, string, string, string];
     fake.addProduct(datacenter === '*' ? service : `${datacenter}.${service}`, rate);
   }
@@ -96,7 +95,7 @@ let csvTotals: Map<string, string>;
 beforeAll(async () => {
   // The CSV adapter's bill of the same month, same rates: the reference totals.
   const csvDir = tempDir();
-  const result = await billJson(ini(csvDir, 'csv.ini', 'csv', `output_dir = out\nrates = ${RATES}`), csvDir);
+  const result = await billJson(ini(csvDir, 'csv.ini', 'csv', `output_dir = out\nrates = ${writeIn(csvDir, 'rates.csv', onePriceRates())}`), csvDir);
   expect(result.code).toBe(0);
   csvTotals = new Map(result.bills.map((b) => [b.tenant, b.total!]));
   expect([...csvTotals.keys()].sort()).toEqual(TENANTS);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Decimal } from '../../src/model/decimal.js';
 import { AdapterError } from '../../src/model/errors.js';
 import type { InvoiceContext } from '../../src/invoice/contract.js';
-import { priceUsage } from '../../src/pricing.js';
+import { adjustmentLines } from '../../src/pricing/adjust.js';
+import { priceUsage } from '../../src/pricing/index.js';
 import { packageFile } from '../../src/model/paths.js';
 import CsvInvoice from '../../invoices/csv/index.js';
 import { odooAmount, odooSubtotal, OdooInvoice, parseOdooReference, type Fetch } from '../../invoices/odoo/index.js';
@@ -36,12 +37,19 @@ function adapter(over: Record<string, string> = {}, ctx: Partial<InvoiceContext>
   return new OdooInvoice(TENANT, settings(fakeOdoo, over), context(ctx), { fetch });
 }
 
-/** Products that mirror config/rates.csv: `*` rows as `<service>`, others as `<datacenter>.<service>`. */
+/**
+ * Products that mirror config/rates.csv: `*` rows as `<service>`, others as `<datacenter>.<service>`.
+ * An Odoo product has one price: a service's later dated rows (a price change) are left out.
+ */
 function mirrorRates(target: FakeOdoo): void {
   const text = readFileSync(packageFile('config', 'rates.csv'), 'utf8');
+  const added = new Set<string>();
   for (const row of text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).slice(1)) {
     const [datacenter, service, , rate] = row.split(',').map((c) => c.trim()) as [string, string, string, string];
-    target.addProduct(datacenter === '*' ? service : `${datacenter}.${service}`, rate);
+    const code = datacenter === '*' ? service : `${datacenter}.${service}`;
+    if (added.has(code)) continue;
+    added.add(code);
+    target.addProduct(code, rate);
   }
 }
 
@@ -267,6 +275,37 @@ describe('commit', () => {
     for (const line of odooLines) {
       expect(new Decimal(String(line.quantity)).times(String(line.price_unit)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber()).toBe(line.price_subtotal);
     }
+  });
+
+  it('discount and monthly-minimum lines go on their own products, amounts unchanged; a missing one is named', async () => {
+    const usage = await priceUsage(USAGE.slice(0, 2), adapter(), { digits: 2, allowUnpriced: false });
+    const window = { start: 0, end: 1, label: '2024-05' };
+    const bill = { window, currency: 'USD', digits: 2 };
+    const lines = [
+      ...usage.lines,
+      ...adjustmentLines(usage.lines, { discount: { percent: new Decimal(10), key: 'group:partners', label: 'partners' } }, bill),
+      ...adjustmentLines(usage.lines, { minimum: { amount: new Decimal(500), key: TENANT.id, label: 'acme-webshop' } }, bill),
+    ];
+    expect(lines.map((l) => l.basis?.kind)).toEqual(['adapter', 'adapter', 'discount', 'minimum']);
+
+    const missing = adapter();
+    await fill(missing, lines);
+    expect(oneLine(await thrown(missing.commit()))).toContain(
+      "no Odoo product with internal reference 'artifice.discount' for the line 'Discount 10% (price list partners)'",
+    );
+    expect(fake.invoices()).toEqual([]);
+
+    fake.addProduct('artifice.discount', 0, 'Discount');
+    fake.addProduct('credit.min', 0, 'Monthly minimum');
+    fetch = (input, init) => globalThis.fetch(input, init); // a new run: a new session, no cached product lookups
+    const invoice = adapter({ minimum_product: 'credit.min' });
+    await fill(invoice, lines);
+    await invoice.commit();
+    const made = fake.invoices()[0]!.lines.filter((l) => l.display_type !== 'line_section');
+    const codeOf = (id: unknown) => fake.records('product.product').find((p) => p.id === id)!.default_code;
+    expect(made.map((l) => [codeOf(l.product_id), l.name, (l.price_subtotal as number).toFixed(2)])).toEqual(
+      lines.map((l, i) => [['c1.xlarge', 'm1.small', 'artifice.discount', 'credit.min'][i], i < 2 ? expect.any(String) : l.name, l.amount.toFixed(2)]),
+    );
   });
 
   it('is idempotent: a second commit of the same bill returns the first invoice', async () => {

@@ -72,7 +72,7 @@ describe('the installed artifice, run from another directory', () => {
     expect(run.status).toBe(0);
     const bills = (JSON.parse(run.stdout) as { bills: { status: string; total: string }[] }).bills;
     expect(bills.map((b) => b.status)).toEqual(['committed', 'committed', 'committed']);
-    expect(bills.map((b) => b.total).sort()).toEqual(['204.34', '248.00', '34.79']);
+    expect(bills.map((b) => b.total).sort()).toEqual(['183.90', '248.00', '34.82']); // test/cli.test.ts prices them by hand
     const invoices = path.join(demo, 'demo', 'out', 'invoices');
     expect(existsSync(invoices) && readdirSync(invoices).filter((f) => f.endsWith('.csv'))).toHaveLength(3);
     expect(readdirSync(elsewhere)).toEqual([]);

@@ -69,6 +69,20 @@ describe('monthReport', () => {
     ledger.close();
   });
 
+  it('counts discount and monthly-minimum lines under one service each, whatever their price list', () => {
+    const ledger = Ledger.open(':memory:');
+    const adjust = (name: string, amount: string, basis: { kind: 'discount'; percent: string; scope: string } | { kind: 'minimum'; minimum: string; scope: string }) =>
+      ({ ...line(name, amount), basis });
+    bill(ledger, 'a', month('2024-05'), [line('m1.small', '10'), adjust('Discount 10% (price list partners)', '-1', { kind: 'discount', percent: '10', scope: 'group:partners' })]);
+    bill(ledger, 'b', month('2024-05'), [line('m1.small', '20'), adjust('Discount 5% (price list b)', '-1', { kind: 'discount', percent: '5', scope: 'b' })]);
+    bill(ledger, 'c', month('2024-05'), [line('m1.small', '2'), adjust('Monthly minimum 5.00 USD (price list c)', '3', { kind: 'minimum', minimum: '5', scope: 'c' })]);
+
+    const r = report(ledger);
+    expect(r.services.map((row) => `${row.key} ${row.total.toFixed(2)}`)).toEqual(['m1.small 32.00', 'monthly minimums 3.00', 'discounts -2.00']);
+    expect(r.services.reduce((sum, row) => sum.plus(row.total), new Decimal(0)).toFixed(2)).toBe(r.cloud[0]!.total.toFixed(2));
+    ledger.close();
+  });
+
   it('lists a total that moved more than the factor either way, including to and from zero', () => {
     const ledger = Ledger.open(':memory:');
     bill(ledger, 'up', month('2024-04'), [line('x', '1')]);

@@ -1,7 +1,7 @@
-import { Decimal } from '../src/model/decimal.js';
-import { PricingError } from '../src/model/errors.js';
-import { groupUsage, priceUsage } from '../src/pricing.js';
-import type { UsageRecord } from '../src/model/types.js';
+import { Decimal } from '../../src/model/decimal.js';
+import { PricingError } from '../../src/model/errors.js';
+import { groupUsage, priceUsage } from '../../src/pricing/index.js';
+import type { UsageRecord } from '../../src/model/types.js';
 
 function record(datacenter: string, service: string, quantity: string, resourceId = `${service}-r`, unit = 'hour'): UsageRecord {
   return {
