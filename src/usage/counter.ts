@@ -6,10 +6,20 @@
  */
 import type { Micros } from '../model/time.js';
 import { Decimal } from '../model/decimal.js';
+import type { Sample } from '../model/types.js';
 import type { Transform } from './transform.js';
 
+/** The increase from `previous` to `sample` (a decrease is a reset: the new value counts from 0). */
+function step(sample: Sample, previous: Sample): number {
+  return sample.volume >= previous.volume ? sample.volume - previous.volume : sample.volume;
+}
+
 export const counter: Transform = (samples, spec, { window }) => {
-  let increase = new Decimal(0);
+  // Byte counters are integers: their increases are summed as numbers while the total stays a
+  // safe integer (exact, so the same as decimal.js), and in Decimal from the first step that is
+  // not (a fraction, or a total beyond 2^53) on, as every step was before.
+  let whole = 0;
+  let increase: Decimal | undefined;
   const sampleTimes: Micros[] = [];
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i];
@@ -18,11 +28,16 @@ export const counter: Transform = (samples, spec, { window }) => {
     const previous = i > 0 ? samples[i - 1] : undefined;
     if (previous) {
       if (previous.timestamp < window.start) sampleTimes.push(previous.timestamp); // the look-back baseline
-      const now = new Decimal(sample.volume);
-      increase = increase.plus(sample.volume >= previous.volume ? now.minus(previous.volume) : now);
+      const next = increase === undefined && Number.isSafeInteger(sample.volume) && Number.isSafeInteger(previous.volume) ? whole + step(sample, previous) : NaN;
+      if (Number.isSafeInteger(next)) {
+        whole = next;
+      } else {
+        const now = new Decimal(sample.volume);
+        increase = (increase ?? new Decimal(whole)).plus(sample.volume >= previous.volume ? now.minus(previous.volume) : now);
+      }
     }
     sampleTimes.push(sample.timestamp);
   }
   if (sampleTimes.length === 0) return [];
-  return [{ service: spec.service, quantity: increase.div(spec.divideBy), sampleTimes, gaps: [] }];
+  return [{ service: spec.service, quantity: (increase ?? new Decimal(whole)).div(spec.divideBy), sampleTimes, gaps: [] }];
 };
