@@ -194,40 +194,75 @@ function metadataAt(timeline: ResourceTimeline, t: Micros, extra: 'plain' | 'act
   return typeof extra === 'string' ? made[extra] : { ...made.plain, ...extra };
 }
 
+/**
+ * `metadataAt(timeline, t, kind)` for times that mostly grow, as buckets do: the revision in
+ * force is followed from one call to the next instead of looked up (and its metadata fetched)
+ * for each bucket.
+ */
+function metadataCursor(timeline: ResourceTimeline, kind: 'plain' | 'active'): (t: Micros) => Readonly<Record<string, unknown>> {
+  const revisions = timeline.revisions;
+  let index = 0;
+  let made = revisionMetadata(revisions[0])[kind];
+  let validUntil = Number.NEGATIVE_INFINITY;
+  let validFrom = Number.POSITIVE_INFINITY;
+  return (t) => {
+    if (t >= validFrom && t < validUntil) return made;
+    if (t < validFrom) index = 0;
+    // revisionAt: the last revision started at or before t, else the first one.
+    while (index + 1 < revisions.length && revisions[index + 1]!.start <= t) index++;
+    validFrom = index === 0 ? Number.NEGATIVE_INFINITY : revisions[index]!.start;
+    validUntil = index + 1 < revisions.length ? revisions[index + 1]!.start : Number.POSITIVE_INFINITY;
+    made = revisionMetadata(revisions[index])[kind];
+    return made;
+  };
+}
+
+/** Whether some bucket from `from` on (buckets sorted by start) starts exactly at `t`. */
+function startsAt(buckets: readonly Bucket[], from: number, t: Micros): boolean {
+  let i = from;
+  while (i < buckets.length && buckets[i]!.t < t) i++;
+  return i < buckets.length && buckets[i]!.t === t;
+}
+
 /** One resource's buckets of one metric → samples (see the module comment for the rules). */
 export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly Bucket[], ctx: SampleContext): Sample[] {
   const samples: Sample[] = [];
+  // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
+  const unit = ctx.transform === 'uptime' ? 'instance' : ctx.unit;
+  const type = SAMPLE_TYPE[ctx.transform];
+  const idPrefix = `gnocchi:${ctx.metricId}:`;
   const sample = (t: Micros, volume: number, metadata: Readonly<Record<string, unknown>>, suffix = ''): Sample => ({
     meter: ctx.meter,
     resourceId: timeline.id,
     projectId: timeline.projectId,
     timestamp: t,
     volume,
-    // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
-    unit: ctx.transform === 'uptime' ? 'instance' : ctx.unit,
-    type: SAMPLE_TYPE[ctx.transform],
+    unit,
+    type,
     metadata,
-    id: `gnocchi:${ctx.metricId}:${t}${suffix}`,
+    id: idPrefix + t + suffix,
     source: ctx.source,
     region: ctx.region,
   });
 
   if (ctx.transform === 'counter' || ctx.transform === 'sum') {
-    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, metadataAt(timeline, b.t, 'plain')));
+    const plainAt = metadataCursor(timeline, 'plain');
+    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, plainAt(b.t)));
     return samples;
   }
 
   const uptime = ctx.transform === 'uptime';
-  const starts = new Set(buckets.map((b) => b.t));
+  const metadataOf = metadataCursor(timeline, uptime ? 'active' : 'plain');
   const from = timeline.startedAt ?? Number.NEGATIVE_INFINITY;
   const until = timeline.endedAt ?? Number.POSITIVE_INFINITY;
-  for (const b of buckets) {
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!;
     const bucketEnd = b.t + b.granularityUs;
     const a = Math.max(b.t, from);
     const e = Math.min(bucketEnd, until);
     if (a >= e || a >= ctx.end) continue;
     if (uptime) {
-      samples.push(sample(a, 1, metadataAt(timeline, a, 'active')));
+      samples.push(sample(a, 1, metadataOf(a)));
       // A revision (resize) that starts inside the bucket takes the rest of it.
       for (const revision of timeline.revisions) {
         if (revision.start > a && revision.start < e && revision.start < ctx.end) {
@@ -235,10 +270,10 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
         }
       }
     } else {
-      samples.push(sample(a, b.value, metadataAt(timeline, a, 'plain')));
+      samples.push(sample(a, b.value, metadataOf(a)));
     }
     // The next bucket continues this one only if it has a measure and the resource still lives then.
-    const continued = e === bucketEnd && starts.has(bucketEnd) && until > bucketEnd;
+    const continued = e === bucketEnd && until > bucketEnd && startsAt(buckets, i + 1, bucketEnd);
     if (!continued && e < ctx.end) {
       const deleted = e === until;
       const marker = { 'gnocchi.end': deleted ? 'ended_at' : 'no measure after this bucket' };
