@@ -113,28 +113,41 @@ export function revisionAt(timeline: ResourceTimeline, t: Micros): Revision | un
   return found ?? timeline.revisions[0];
 }
 
-/** The last day `bucketTime` parsed: a month of buckets has some 31 distinct days. */
-let day = { text: '', us: 0 };
+/** Days `bucketTime` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
+const days = new Map<number, Micros>();
+const MAX_DAYS = 4096;
 
-function twoDigits(text: string, at: number): number {
+/** The two digits at `at` as a number, or -1. */
+function digitPair(text: string, at: number): number {
   const a = text.charCodeAt(at) - 48;
   const b = text.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : 99;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The midnight of the `YYYY-MM-DD` that starts `text`, parsed once per day; undefined if it is no date. */
+function dayOf(text: string): Micros | undefined {
+  const [c, y, m, d] = [digitPair(text, 0), digitPair(text, 2), digitPair(text, 5), digitPair(text, 8)];
+  if ((c | y | m | d) < 0 || text[4] !== '-' || text[7] !== '-') return undefined;
+  const key = ((c * 100 + y) * 100 + m) * 100 + d;
+  let us = days.get(key);
+  if (us === undefined) {
+    us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
+    if (us === undefined) return undefined;
+    if (days.size >= MAX_DAYS) days.clear();
+    days.set(key, us);
+  }
+  return us;
 }
 
 /**
  * A bucket's timestamp. Gnocchi writes them all as `YYYY-MM-DDTHH:MM:SS+00:00`: those are read
- * field by field with the day parsed once; anything else goes through parseTimestamp.
+ * field by field with each day parsed once; anything else goes through parseTimestamp.
  */
 export function bucketTime(text: string): Micros | undefined {
   if (text.length === 25 && text.endsWith('+00:00') && text[10] === 'T' && text[13] === ':' && text[16] === ':') {
-    if (!text.startsWith(day.text) || day.text === '') {
-      const us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
-      if (us === undefined) return parseTimestamp(text);
-      day = { text: text.slice(0, 10), us };
-    }
-    const [h, m, s] = [twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17)];
-    if (h <= 23 && m <= 59 && s <= 59) return day.us + ((h * 60 + m) * 60 + s) * 1_000_000;
+    const day = dayOf(text);
+    const [h, m, s] = [digitPair(text, 11), digitPair(text, 14), digitPair(text, 17)];
+    if (day !== undefined && (h | m | s) >= 0 && h <= 23 && m <= 59 && s <= 59) return day + ((h * 60 + m) * 60 + s) * 1_000_000;
   }
   return parseTimestamp(text);
 }
