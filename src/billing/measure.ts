@@ -1,5 +1,6 @@
 /** One tenant's usage in a window, from the telemetry (no ledger, no adapter): what `bill` and `verify` measure. */
 import type { Config } from '../config.js';
+import { concatAll } from '../model/arrays.js';
 import { DataError } from '../model/errors.js';
 import type { Collector } from '../telemetry/contract.js';
 import { computeUsage } from '../usage/index.js';
@@ -19,7 +20,7 @@ export async function collectSamples(collector: Collector, config: Config, tenan
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  return concatAll(settled.map((r) => (r.status === 'fulfilled' ? r.value : [])));
 }
 
 /** Each telemetry meter once (sections may share one: `meter = instance`), with the longest look-back any of them needs. */

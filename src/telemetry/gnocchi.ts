@@ -17,6 +17,7 @@
  * `[telemetry] url` is given) or Gnocchi's own `basic` (`Authorization: Basic base64("<user>:")`).
  */
 import type { Config } from '../config.js';
+import { concatAll } from '../model/arrays.js';
 import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
 import type { Micros } from '../model/time.js';
 import type { Collector } from './contract.js';
@@ -154,7 +155,7 @@ export class GnocchiCollector implements Collector {
       throw new TelemetryError(`tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): no Gnocchi endpoint: ${errorMessage(error)}`, { cause: error });
     }
     const batches = await Promise.all(endpoints.map((endpoint) => this.samplesAt(endpoint, meter, query, endpoints.length)));
-    return batches.length === 1 ? batches[0]! : batches.flat();
+    return batches.length === 1 ? batches[0]! : concatAll(batches);
   }
 
   private async samplesAt(endpoint: ResolvedEndpoint, meter: GnocchiMeter, query: SampleQuery, regions: number): Promise<Sample[]> {
@@ -181,7 +182,7 @@ export class GnocchiCollector implements Collector {
           meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
         }));
       }
-      return perResource.flat();
+      return concatAll(perResource);
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });
       throw new TelemetryError(`${where}: ${this.explain(error, endpoint, meter, step)}`, { cause: error });

@@ -54,4 +54,13 @@ describe('counter', () => {
     expect(flat[0].sampleTimes).toHaveLength(2);
     expect(counter([c('2024-04-30T23:00Z', 7)], RAW, { window: MAY1 })).toEqual([]);
   });
+  it('stays exact when integer steps give way to fractions, or to a total beyond 2^53', () => {
+    const fractions = [c('2024-05-01T01:00Z', 10), c('2024-05-01T02:00Z', 30), c('2024-05-01T03:00Z', 30.1), c('2024-05-01T04:00Z', 0.2), c('2024-05-01T05:00Z', 7)];
+    // 20 + 0.1 + 0.2 (reset) + 6.8, in decimal: no binary rounding (20.1 + 0.2 is 20.300000000000001 in floats).
+    expect(counter(fractions, RAW, { window: MAY1 })[0].quantity.toString()).toBe('27.1');
+    const big = 2 ** 53 - 1;
+    const huge = [c('2024-05-01T01:00Z', 0), c('2024-05-01T02:00Z', big), c('2024-05-01T03:00Z', 5), c('2024-05-01T04:00Z', big)];
+    // big + 5 (reset) + (big − 5): twice 2^53 − 1, beyond what a number holds exactly.
+    expect(counter(huge, RAW, { window: MAY1 })[0].quantity.toString()).toBe('18014398509481982');
+  });
 });

@@ -114,28 +114,41 @@ export function revisionAt(timeline: ResourceTimeline, t: Micros): Revision | un
   return found ?? timeline.revisions[0];
 }
 
-/** The last day `bucketTime` parsed: a month of buckets has some 31 distinct days. */
-let day = { text: '', us: 0 };
+/** Days `bucketTime` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
+const days = new Map<number, Micros>();
+const MAX_DAYS = 4096;
 
-function twoDigits(text: string, at: number): number {
+/** The two digits at `at` as a number, or -1. */
+function digitPair(text: string, at: number): number {
   const a = text.charCodeAt(at) - 48;
   const b = text.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : 99;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The midnight of the `YYYY-MM-DD` that starts `text`, parsed once per day; undefined if it is no date. */
+function dayOf(text: string): Micros | undefined {
+  const [c, y, m, d] = [digitPair(text, 0), digitPair(text, 2), digitPair(text, 5), digitPair(text, 8)];
+  if ((c | y | m | d) < 0 || text[4] !== '-' || text[7] !== '-') return undefined;
+  const key = ((c * 100 + y) * 100 + m) * 100 + d;
+  let us = days.get(key);
+  if (us === undefined) {
+    us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
+    if (us === undefined) return undefined;
+    if (days.size >= MAX_DAYS) days.clear();
+    days.set(key, us);
+  }
+  return us;
 }
 
 /**
  * A bucket's timestamp. Gnocchi writes them all as `YYYY-MM-DDTHH:MM:SS+00:00`: those are read
- * field by field with the day parsed once; anything else goes through parseTimestamp.
+ * field by field with each day parsed once; anything else goes through parseTimestamp.
  */
 export function bucketTime(text: string): Micros | undefined {
   if (text.length === 25 && text.endsWith('+00:00') && text[10] === 'T' && text[13] === ':' && text[16] === ':') {
-    if (!text.startsWith(day.text) || day.text === '') {
-      const us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
-      if (us === undefined) return parseTimestamp(text);
-      day = { text: text.slice(0, 10), us };
-    }
-    const [h, m, s] = [twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17)];
-    if (h <= 23 && m <= 59 && s <= 59) return day.us + ((h * 60 + m) * 60 + s) * 1_000_000;
+    const day = dayOf(text);
+    const [h, m, s] = [digitPair(text, 11), digitPair(text, 14), digitPair(text, 17)];
+    if (day !== undefined && (h | m | s) >= 0 && h <= 23 && m <= 59 && s <= 59) return day + ((h * 60 + m) * 60 + s) * 1_000_000;
   }
   return parseTimestamp(text);
 }
@@ -195,50 +208,84 @@ function metadataAt(timeline: ResourceTimeline, t: Micros, extra: 'plain' | 'act
   return typeof extra === 'string' ? made[extra] : { ...made.plain, ...extra };
 }
 
+/**
+ * `metadataAt(timeline, t, kind)` for times that mostly grow, as buckets do: the revision in
+ * force is followed from one call to the next instead of looked up (and its metadata fetched)
+ * for each bucket.
+ */
+function metadataCursor(timeline: ResourceTimeline, kind: 'plain' | 'active'): (t: Micros) => Readonly<Record<string, unknown>> {
+  const revisions = timeline.revisions;
+  let index = 0;
+  let made = revisionMetadata(revisions[0])[kind];
+  let validUntil = Number.NEGATIVE_INFINITY;
+  let validFrom = Number.POSITIVE_INFINITY;
+  return (t) => {
+    if (t >= validFrom && t < validUntil) return made;
+    if (t < validFrom) index = 0;
+    // revisionAt: the last revision started at or before t, else the first one.
+    while (index + 1 < revisions.length && revisions[index + 1]!.start <= t) index++;
+    validFrom = index === 0 ? Number.NEGATIVE_INFINITY : revisions[index]!.start;
+    validUntil = index + 1 < revisions.length ? revisions[index + 1]!.start : Number.POSITIVE_INFINITY;
+    made = revisionMetadata(revisions[index])[kind];
+    return made;
+  };
+}
+
+/** Whether some bucket from `from` on (buckets sorted by start) starts exactly at `t`. */
+function startsAt(buckets: readonly Bucket[], from: number, t: Micros): boolean {
+  let i = from;
+  while (i < buckets.length && buckets[i]!.t < t) i++;
+  return i < buckets.length && buckets[i]!.t === t;
+}
+
 /** One resource's buckets of one metric → samples (see the module comment for the rules). */
 export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly Bucket[], ctx: SampleContext): Sample[] {
   const samples: Sample[] = [];
+  // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
+  const unit = ctx.transform === 'uptime' ? 'instance' : ctx.unit;
+  const type = SAMPLE_TYPE[ctx.transform];
+  const idPrefix = `gnocchi:${ctx.metricId}:`;
   const sample = (t: Micros, volume: number, metadata: Readonly<Record<string, unknown>>, suffix = ''): Sample => ({
     meter: ctx.meter,
     resourceId: timeline.id,
     projectId: timeline.projectId,
     timestamp: t,
     volume,
-    // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
-    unit: ctx.transform === 'uptime' ? 'instance' : ctx.unit,
-    type: SAMPLE_TYPE[ctx.transform],
+    unit,
+    type,
     metadata,
-    id: `gnocchi:${ctx.metricId}:${t}${suffix}`,
+    id: idPrefix + t + suffix,
     source: ctx.source,
     region: ctx.region,
   });
 
   if (ctx.transform === 'counter' || ctx.transform === 'sum') {
-    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, metadataAt(timeline, b.t, 'plain')));
+    const plainAt = metadataCursor(timeline, 'plain');
+    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, plainAt(b.t)));
     return samples;
   }
 
   const uptime = ctx.transform === 'uptime';
-  const starts = new Set(buckets.map((b) => b.t));
+  const metadataOf = metadataCursor(timeline, uptime ? 'active' : 'plain');
   const from = timeline.startedAt ?? Number.NEGATIVE_INFINITY;
   const until = timeline.endedAt ?? Number.POSITIVE_INFINITY;
-  for (const b of buckets) {
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!;
     const bucketEnd = b.t + b.granularityUs;
     const a = Math.max(b.t, from);
     const e = Math.min(bucketEnd, until);
     if (a >= e || a >= ctx.end) continue;
     const volume = uptime ? 1 : b.value;
-    const kind = uptime ? 'active' : 'plain';
-    samples.push(sample(a, volume, metadataAt(timeline, a, kind)));
+    samples.push(sample(a, volume, metadataOf(a)));
     // A revision (a resize, a volume retype) that starts inside the bucket takes the rest of it,
     // at the bucket's value: the time splits between the services of the two revisions.
     for (const revision of timeline.revisions) {
       if (revision.start > a && revision.start < e && revision.start < ctx.end) {
-        samples.push(sample(revision.start, volume, metadataAt(timeline, revision.start, kind), ':revision'));
+        samples.push(sample(revision.start, volume, metadataAt(timeline, revision.start, uptime ? 'active' : 'plain'), ':revision'));
       }
     }
     // The next bucket continues this one only if it has a measure and the resource still lives then.
-    const continued = e === bucketEnd && starts.has(bucketEnd) && until > bucketEnd;
+    const continued = e === bucketEnd && until > bucketEnd && startsAt(buckets, i + 1, bucketEnd);
     if (!continued && e < ctx.end) {
       const deleted = e === until;
       const marker = { 'gnocchi.end': deleted ? 'ended_at' : 'no measure after this bucket' };
