@@ -1,6 +1,6 @@
 /**
  * The HTTP client the telemetry collectors (Ceilometer v2, Gnocchi v1), Keystone and the Odoo adapter share:
- * node:http(s) over keep-alive agents (src/http/transport.ts), a timeout per attempt, retries with exponential backoff
+ * node-fetch 3 over keep-alive agents, a timeout per attempt, retries with exponential backoff
  * and full jitter, a bounded number of requests in flight, TLS `ca_file` / `insecure`, one
  * re-authentication on a 401, and errors that fit on one line and never carry a secret.
  *
@@ -23,10 +23,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { ConfigError, errorMessage } from '../model/errors.js';
 import type { Secrets } from '../model/secrets.js';
+import { decodeUtf8, jsonEscape } from '../model/text.js';
 import { classify, IDEMPOTENT, isBroken, parseRetryAfter, PERMANENT, realSleep, Semaphore, TimeoutError, type Attempt } from './attempt.js';
 import { clip, errorDetail, HttpError, oneLine, safeUrl } from './errors.js';
 import { redirectTarget, REDIRECT_STATUSES, type Hop } from './redirect.js';
-import { nodeHttp } from './transport.js';
 import type { FetchLike, HttpOptions, HttpResponse, RequestInit } from './types.js';
 
 export class HttpClient {
@@ -69,7 +69,7 @@ export class HttpClient {
     };
     const agents = this.agents;
     this.agent = (url) => (url.protocol === 'https:' ? agents.https : agents.http);
-    this.fetch = options.fetch ?? nodeHttp;
+    this.fetch = options.fetch ?? nodeFetch;
   }
 
   async request(method: string, url: string, init: RequestInit = {}): Promise<HttpResponse> {
@@ -213,3 +213,10 @@ export function withQuery(url: string, query: [string, string][] | undefined): s
   const text = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return `${url}${url.includes('?') ? '&' : '?'}${text}`;
 }
+
+/** node-fetch 3, loaded on first use (an ES module); bytes that are not UTF-8 read as `\xNN` (src/model/text.ts). */
+const nodeFetch: FetchLike = async (url, init) => {
+  const { default: fetch } = await import('node-fetch');
+  const res = await fetch(url, init as Parameters<typeof fetch>[1]);
+  return { status: res.status, headers: res.headers, text: async () => decodeUtf8(Buffer.from(await res.arrayBuffer()), jsonEscape) };
+};

@@ -37,7 +37,7 @@ export interface HttpOptions {
    * sockets fail now and then, under concurrency on every retry: turn it off for such a server.
    */
   keepAlive?: boolean;
-  /** Default: node:http(s) with keep-alive agents (src/http/transport.ts). */
+  /** Default: node-fetch 3 with keep-alive http/https agents. */
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
   /** In [0, 1): the jitter. Default Math.random. */
