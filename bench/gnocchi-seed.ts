@@ -6,7 +6,7 @@
  * instance is taken as seeded. Then waits until metricd has processed every measure.
  */
 import http from 'node:http';
-import { nodeHttp } from '../src/http/transport.js';
+import fetch from 'node-fetch';
 import { MONTH, WINDOW_END, WINDOW_START, projectId, resourceId } from './synthetic/model.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('admin:').toString('base64')}`, Accept: 'application/json' };
@@ -15,11 +15,11 @@ const FRESH = new http.Agent({ keepAlive: false });
 
 /**
  * One request on its own connection (uwsgi's keep-alive sockets close without notice, which
- * fetch reports as "fetch failed" on the next request; src/http/transport.ts, no agent reuse).
+ * a reused socket reports as a failed request on the next one: no agent reuse).
  */
 async function call(method: string, url: string, body?: unknown, ok: number[] = [200, 201, 202, 204]): Promise<{ status: number; json(): Promise<unknown> }> {
   const headers: Record<string, string> = { ...AUTH, Connection: 'close', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
-  const res = await nodeHttp(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), agent: () => FRESH });
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), agent: FRESH });
   const text = await res.text();
   if (!ok.includes(res.status)) throw new Error(`${method} ${url} → ${res.status}: ${text.slice(0, 200)}`);
   return { status: res.status, json: async () => JSON.parse(text) as unknown };
