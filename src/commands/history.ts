@@ -5,7 +5,7 @@ import { UsageError } from '../model/errors.js';
 import { resolveWindow, type WindowOptions } from '../period.js';
 import { renderTable } from '../view/table.js';
 import { formatTimestamp } from '../model/time.js';
-import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -18,15 +18,15 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
   // Without --month or --from/--to: every bill (not the default previous month of bill).
   const given = options.month !== undefined || options.from !== undefined || options.to !== undefined;
   const window = given ? resolveWindow(options, config.main.timezone, deps.now()) : undefined;
-  if (!existsSync(config.main.database)) {
+  if (!ledgerMayExist(config)) {
     // A read-only look never creates the ledger (nor its directory).
-    deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${config.main.database} yet: nothing has been billed\n`);
+    deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${ledgerName(config)} yet: nothing has been billed\n`);
     return 0;
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   try {
     const ref = options.tenant?.[0]?.trim();
-    const bills = ledger.bills({ tenant: ref ? tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });
+    const bills = await ledger.bills({ tenant: ref ? await tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });
     if (options.json) {
       deps.stdout(`${JSON.stringify({
         bills: bills.map((b) => ({
@@ -55,6 +55,6 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
     ));
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
