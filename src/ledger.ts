@@ -31,6 +31,7 @@ export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './ledger/owner.js'
 export { LedgerDamagedError } from './ledger/sqlite.js';
 export { checkLedger } from './ledger/integrity.js';
 export { backupLedger, type BackupOptions, type BackupResult } from './ledger/backup.js';
+export { copyLedger, type CopyCounts } from './ledger/copy.js';
 
 /** The ledger contract: every backend's methods (src/ledger/contract.ts). */
 export type Ledger = LedgerContract;
