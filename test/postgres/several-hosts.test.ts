@@ -126,3 +126,14 @@ test('two overlapping windows of one tenant inserted with SQL: the exclusion con
   await query(url, insert, ['d', may[0], may[1], 'failed']);
   expect((await query<{ id: string }>(url, 'SELECT id FROM bills ORDER BY id')).map((r) => r.id)).toEqual(['a', 'c', 'd']);
 });
+
+test('hosts that start at once on an empty database migrate it once (the advisory lock), and all open it', async () => {
+  const url = await newDatabase();
+  const ledgers = await Promise.all(Array.from({ length: 6 }, () => Ledger.connect(url)));
+  try {
+    expect(await query(url, 'SELECT version FROM artifice_schema')).toEqual([{ version: 2 }]);
+    expect((await Promise.all(ledgers.map((l) => l.info()))).map((i) => i.schema)).toEqual([2, 2, 2, 2, 2, 2]);
+  } finally {
+    for (const l of ledgers) await l.close();
+  }
+});
