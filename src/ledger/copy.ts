@@ -39,9 +39,7 @@ export async function copyLedger(from: string, to: string, options: LedgerOption
 }
 
 async function copyRows(source: SqliteLedger, target: PostgresLedger): Promise<CopyCounts> {
-  const client = await target.pool.connect();
-  try {
-    await client.query('BEGIN');
+  return target.transaction(async (client) => {
     // No bill run on the target starts while the copy fills it.
     await client.query(`LOCK TABLE ${TABLES.join(', ')} IN EXCLUSIVE MODE`);
     const { rows } = await client.query<{ bills: number; runs: number }>('SELECT (SELECT count(*) FROM bills)::int AS bills, (SELECT count(*) FROM runs)::int AS runs');
@@ -50,14 +48,8 @@ async function copyRows(source: SqliteLedger, target: PostgresLedger): Promise<C
     }
     const counts = { bills: 0, usage: 0, lines: 0, runs: 0 };
     for (const table of TABLES) counts[table] = await copyTable(source, client, table);
-    await client.query('COMMIT');
     return counts;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** The SQLite rows of `table`, by rowid, inserted in that order (so `seq` keeps it), a batch per statement. */

@@ -32,9 +32,9 @@ export class PostgresLedger implements Ledger {
     return this.store.shown;
   }
 
-  /** The pool, for `ledger copy` (src/ledger/copy.ts), which writes every table as stored. */
-  get pool(): pg.Pool {
-    return this.store.pool;
+  /** `fn` in one transaction, for `ledger copy` (src/ledger/copy.ts), which writes every table as stored. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.store.transaction(fn);
   }
 
   /**
