@@ -45,7 +45,7 @@ export async function ledgerCopy(options: LedgerCopyOptions, deps: Deps): Promis
   if (!from || !to) throw new UsageError('ledger copy needs --from FILE (the SQLite ledger) and --to URL (postgresql://user@host:5432/dbname)');
   // libpq's password sources: whatever the driver uses is a secret (never printed).
   deps.secrets.add(deps.env.PGPASSWORD);
-  const copied = await copyLedger(path.resolve(deps.cwd, from), to, { now: deps.now, onSecret: (secret) => deps.secrets.add(secret) });
+  const copied = await copyLedger(isLedgerUrl(from) ? from : path.resolve(deps.cwd, from), to, { now: deps.now, onSecret: (secret) => deps.secrets.add(secret) });
   const { bills, usage, lines, runs } = copied.rows;
   deps.stdout(`copied ledger ${copied.from} to ${copied.to}: ${bills} bills, ${usage} usage rows, ${lines} lines, ${runs} runs\n`);
   return 0;
