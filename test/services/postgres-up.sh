@@ -58,14 +58,16 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 CONF
-# Only the loopback address, and no other database user than ours gets in.
-printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
+# Only the loopback address. artifice_pw must give its password (the password sources' tests:
+# PGPASSWORD, ~/.pgpass, [main] database_password_file); everyone else is trusted.
+printf 'local all all trust\nhost all artifice_pw 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$state/postgres.log" -w -t 60 start >&2 || {
   echo "postgres-up.sh: PostgreSQL did not start (log in $state/postgres.log)" >&2; exit 1; }
 echo "$port" > "$state/port"
 echo "$bin" > "$state/bin"
 "${as_owner[@]}" "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-  -c "CREATE ROLE artifice LOGIN CREATEDB" -c "CREATE DATABASE artifice OWNER artifice" >&2
+  -c "CREATE ROLE artifice LOGIN CREATEDB" -c "CREATE DATABASE artifice OWNER artifice" \
+  -c "CREATE ROLE artifice_pw LOGIN PASSWORD 'artifice-pw-s3cret'" -c "CREATE DATABASE artifice_pw OWNER artifice_pw" >&2
 # Where postgres-down.sh finds the cluster when PG_STATE_DIR is not set.
 echo "$state" > "${TMPDIR:-/tmp}/artifice-postgres.last"
 echo "postgres-up.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') in $state on 127.0.0.1:$port" >&2

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ArtificeError, LedgerError, errorMessage } from '../../model/errors.js';
+import { urlPassword } from '../url.js';
 
 /** int8 (window bounds, seq) as numbers: microseconds since 1970 stay below 2^53 until the year 2255. */
 const INT8 = 20;
@@ -24,15 +25,39 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
 }
 
+type Connected = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
+
 /** A pool on `url`; nothing is connected until the first query. */
 export function newPool(url: string, options: ConnectOptions): pg.Pool {
+  const password = async (): Promise<string | undefined> => {
+    const found = urlPassword(url) ?? options.password ?? (process.env.PGPASSWORD || undefined) ?? pgpassLookup(target(url));
+    if (found) options.onSecret?.(found);
+    return found;
+  };
+  // node-postgres drops a `password` function given next to a URL without a password (it reads the
+  // URL's empty one instead), so each client gets it here: asked only when the server wants one.
+  class LedgerClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super(config);
+      (this as unknown as { password: unknown }).password = password;
+    }
+
+    // A connection refused during authentication (no password, a wrong one) is closed here: the
+    // driver would leave the socket open for the server's authentication timeout.
+    override connect(): Promise<pg.Client>;
+    override connect(callback: Connected): void;
+    override connect(callback?: Connected): Promise<pg.Client> | void {
+      const close = () => void this.end().catch(() => undefined);
+      if (!callback) return super.connect().catch((error: unknown) => (close(), Promise.reject(error)));
+      super.connect(((error: Error | null, client?: pg.Client) => {
+        if (error) close();
+        (callback as (error: Error | null, client?: pg.Client) => void)(error, client);
+      }) as Connected);
+    }
+  }
   const pool = new pg.Pool({
     connectionString: libpqCompatible(url),
-    password: async (params: { host?: string; port?: number; database?: string; user?: string }) => {
-      const password = options.password ?? process.env.PGPASSWORD ?? pgpassLookup(params);
-      if (password) options.onSecret?.(password);
-      return password;
-    },
+    Client: LedgerClient,
     max: options.poolSize ?? 4,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'artifice',
@@ -41,6 +66,22 @@ export function newPool(url: string, options: ConnectOptions): pg.Pool {
   // An idle connection the server dropped: the next query reconnects; nothing to report here.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** Host, port, database and user of `url`, with libpq's defaults, for ~/.pgpass. */
+function target(url: string): { host?: string; port?: number; database?: string; user?: string } {
+  try {
+    const parsed = new URL(url);
+    const user = decodeURIComponent(parsed.username) || process.env.PGUSER || os.userInfo().username;
+    return {
+      host: decodeURIComponent(parsed.hostname.replace(/^\[|\]$/g, '')) || process.env.PGHOST || 'localhost',
+      port: Number(parsed.port || process.env.PGPORT || 5432),
+      database: decodeURIComponent(parsed.pathname.slice(1)) || process.env.PGDATABASE || user,
+      user,
+    };
+  } catch {
+    return {};
+  }
 }
 
 /**
