@@ -6,6 +6,7 @@
  *     [--concurrency N] [--http-concurrency N] [--json]
  *                                         a synthetic month over HTTP, artifice vs the floor (bench/http.ts)
  *   --gnocchi URL [--tenants N] [--json]  a real Gnocchi (bench/real-gnocchi.ts)
+ *   --ledger URL [--tenants N] [--rounds N]  PostgreSQL vs SQLite ledger (bench/ledger.ts)
  */
 import { fileBench } from './file.js';
 import { httpBench, printHttp } from './http.js';
@@ -36,6 +37,9 @@ async function main(argv: string[]): Promise<void> {
     else printReal(result);
     return;
   }
+  const ledger = option(argv, 'ledger') ?? (argv.includes('--ledger-env') ? process.env.ARTIFICE_TEST_PG_URL || '' : undefined);
+  if (ledger === '') throw new Error('npm run bench:ledger needs ARTIFICE_TEST_PG_URL (test/services/postgres-up.sh prints one), or use npm run bench -- --ledger URL');
+  if (ledger !== undefined) return (await import('./ledger.js')).ledgerBench({ url: ledger, tenants: count(argv, 'tenants', 1000)!, rounds: count(argv, 'rounds', 2)! });
   const backend = option(argv, 'backend') ?? 'file';
   if (backend === 'file') return fileBench();
   if (backend !== 'ceilometer' && backend !== 'gnocchi') throw new Error(`--backend must be file, ceilometer or gnocchi, got '${backend}'`);

@@ -92,6 +92,11 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
   common(ledger.command('backup <file>').description('copy the ledger to FILE with SQLite\'s online backup (safe while a run is billing) and check the copy')
     .option('--force', 'replace FILE when it exists'))
     .action((file: string, options) => run(async () => (await import('./commands/ledger.js')).ledgerBackup as Action, { ...options, file }));
+  ledger.command('copy').description('copy an SQLite ledger, every row of it, into an empty PostgreSQL ledger (docs/ledger.md)')
+    .requiredOption('--from <file>', 'the SQLite ledger file')
+    .requiredOption('--to <url>', 'the PostgreSQL ledger: postgresql://user@host:5432/dbname (password from PGPASSWORD or ~/.pgpass)')
+    .option('--verbose', 'show stack traces and causes of errors')
+    .action((options) => run(async () => (await import('./commands/ledger.js')).ledgerCopy as Action, options));
 
   return program;
 }

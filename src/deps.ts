@@ -11,8 +11,11 @@ import { Secrets } from './model/secrets.js';
 import type { Collector } from './telemetry/contract.js';
 import { openCollector } from './telemetry/open.js';
 
-/** Subscribes to SIGINT/SIGTERM; the handler returns true when the process should exit now. Returns an unsubscribe. */
-export type OnSignal = (handler: (signal: string) => boolean) => () => void;
+/**
+ * Subscribes to SIGINT/SIGTERM; the handler returns false to keep running, true to exit now, or a
+ * promise to exit once it settles (the run recorded first). Returns an unsubscribe.
+ */
+export type OnSignal = (handler: (signal: string) => boolean | Promise<unknown>) => () => void;
 
 export interface Deps {
   cwd: string;
@@ -57,9 +60,13 @@ function guardPipes(): void {
 }
 
 /** The real process's signals: a second signal exits at once (130 for SIGINT, 143 for SIGTERM). */
-export function processSignals(handler: (signal: string) => boolean): () => void {
+export function processSignals(handler: (signal: string) => boolean | Promise<unknown>): () => void {
   const on = (signal: NodeJS.Signals) => {
-    if (handler(signal)) process.exit(signal === 'SIGINT' ? 130 : 143);
+    const exit = handler(signal);
+    if (exit === false) return;
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (exit === true) process.exit(code);
+    void exit.finally(() => process.exit(code));
   };
   process.on('SIGINT', on);
   process.on('SIGTERM', on);

@@ -130,7 +130,7 @@ describe('bill --all --month 2024-05 on the demo', () => {
     first = await run(['bill', '--config', d.ini, '--all', ...MONTH, '--json'], { cwd: d.dir });
   });
 
-  it('exits 0 with one committed bill per tenant, shaped as docs/architecture.md, "Stable interfaces"', () => {
+  it('exits 0 with one committed bill per tenant, shaped as docs/architecture.md, "Stable interfaces"', async () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const bills = parseBills(first.stdout);
@@ -141,7 +141,7 @@ describe('bill --all --month 2024-05 on the demo', () => {
     }
   });
 
-  it('writes one CSV per tenant, whose total line is the bill total', () => {
+  it('writes one CSV per tenant, whose total line is the bill total', async () => {
     expect(filesIn(d.outDir)).toEqual(ALL_INVOICES);
     for (const tenant of [ACME, GLOBEX, INITECH]) {
       const csv = readFileSync(path.join(d.outDir, invoiceName(tenant)), 'utf8');
@@ -150,7 +150,7 @@ describe('bill --all --month 2024-05 on the demo', () => {
     }
   });
 
-  it('records three committed bills, with their lines, in the ledger', () => {
+  it('records three committed bills, with their lines, in the ledger', async () => {
     const bills = ledgerBills(d.database);
     expect(bills.map((b) => [b.tenant, b.status, b.revision, b.total])).toEqual([
       [GLOBEX, 'committed', 1, '248.00'],
@@ -406,12 +406,12 @@ describe('windows that are not billable: exit 3', () => {
     const os = await import('node:os');
     const ledger = Ledger.open(d.database);
     try {
-      const claim = ledger.claim({ id: ACME }, { start: Date.UTC(2024, 4, 1) * 1000, end: Date.UTC(2024, 5, 1) * 1000 }, {
+      const claim = await ledger.claim({ id: ACME }, { start: Date.UTC(2024, 4, 1) * 1000, end: Date.UTC(2024, 5, 1) * 1000 }, {
         host: os.hostname(), pid: process.pid, runId: 'another-run',
       });
       expect(claim.kind).toBe('claimed');
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const result = await run(['bill', '--config', d.ini, '--tenant', ACME, ...MONTH], { cwd: d.dir });
     expect(result.code).toBe(3);
@@ -429,7 +429,7 @@ describe('windows that are not billable: exit 3', () => {
 });
 
 describe('the real bin/artifice', () => {
-  it('bills the demo month: exit 0, one CSV per tenant; again: exit 3', () => {
+  it('bills the demo month: exit 0, one CSV per tenant; again: exit 3', async () => {
     const d = demo();
     const first = runBin(['bill', '--config', d.ini, '--all', ...MONTH], { cwd: d.dir });
     expect(first.stderr).toBe('');
@@ -458,7 +458,7 @@ describe('the real bin/artifice', () => {
     expect(existsSync(path.join(path.dirname(d.database), 'status.json'))).toBe(true); // the run was recorded to its end
   }, 120_000);
 
-  it('a malformed ini: exit 2, one line, no stack, no ledger', () => {
+  it('a malformed ini: exit 2, one line, no stack, no ledger', async () => {
     const d = demo((t) => `oops = 1\n${t}`);
     const result = runBin(['bill', '--all', ...MONTH], { cwd: '/', env: { ARTIFICE_CONFIG: d.ini } });
     expect(result.code).toBe(2);
@@ -467,7 +467,7 @@ describe('the real bin/artifice', () => {
     expect(existsSync(d.database)).toBe(false);
   });
 
-  it('an adapter package that does not resolve: exit 2, one line naming the spec', () => {
+  it('an adapter package that does not resolve: exit 2, one line naming the spec', async () => {
     const d = demo((t) => t.replace('invoice:object = csv', 'invoice:object = nosuch:Thing'));
     const result = runBin(['bill', '--config', d.ini, '--all', ...MONTH], { cwd: d.dir });
     expect(result.code).toBe(2);
@@ -477,7 +477,7 @@ describe('the real bin/artifice', () => {
     if (existsSync(d.database)) expect(ledgerBills(d.database)).toEqual([]);
   });
 
-  it('--month 2024-13: exit 2, one line', () => {
+  it('--month 2024-13: exit 2, one line', async () => {
     const d = demo();
     const result = runBin(['bill', '--config', d.ini, '--all', '--month', '2024-13'], { cwd: d.dir });
     expect(result.code).toBe(2);

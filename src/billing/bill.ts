@@ -87,18 +87,18 @@ export async function billTenant(ctx: BillingContext, tenant: Tenant, window: Bi
       `window not settled: billable from ${formatTimestamp(billableFrom(window, config.main.settleHours))} ([main] settle_hours = ${config.main.settleHours})`);
   }
   if (!ledger || ctx.dryRun) return finishPreview(ctx, tenant, window, base);
-  const claim = claimWindow(ctx, ledger, base);
+  const claim = await claimWindow(ctx, ledger, base);
   if ('status' in claim) return claim;
   const draft: OutcomeBase = { ...base, billId: claim.bill.id, resumed: claim.resumed };
   return finishBill({ ctx, tenant, window, draft, bill: claim.bill, ledger });
 }
 
 /** The window claimed for this run, or the outcome of a window that cannot be claimed. */
-function claimWindow(ctx: BillingContext, ledger: Ledger, base: OutcomeBase): Outcome | { bill: Bill; resumed: boolean } {
+async function claimWindow(ctx: BillingContext, ledger: Ledger, base: OutcomeBase): Promise<Outcome | { bill: Bill; resumed: boolean }> {
   const { tenant, window } = base;
-  let claim: ReturnType<Ledger['claim']>;
+  let claim: Awaited<ReturnType<Ledger['claim']>>;
   try {
-    claim = ledger.claim(tenant, window, ctx.owner);
+    claim = await ledger.claim(tenant, window, ctx.owner);
   } catch (error) {
     if (error instanceof LedgerDamagedError) throw error;
     return failed(base, `cannot claim the window in the ledger: ${oneLine(error)}`);
@@ -147,6 +147,9 @@ async function finishPreview(ctx: BillingContext, tenant: Tenant, window: Billin
   }
 }
 
+/** Throws when the claim is no longer this run's (LostClaim) or the run stops. */
+type Checkpoint = (stage: string) => Promise<void>;
+
 /** A claimed bill in progress: what its steps share. `draft` is filled in as they go. */
 interface Claimed {
   ctx: BillingContext;
@@ -158,21 +161,23 @@ interface Claimed {
 }
 
 /** The heartbeat of a claimed bill, and the checkpoint that throws when it is no longer ours or the run stops. */
-function holdClaim({ ctx, bill, ledger }: Claimed): { checkpoint: (stage: string) => void; release: () => void } {
+function holdClaim({ ctx, bill, ledger }: Claimed): { checkpoint: Checkpoint; release: () => void } {
   const runId = ctx.owner.runId;
   let lost = false;
   const beat = setInterval(() => {
-    try {
-      if (!ledger.heartbeat(bill.id, runId)) lost = true;
-    } catch {
+    ledger.heartbeat(bill.id, runId).then(
+      (held) => {
+        if (!held) lost = true;
+      },
       // A busy ledger now is not a lost claim; the checkpoint asks again.
-    }
+      () => undefined,
+    );
   }, ctx.heartbeatMs);
   beat.unref?.();
   return {
-    checkpoint: (stage) => {
+    checkpoint: async (stage) => {
       stopIfDamaged(ctx);
-      if (lost || !ledger.heartbeat(bill.id, runId)) throw new LostClaim(stage);
+      if (lost || !(await ledger.heartbeat(bill.id, runId))) throw new LostClaim(stage);
       if (ctx.stop?.reason) throw new Interrupted(`interrupted by ${ctx.stop.reason} ${stage}; the window stays billable`);
     },
     release: () => clearInterval(beat),
@@ -191,17 +196,17 @@ async function finishBill(claimed: Claimed): Promise<Outcome> {
     if (empty) return empty;
     for (const datacenter of [...new Set(draft.lines.map((line) => line.datacenter))]) await invoice.addSection(datacenter);
     for (const line of draft.lines) await invoice.addLine(line);
-    claim.checkpoint('before the invoice was committed');
+    await claim.checkpoint('before the invoice was committed');
     committing = true;
     const reference = referenceOf(await invoice.commit());
     stopIfDamaged(ctx);
     // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
-    ledger.markCommitted(bill.id, reference, formatMoney(draft.total ?? new Decimal(0), config.main.currencyDigits), config.main.currency);
+    await ledger.markCommitted(bill.id, reference, formatMoney(draft.total ?? new Decimal(0), config.main.currencyDigits), config.main.currency);
     return { ...draft, status: 'committed', invoice: reference };
   } catch (error) {
     if (error instanceof LedgerDamagedError) throw error;
-    if (error instanceof LostClaim) return lostClaim(claimed, error.message);
-    return committing ? failedInCommit(claimed, error) : failBill(claimed, error);
+    if (error instanceof LostClaim) return await lostClaim(claimed, error.message);
+    return committing ? await failedInCommit(claimed, error) : await failBill(claimed, error);
   } finally {
     claim.release();
   }
@@ -215,12 +220,12 @@ async function finishBill(claimed: Claimed): Promise<Outcome> {
  * idempotent commit() finds. Returns the outcome when nothing was used (billed empty).
  */
 async function recordLines(
-  { ctx, tenant, window, draft, bill, ledger }: Claimed, invoice: Parameters<typeof priceUsage>[1], checkpoint: (stage: string) => void,
+  { ctx, tenant, window, draft, bill, ledger }: Claimed, invoice: Parameters<typeof priceUsage>[1], checkpoint: Checkpoint,
 ): Promise<Empty | undefined> {
   const { config } = ctx;
-  const recorded = ledger.lines(bill.id);
+  const recorded = await ledger.lines(bill.id);
   if (recorded.length) {
-    draft.usage = ledger.usage(bill.id).map(({ billId: _, ...record }) => record);
+    draft.usage = (await ledger.usage(bill.id)).map(({ billId: _, ...record }) => record);
     draft.lines = recorded.map(({ billId: _, position: __, ...line }) => line);
     draft.total = draft.lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0));
     draft.asRecorded = true;
@@ -233,20 +238,20 @@ async function recordLines(
   draft.lines = priced.lines;
   draft.total = priced.total;
   draft.unpriced = priced.unpriced;
-  checkpoint('before its usage was recorded');
+  await checkpoint('before its usage was recorded');
   if (usage.records.length === 0) {
     // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
-    ledger.recordUsage(bill.id, [], []);
-    ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
+    await ledger.recordUsage(bill.id, [], []);
+    await ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
     return { ...draft, status: 'empty' };
   }
-  ledger.recordUsage(bill.id, usage.records, priced.lines);
+  await ledger.recordUsage(bill.id, usage.records, priced.lines);
   return undefined;
 }
 
 /** commit() was called and failed: the invoice may exist. Only a resume with this bill id is safe. */
-function failedInCommit({ draft, bill, ledger }: Claimed, error: unknown): Outcome {
-  const now = safeRead(() => ledger.bill(bill.id));
+async function failedInCommit({ draft, bill, ledger }: Claimed, error: unknown): Promise<Outcome> {
+  const now = await safeRead(() => ledger.bill(bill.id));
   if (now?.status === 'committed') {
     return {
       ...skipped(draft, 'billed', `committed meanwhile by ${describeOwner(now.owner)} (bill ${bill.id.slice(0, 8)})`),
@@ -258,16 +263,16 @@ function failedInCommit({ draft, bill, ledger }: Claimed, error: unknown): Outco
 }
 
 /** A failure before commit(): the bill is marked failed, so the window stays billable. */
-function failBill(claimed: Claimed, error: unknown): Outcome {
+async function failBill(claimed: Claimed, error: unknown): Promise<Outcome> {
   const { ctx, draft, bill, ledger } = claimed;
   // A message may quote what a server echoed: the ledger keeps it without the secrets.
   const message = ctx.secrets.redact(oneLine(error));
   try {
-    ledger.markFailed(bill.id, message);
+    await ledger.markFailed(bill.id, message);
   } catch (markError) {
     if (markError instanceof LedgerDamagedError) throw markError;
-    const now = safeRead(() => ledger.bill(bill.id));
-    if (now && now.status === 'pending' && now.owner?.runId !== ctx.owner.runId) return lostClaim(claimed, 'while it was failing');
+    const now = await safeRead(() => ledger.bill(bill.id));
+    if (now && now.status === 'pending' && now.owner?.runId !== ctx.owner.runId) return await lostClaim(claimed, 'while it was failing');
     return failed(draft, `${message}; and the ledger could not record it: ${oneLine(markError)}`);
   }
   return failed(draft, message);
@@ -285,17 +290,17 @@ function referenceOf(value: unknown): string {
   throw new AdapterError(`the adapter's commit() returned ${shown}, not a reference (a non-empty string: a file path, an invoice number); see INVOICES.md`);
 }
 
-function safeRead<T>(read: () => T): T | undefined {
+async function safeRead<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return read();
+    return await read();
   } catch {
     return undefined;
   }
 }
 
 /** The bill was taken over by another run: leave it to that run, say who. */
-function lostClaim({ draft, bill, ledger }: Claimed, stage: string): Outcome {
-  const now = safeRead(() => ledger.bill(bill.id));
+async function lostClaim({ draft, bill, ledger }: Claimed, stage: string): Promise<Outcome> {
+  const now = await safeRead(() => ledger.bill(bill.id));
   const holder = now?.status === 'pending' ? `${describeOwner(now.owner)} holds it now` : `it is ${now?.status ?? 'gone'} now`;
   return {
     ...draft, status: 'skipped', skip: 'busy', heldBy: now?.owner ?? null, lines: [], usage: [], total: null,

@@ -40,7 +40,7 @@ export interface RunResult {
   interruptedBy: string | null;
 }
 
-export type Render = (result: RunResult) => void;
+export type Render = (result: RunResult) => void | Promise<void>;
 
 /** What `bill` stores as a run's summary in the `runs` table. */
 export interface RunSummary {

@@ -111,16 +111,16 @@ function lastRunProblem(lastRun: RunView): string | undefined {
 }
 
 /** Overdue: the last bill run that finished was long enough ago that the next one should have come. */
-function overdueProblem(ledger: Ledger, ctx: HealthContext): string | undefined {
-  const finished = ledger.runs(1000).find((r) => r.command === 'bill' && r.finishedAt);
+async function overdueProblem(ledger: Ledger, ctx: HealthContext): Promise<string | undefined> {
+  const finished = (await ledger.runs(1000)).find((r) => r.command === 'bill' && r.finishedAt);
   if (!finished) return undefined;
   const expected = nextRunExpectedBy(new Date(finished.startedAt), ctx.config);
   if (ctx.now.getTime() <= expected.getTime()) return undefined;
   return `no bill run has finished since ${finished.startedAt}; the next was expected by ${expected.toISOString()}`;
 }
 
-function pendingClaims(ledger: Ledger, ctx: HealthContext): PendingClaim[] {
-  return ledger.pendingBills().map((b) => ({
+async function pendingClaims(ledger: Ledger, ctx: HealthContext): Promise<PendingClaim[]> {
+  return (await ledger.pendingBills()).map((b) => ({
     tenant: b.tenant,
     window: monthLabel(b.start, b.end, ctx.config),
     bill: b.id,
@@ -131,29 +131,29 @@ function pendingClaims(ledger: Ledger, ctx: HealthContext): PendingClaim[] {
   }));
 }
 
-function lastBilledOf(ledger: Ledger, config: Config): Health['last_billed'] {
+async function lastBilledOf(ledger: Ledger, config: Config): Promise<Health['last_billed']> {
+  const entries: [string, Health['last_billed'][string]][] = [];
+  for (const tenant of await ledger.tenants()) {
+    const w = await ledger.lastBilledWindow(tenant.id);
+    if (w) entries.push([tenant.id, { start: formatTimestamp(w.start), end: formatTimestamp(w.end), window: monthLabel(w.start, w.end, config) }]);
+  }
   // fromEntries makes own keys: a tenant id such as __proto__ stays a key, not the prototype.
-  return Object.fromEntries(
-    ledger.tenants().flatMap((tenant) => {
-      const w = ledger.lastBilledWindow(tenant.id);
-      return w ? [[tenant.id, { start: formatTimestamp(w.start), end: formatTimestamp(w.end), window: monthLabel(w.start, w.end, config) }]] : [];
-    }),
-  );
+  return Object.fromEntries(entries);
 }
 
-export function assessHealth(ledger: Ledger, ctx: HealthContext): Health {
+export async function assessHealth(ledger: Ledger, ctx: HealthContext): Promise<Health> {
   const { config } = ctx;
-  const last = ledger.lastRun();
+  const last = await ledger.lastRun();
   const lastRun = last ? runView(last, ctx) : null;
-  const pending = pendingClaims(ledger, ctx);
-  const { unbilled, from, through } = unbilledMonths(ledger, ctx);
+  const pending = await pendingClaims(ledger, ctx);
+  const { unbilled, from, through } = await unbilledMonths(ledger, ctx);
   const tenants = new Set(unbilled.map((u) => u.tenant)).size;
   const problems = [
     lastRun ? lastRunProblem(lastRun) : undefined,
     unbilled.length
       ? `${unbilled.length} settled month${unbilled.length === 1 ? ' is' : 's are'} not billed (${tenants} tenant${tenants === 1 ? '' : 's'})`
       : undefined,
-    overdueProblem(ledger, ctx),
+    await overdueProblem(ledger, ctx),
   ].filter((p): p is string => p !== undefined);
 
   return {
@@ -169,7 +169,7 @@ export function assessHealth(ledger: Ledger, ctx: HealthContext): Health {
       months_back: LOOK_BACK_MONTHS,
       rule: `each known tenant from the month of its first bill (at most ${LOOK_BACK_MONTHS} months back) through ${formatMonth(through)}, the last settled month`,
     },
-    last_billed: lastBilledOf(ledger, config),
+    last_billed: await lastBilledOf(ledger, config),
     next_run_expected_by: nextRunExpectedBy(ctx.now, config).toISOString(),
   };
 }

@@ -35,7 +35,7 @@ export interface StatusHealth extends Health {
 }
 
 export async function assessInvoices(ledger: Ledger, config: Config): Promise<InvoicesHealth> {
-  const bills = ledger.bills({ status: ['committed'] }).filter((bill) => bill.reference);
+  const bills = (await ledger.bills({ status: ['committed'] })).filter((bill) => bill.reference);
   const items = bills.map((bill) => ({ bill, reference: bill.reference! }));
   const count = items.length;
   if (count === 0) return { checked: true, bills: 0, missing: [] };

@@ -20,7 +20,7 @@ import { EXIT, errorMessage, exitCodeOf } from '../model/errors.js';
 import { outcomesExitCode, type Failed, type Outcome } from '../model/outcome.js';
 import type { InvoiceClass } from '../invoice/contract.js';
 import { loadAdapter } from '../invoice/load.js';
-import { LedgerDamagedError, currentOwner, type Ledger, type RunError } from '../ledger.js';
+import { LedgerDamagedError, currentOwner, isLedgerUrl, type Ledger, type RunError } from '../ledger.js';
 import { isBillable } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
@@ -66,7 +66,7 @@ export async function previewRun(ctx: RunContext, render: Render): Promise<numbe
       heartbeatMs: deps.heartbeatMs, secrets: deps.secrets,
     };
     const outcomes = await runBatch(ctx, billing, tenants);
-    render({ outcomes, errors: [], interruptedBy: null });
+    await render({ outcomes, errors: [], interruptedBy: null });
     return outcomesExitCode(outcomes);
   } finally {
     await collector.close();
@@ -97,11 +97,11 @@ export async function billRun(ctx: RunContext, render: Render): Promise<number> 
   try {
     inputs = await openInputs(ctx);
   } catch (error) {
-    const ledger = existingLedger(ctx);
+    const ledger = await existingLedger(ctx);
     try {
-      writeStatus(ctx, ledger, notStarted(error));
+      await writeStatus(ctx, ledger, notStarted(error));
     } finally {
-      ledger?.close();
+      await ledger?.close();
     }
     throw error;
   }
@@ -113,10 +113,10 @@ export async function billRun(ctx: RunContext, render: Render): Promise<number> 
 }
 
 /** The ledger for reading health into the status file, only when it already exists (never created here). */
-function existingLedger(ctx: RunContext): Ledger | undefined {
-  if (!existsSync(ctx.config.main.database)) return undefined;
+async function existingLedger(ctx: RunContext): Promise<Ledger | undefined> {
+  if (!isLedgerUrl(ctx.config.main.database) && !existsSync(ctx.config.main.database)) return undefined;
   try {
-    return openLedger(ctx.config, ctx.deps);
+    return await openLedger(ctx.config, ctx.deps);
   } catch {
     return undefined;
   }
@@ -130,23 +130,23 @@ function notStarted(error: unknown): RunReport {
 async function withLedger(ctx: RunContext, inputs: Inputs, render: Render): Promise<number> {
   let ledger: Ledger;
   try {
-    ledger = openLedger(ctx.config, ctx.deps);
+    ledger = await openLedger(ctx.config, ctx.deps);
   } catch (error) {
     // No ledger, no run row: the status file is all a monitor will see.
-    writeStatus(ctx, undefined, notStarted(error));
+    await writeStatus(ctx, undefined, notStarted(error));
     throw error;
   }
   try {
     let record: RunRecord;
     try {
-      record = RunRecord.start(ctx, ledger);
+      record = await RunRecord.start(ctx, ledger);
     } catch (error) {
-      writeStatus(ctx, undefined, notStarted(error));
+      await writeStatus(ctx, undefined, notStarted(error));
       throw error;
     }
     return await recordedRun(ctx, inputs, record, render);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -173,14 +173,17 @@ async function recordedRun(ctx: RunContext, inputs: Inputs, record: RunRecord, r
   } finally {
     signals.unsubscribe();
   }
-  if (signals.count() > 1) return EXIT.someFailed; // finished and recorded by the signal handler
-  const nobody = fatal === undefined ? nobodyFound(ctx, inputs, record.ledger) : [];
+  if (signals.count() > 1) {
+    await signals.recorded(); // finished and recorded by the signal handler
+    return EXIT.someFailed;
+  }
+  const nobody = fatal === undefined ? await nobodyFound(ctx, inputs, record.ledger) : [];
   const exitCode = fatal !== undefined ? exitCodeOf(fatal) : nobody.length ? EXIT.someFailed : outcomesExitCode(outcomes);
-  record.finish({ outcomes, fatal, complete: complete && nobody.length === 0, exitCode, extra: nobody });
+  await record.finish({ outcomes, fatal, complete: complete && nobody.length === 0, exitCode, extra: nobody });
   if (fatal !== undefined) throw fatal;
-  render({ outcomes, ledger: record.ledger, errors: nobody, interruptedBy: stop.reason });
+  await render({ outcomes, ledger: record.ledger, errors: nobody, interruptedBy: stop.reason });
   // [main] report_html: the month's page for the cron mail to link (never changes the exit code).
-  reportAfterRun(config, record.ledger, window, deps.now(), (text) => ctx.out.error(text));
+  await reportAfterRun(config, record.ledger, window, deps.now(), (text) => ctx.out.error(text));
   return exitCode;
 }
 
@@ -189,8 +192,8 @@ async function recordedRun(ctx: RunContext, inputs: Inputs, record: RunRecord, r
  * telemetry source than a cloud without tenants. Not a complete run, so status keeps the month
  * missing, and exit 1 so cron says so.
  */
-function nobodyFound(ctx: RunContext, inputs: Inputs, ledger: Ledger): RunError[] {
-  const known = ctx.options.all && inputs.tenants.length === 0 ? ledger.tenants().length : 0;
+async function nobodyFound(ctx: RunContext, inputs: Inputs, ledger: Ledger): Promise<RunError[]> {
+  const known = ctx.options.all && inputs.tenants.length === 0 ? (await ledger.tenants()).length : 0;
   if (known === 0) return [];
   return [{
     message: `--all found no tenant with telemetry in ${ctx.window.label} in ${inputs.collector.description}, though the ledger has bills of ` +
@@ -198,9 +201,15 @@ function nobodyFound(ctx: RunContext, inputs: Inputs, ledger: Ledger): RunError[
   }];
 }
 
-/** SIGINT/SIGTERM: the first asks the batch to stop; the second calls `atOnce` and exits (Deps.onSignal). */
-function listenForStop(ctx: RunContext, stop: StopState, atOnce: (signal: string) => void): { count: () => number; unsubscribe: () => void } {
+/**
+ * SIGINT/SIGTERM: the first asks the batch to stop; the second calls `atOnce` and exits once it has
+ * recorded the run (Deps.onSignal). `recorded` settles when that recording is done.
+ */
+function listenForStop(
+  ctx: RunContext, stop: StopState, atOnce: (signal: string) => Promise<void>,
+): { count: () => number; unsubscribe: () => void; recorded: () => Promise<void> } {
   let signals = 0;
+  let recording: Promise<void> = Promise.resolve();
   const unsubscribe = ctx.deps.onSignal((signal) => {
     signals++;
     if (signals === 1) {
@@ -209,10 +218,10 @@ function listenForStop(ctx: RunContext, stop: StopState, atOnce: (signal: string
         '(bills in progress then stay pending and the next run resumes them)');
       return false;
     }
-    atOnce(signal);
-    return true;
+    recording = atOnce(signal).catch(() => undefined);
+    return recording;
   });
-  return { count: () => signals, unsubscribe };
+  return { count: () => signals, unsubscribe, recorded: () => recording };
 }
 
 /** What the runs table records: the selection, never anything secret. */
@@ -240,13 +249,13 @@ class RunRecord {
     private readonly startedAt: string,
   ) {}
 
-  static start(ctx: RunContext, ledger: Ledger): RunRecord {
+  static async start(ctx: RunContext, ledger: Ledger): Promise<RunRecord> {
     const { deps } = ctx;
-    const id = ledger.startRun('bill', runArgs(ctx.options, ctx.window.label), { host: deps.host, pid: deps.pid });
-    return new RunRecord(ctx, ledger, id, ledger.run(id)?.startedAt ?? deps.now().toISOString());
+    const id = await ledger.startRun('bill', runArgs(ctx.options, ctx.window.label), { host: deps.host, pid: deps.pid });
+    return new RunRecord(ctx, ledger, id, (await ledger.run(id))?.startedAt ?? deps.now().toISOString());
   }
 
-  finish({ outcomes, fatal, complete, exitCode, extra }: RunEnd): void {
+  async finish({ outcomes, fatal, complete, exitCode, extra }: RunEnd): Promise<void> {
     const { config, window, options, deps } = this.ctx;
     const failed = outcomes.filter((o): o is Failed => o.status === 'failed');
     const errors: RunError[] = [...failed.map((o) => ({ tenant: o.tenant.id, message: o.error })), ...extra];
@@ -266,11 +275,11 @@ class RunRecord {
     const ledger = fatal instanceof LedgerDamagedError ? undefined : this.ledger;
     try {
       // A message may quote what a server echoed: the ledger keeps it without the secrets.
-      ledger?.finishRun(this.id, { status, summary, errors: deps.secrets.redactValue(errors) });
+      await ledger?.finishRun(this.id, { status, summary, errors: deps.secrets.redactValue(errors) });
     } catch (error) {
       this.ctx.out.error(`cannot record the run in the ledger: ${errorMessage(error)}`);
     }
-    writeStatus(this.ctx, ledger, {
+    await writeStatus(this.ctx, ledger, {
       run: { id: this.id, command: 'bill', args: runArgs(options, window.label), host: deps.host, pid: deps.pid, started_at: this.startedAt, status },
       errors, exitCode, summary,
     });
@@ -278,9 +287,9 @@ class RunRecord {
 }
 
 /** Writes the status file (never throws: a failure is an error line, the run's exit code stands). */
-function writeStatus(ctx: RunContext, ledger: Ledger | undefined, report: RunReport): void {
+async function writeStatus(ctx: RunContext, ledger: Ledger | undefined, report: RunReport): Promise<void> {
   try {
-    const data = statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host });
+    const data = await statusFileOf(report, ledger, { config: ctx.config, now: ctx.deps.now(), host: ctx.deps.host });
     writeRunMetrics(ctx, data, report.exitCode); // [main] metrics_file, if set; never throws
     writeStatusFile(ctx.config.main.statusFile, data, ctx.deps.secrets);
   } catch (error) {

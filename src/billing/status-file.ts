@@ -61,9 +61,9 @@ export interface RunReport {
 }
 
 /** The status file of `report`, with the health of `ledger` when there is one. */
-export function statusFileOf(report: RunReport, ledger: Ledger | undefined, ctx: { config: Config; now: Date; host: string }): StatusFile {
+export async function statusFileOf(report: RunReport, ledger: Ledger | undefined, ctx: { config: Config; now: Date; host: string }): Promise<StatusFile> {
   const { config, now } = ctx;
-  const health = ledger ? assessHealth(ledger, ctx) : undefined;
+  const health = ledger ? await assessHealth(ledger, ctx) : undefined;
   const problems = [...(report.errors.length ? [`this run had ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}`] : []),
     ...(health?.problems.filter((p) => !p.startsWith('the last run')) ?? [])];
   return {

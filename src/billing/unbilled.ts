@@ -50,9 +50,9 @@ function covers(bills: Bill[], start: number, end: number): 'full' | 'part' | 'n
 }
 
 /** `start/end` of the windows of `bill --all` runs that ran to their end. */
-function completeAllRuns(ledger: Ledger): Set<string> {
+async function completeAllRuns(ledger: Ledger): Promise<Set<string>> {
   const complete = new Set<string>();
-  for (const run of ledger.runs(100_000)) {
+  for (const run of await ledger.runs(100_000)) {
     if (run.command === 'bill' && isSummary(run.summary) && run.summary.all && run.summary.complete) {
       complete.add(`${run.summary.window.start}/${run.summary.window.end}`);
     }
@@ -60,9 +60,9 @@ function completeAllRuns(ledger: Ledger): Set<string> {
   return complete;
 }
 
-function billsByTenant(ledger: Ledger): Map<string, Bill[]> {
+async function billsByTenant(ledger: Ledger): Promise<Map<string, Bill[]>> {
   const byTenant = new Map<string, Bill[]>();
-  for (const bill of ledger.bills()) {
+  for (const bill of await ledger.bills()) {
     let list = byTenant.get(bill.tenant);
     if (!list) byTenant.set(bill.tenant, (list = []));
     list.push(bill);
@@ -99,7 +99,7 @@ function whyUnbilled(bills: Bill[], committed: Bill[], w: BillingWindow, check: 
   return undefined;
 }
 
-export function unbilledMonths(ledger: Ledger, ctx: HealthContext): { unbilled: Unbilled[]; from: Month | null; through: Month } {
+export async function unbilledMonths(ledger: Ledger, ctx: HealthContext): Promise<{ unbilled: Unbilled[]; from: Month | null; through: Month }> {
   const { config } = ctx;
   const tz = config.main.timezone;
   const through = lastMonthEndedBy(ctx.now, config.main.settleHours, tz);
@@ -108,12 +108,12 @@ export function unbilledMonths(ledger: Ledger, ctx: HealthContext): { unbilled: 
   for (let i = 1; i < LOOK_BACK_MONTHS; i++) floor = previousMonthOf(floor);
   const floorStart = monthWindow(floor, tz).start;
   const throughEnd = monthWindow(through, tz).end;
-  const check: MonthCheck = { ctx, overdueEnd: monthWindow(lastOverdue, tz).end, completeAll: completeAllRuns(ledger) };
-  const byTenant = billsByTenant(ledger);
+  const check: MonthCheck = { ctx, overdueEnd: monthWindow(lastOverdue, tz).end, completeAll: await completeAllRuns(ledger) };
+  const byTenant = await billsByTenant(ledger);
 
   const unbilled: Unbilled[] = [];
   let earliest: Month | null = null;
-  for (const tenant of ledger.tenants()) {
+  for (const tenant of await ledger.tenants()) {
     const bills = byTenant.get(tenant.id) ?? [];
     if (bills.length === 0) continue;
     const first = Math.max(Math.min(...bills.map((b) => b.start)), floorStart);

@@ -106,11 +106,11 @@ const pricedKey = (l: InvoiceLine) => [
  * The committed bill of `tenantId` for exactly `window`; a WindowError (exit 3) when there is none
  * (naming its overlapping bills) or when it is still pending.
  */
-export function committedBill(ledger: Ledger, tenantId: string, window: BillingWindow): StoredBill {
-  const bills = ledger.bills({ tenant: tenantId, start: window.start, end: window.end });
+export async function committedBill(ledger: Ledger, tenantId: string, window: BillingWindow): Promise<StoredBill> {
+  const bills = await ledger.bills({ tenant: tenantId, start: window.start, end: window.end });
   const exact = bills.filter((b) => b.start === window.start && b.end === window.end);
   const committed = exact.find((b) => b.status === 'committed');
-  if (committed) return { tenantId, bill: committed, usage: ledger.usage(committed.id), lines: ledger.lines(committed.id) };
+  if (committed) return { tenantId, bill: committed, usage: await ledger.usage(committed.id), lines: await ledger.lines(committed.id) };
   const pending = exact.find((b) => b.status === 'pending');
   if (pending) {
     throw new WindowError(`the bill of ${tenantId} for ${window.label} is still pending (held by ${pending.owner ? hostPid(pending.owner) : '?'}); verify it once it is committed`);

@@ -13,13 +13,13 @@ import type { Deps } from '../deps.js';
 import { ArtificeError, EXIT, errorMessage } from '../model/errors.js';
 import { coverageItems, priceCoverage } from '../invoice/coverage.js';
 import { loadAdapter, loadInvoiceClass } from '../invoice/load.js';
-import { SCHEMA_VERSION, checkLedger } from '../ledger.js';
+import { SCHEMA_VERSION, checkLedger, isLedgerUrl } from '../ledger.js';
 import { directoryProblem } from '../model/paths.js';
 import { networkFileSystem } from '../ledger/file-system.js';
 import { Output } from '../view/output.js';
 import { paintStatus } from '../view/report.js';
 import { renderTable } from '../view/table.js';
-import { openLedger, readConfig, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, type CommonOptions } from './common.js';
 import type { CheckItem } from '../model/types.js';
 
 export interface CheckOptions extends CommonOptions {
@@ -57,34 +57,43 @@ function writableDir(file: string): { dir: string; ok: boolean } {
   return { dir: existing, ok: !problem };
 }
 
-/** The ledger opens and its schema is current; or it does not exist yet and can be created. */
+/**
+ * The ledger opens, its schema is current and its overlap rule is in place (SQLite: the triggers;
+ * PostgreSQL: the exclusion constraint); or an SQLite file does not exist yet and can be created.
+ */
 const ledgerPart: Part = async (config, deps) => {
   const file = config.main.database;
-  const network = networkFileSystem(file);
+  const url = isLedgerUrl(file);
+  const network = url ? undefined : networkFileSystem(file);
   if (network && config.main.ledgerJournal === 'wal') {
     return [{ name: 'ledger', ok: false, detail: `${file} is on a network file system (${network}), where SQLite's WAL journal is unsafe: set [main] ledger_journal = delete, or use a local disk` }];
   }
-  if (!fs.existsSync(file)) {
+  if (!ledgerMayExist(config)) {
     const { dir, ok } = writableDir(file);
     return [{ name: 'ledger', ok, detail: ok ? `${file} does not exist yet; the first bill creates it (${dir} is writable)` : `${file} does not exist and ${dir} is not writable; fix [main] database or the permissions` }];
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   try {
-    const pending = ledger.pendingBills().length;
-    const last = ledger.lastRun();
+    const info = await ledger.info();
+    const pending = (await ledger.pendingBills()).length;
+    const last = await ledger.lastRun();
+    const tenants = (await ledger.tenants()).length;
+    const where = url ? `PostgreSQL ${info.version}` : `SQLite ${info.version}, journal ${config.main.ledgerJournal}${network ? ` (on ${network})` : ''}`;
+    const rule = info.overlapRule ? `overlaps refused by ${info.overlapRule}` : 'THE OVERLAP RULE IS MISSING: windows could be billed twice; restore the schema';
     return [{
-      name: 'ledger', ok: true,
-      detail: `${file}: schema ${SCHEMA_VERSION}, journal ${config.main.ledgerJournal}${network ? ` (on ${network})` : ''}, ${ledger.tenants().length} tenants, ${pending} pending claim${pending === 1 ? '' : 's'}` +
+      name: 'ledger', ok: info.schema === SCHEMA_VERSION && info.overlapRule !== null,
+      detail: `${ledgerName(config)}: ${where}, schema ${info.schema} of ${SCHEMA_VERSION}, ${rule}, ${tenants} tenants, ${pending} pending claim${pending === 1 ? '' : 's'}` +
         (last ? `, last run ${last.startedAt} (${last.status})` : ', no run yet'),
     }];
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 };
 
 /** The full `PRAGMA integrity_check` of the ledger, when there is one (docs/ledger.md, "Integrity"). */
 const integrityPart: Part = async (config) => {
   const file = config.main.database;
+  if (isLedgerUrl(file)) return [{ name: 'ledger integrity', ok: true, detail: `${ledgerName(config)}: PostgreSQL checks its own pages; back it up with pg_dump` }];
   if (!fs.existsSync(file)) return [{ name: 'ledger integrity', ok: true, detail: `${file} does not exist yet: nothing to check` }];
   const checked = checkLedger(file);
   return [{ name: 'ledger integrity', ok: checked.ok, detail: checked.ok ? `${file}: PRAGMA integrity_check ok` : checked.message }];
@@ -92,13 +101,12 @@ const integrityPart: Part = async (config) => {
 
 /** Every committed bill's invoice still exists, as far as the adapter can tell (src/billing/invoices.ts). */
 const invoicesPart: Part = async (config, deps) => {
-  const file = config.main.database;
-  if (!fs.existsSync(file)) return [{ name: 'invoices', ok: true, detail: `${file} does not exist yet: no committed bill to check` }];
-  const ledger = openLedger(config, deps);
+  if (!ledgerMayExist(config)) return [{ name: 'invoices', ok: true, detail: `${config.main.database} does not exist yet: no committed bill to check` }];
+  const ledger = await openLedger(config, deps);
   try {
     return [invoicesItem(await assessInvoices(ledger, config))];
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 };
 
@@ -143,27 +151,29 @@ function isWritable(file: string): boolean {
  */
 const pricesPart: Part = async (config, deps) => {
   const { Adapter } = await loadInvoiceClass(config.main.invoiceObject, config.dir);
-  return coverageItems(await priceCoverage(config, Adapter, { extra: latestBilledPairs(config, deps), now: deps.now() }));
+  return coverageItems(await priceCoverage(config, Adapter, { extra: await latestBilledPairs(config, deps), now: deps.now() }));
 };
 
+type BilledPair = { datacenter: string; service: string; unit: string; window: { start: number; end: number } };
+
 /** The (datacenter, service, unit, window) of each tenant's latest committed bill's lines; none without a ledger. */
-function latestBilledPairs(config: Config, deps: Deps): { datacenter: string; service: string; unit: string; window: { start: number; end: number } }[] {
-  if (!fs.existsSync(config.main.database)) return [];
-  const ledger = openLedger(config, deps);
+async function latestBilledPairs(config: Config, deps: Deps): Promise<BilledPair[]> {
+  if (!ledgerMayExist(config)) return [];
+  const ledger = await openLedger(config, deps);
   try {
-    const pairs: { datacenter: string; service: string; unit: string; window: { start: number; end: number } }[] = [];
-    for (const tenant of ledger.tenants()) {
-      const window = ledger.lastBilledWindow(tenant.id);
+    const pairs: BilledPair[] = [];
+    for (const tenant of await ledger.tenants()) {
+      const window = await ledger.lastBilledWindow(tenant.id);
       if (!window) continue;
-      for (const bill of ledger.bills({ tenant: tenant.id, start: window.start, end: window.end, status: ['committed'] })) {
+      for (const bill of await ledger.bills({ tenant: tenant.id, start: window.start, end: window.end, status: ['committed'] })) {
         // A discount or minimum line is no service: nothing prices it.
-        const services = ledger.lines(bill.id).filter((line) => line.basis?.kind !== 'discount' && line.basis?.kind !== 'minimum');
+        const services = (await ledger.lines(bill.id)).filter((line) => line.basis?.kind !== 'discount' && line.basis?.kind !== 'minimum');
         pairs.push(...services.map((line) => ({ datacenter: line.datacenter, service: line.name, unit: line.unit, window: { start: bill.start, end: bill.end } })));
       }
     }
     return pairs;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 

@@ -3,7 +3,8 @@ import { loadConfig, type Config } from '../config.js';
 import { registerConfigSecrets } from '../config/secrets.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../model/errors.js';
-import { Ledger } from '../ledger.js';
+import { Ledger, isLedgerUrl, shownUrl } from '../ledger.js';
+import { existsSync } from 'node:fs';
 import { monthWindow, monthOf, resolveWindow, type WindowOptions } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
 import { filterTenants, tenantDirectoryOf } from '../telemetry/tenants.js';
@@ -73,8 +74,8 @@ export async function selectTenants(options: SelectOptions, collector: Collector
  * as good as an id), else REF itself, for the command to report that nothing matches. Ledger
  * commands do not ask Keystone: voiding a bill should not need the cloud to be up.
  */
-export function tenantInLedger(ledger: Ledger, ref: string): string {
-  const known = ledger.tenants();
+export async function tenantInLedger(ledger: Ledger, ref: string): Promise<string> {
+  const known = await ledger.tenants();
   if (known.some((t) => t.id === ref)) return ref;
   const named = known.filter((t) => t.name === ref);
   if (named.length > 1) {
@@ -98,8 +99,26 @@ async function lookedUp(collector: Collector, ref: string): Promise<Tenant> {
 }
 
 /** The ledger of `config`; its stamps (claims, heartbeats, runs) use the injected clock. */
-export function openLedger(config: Config, deps: Pick<Deps, 'now'>): Ledger {
-  return Ledger.open(config.main.database, { journal: config.main.ledgerJournal, now: deps.now });
+export function openLedger(config: Config, deps: Pick<Deps, 'now' | 'env' | 'secrets'>): Promise<Ledger> {
+  if (!isLedgerUrl(config.main.database)) return Promise.resolve(Ledger.open(config.main.database, { journal: config.main.ledgerJournal, now: deps.now }));
+  // libpq's own sources of a password; each one the driver uses is a secret (never printed).
+  deps.secrets.add(deps.env.PGPASSWORD);
+  return Ledger.connect(config.main.database, {
+    now: deps.now, ...(config.main.databasePassword ? { password: config.main.databasePassword } : {}), onSecret: (s) => deps.secrets.add(s),
+  });
+}
+
+/**
+ * Whether the ledger of `config` may hold bills: its SQLite file exists, or it is a PostgreSQL
+ * database (a server: read-only commands connect to it and find out).
+ */
+export function ledgerMayExist(config: Config): boolean {
+  return isLedgerUrl(config.main.database) || existsSync(config.main.database);
+}
+
+/** `[main] database` as messages show it: the file, or the URL without its password. */
+export function ledgerName(config: Config): string {
+  return isLedgerUrl(config.main.database) ? shownUrl(config.main.database) : config.main.database;
 }
 
 /** `2024-05` when the window is a calendar month in the configured zone, else start/end. */

@@ -1,12 +1,13 @@
 /** `artifice history`: what the ledger holds. */
 import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
+import type { StoredLine } from '../ledger.js';
 import { UsageError } from '../model/errors.js';
 import { resolveWindow, type WindowOptions } from '../period.js';
 import { linesWhyJson, linesWhyTable } from '../view/lines.js';
 import { renderTable } from '../view/table.js';
 import { formatTimestamp } from '../model/time.js';
-import { openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, tenantInLedger, windowLabel, type CommonOptions } from './common.js';
 
 export interface HistoryOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -21,22 +22,24 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
   // Without --month or --from/--to: every bill (not the default previous month of bill).
   const given = options.month !== undefined || options.from !== undefined || options.to !== undefined;
   const window = given ? resolveWindow(options, config.main.timezone, deps.now()) : undefined;
-  if (!existsSync(config.main.database)) {
+  if (!ledgerMayExist(config)) {
     // A read-only look never creates the ledger (nor its directory).
-    deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${config.main.database} yet: nothing has been billed\n`);
+    deps.stdout(options.json ? `${JSON.stringify({ bills: [] }, null, 2)}\n` : `no ledger at ${ledgerName(config)} yet: nothing has been billed\n`);
     return 0;
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   try {
     const ref = options.tenant?.[0]?.trim();
-    const bills = ledger.bills({ tenant: ref ? tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });
+    const bills = await ledger.bills({ tenant: ref ? await tenantInLedger(ledger, ref) : undefined, start: window?.start, end: window?.end });
+    const lines = new Map<string, StoredLine[]>();
+    if (options.lines) for (const b of bills) lines.set(b.id, await ledger.lines(b.id));
     if (options.json) {
       deps.stdout(`${JSON.stringify({
         bills: bills.map((b) => ({
           id: b.id, tenant: b.tenant, start: formatTimestamp(b.start), end: formatTimestamp(b.end), status: b.status,
           revision: b.revision, total: b.total, currency: b.currency, invoice: b.reference || null,
           committed_at: b.committedAt, error: b.error, void_reason: b.voidReason, voided_by: b.voidedBy, voided_at: b.voidedAt,
-          ...(options.lines ? { lines: linesWhyJson(ledger.lines(b.id), config.main.currencyDigits) } : {}),
+          ...(options.lines ? { lines: linesWhyJson(lines.get(b.id)!, config.main.currencyDigits) } : {}),
         })),
       }, null, 2)}\n`);
       return 0;
@@ -59,14 +62,14 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
     ));
     if (options.lines) {
       for (const b of bills) {
-        const lines = ledger.lines(b.id);
-        if (!lines.length) continue;
+        const billLines = lines.get(b.id)!;
+        if (!billLines.length) continue;
         deps.stdout(`\n${b.tenant} ${windowLabel(b.start, b.end, config)} bill ${b.id.slice(0, 8)} (${b.status}, revision ${b.revision}):\n` +
-          linesWhyTable(lines, config.main.currencyDigits));
+          linesWhyTable(billLines, config.main.currencyDigits));
       }
     }
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }

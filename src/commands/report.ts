@@ -8,7 +8,7 @@ import { reportOf, writePage } from '../report/page.js';
 import { monthReportHtml } from '../view/month-report-html.js';
 import { monthReportJson } from '../view/month-report-json.js';
 import { monthReportText } from '../view/month-report-table.js';
-import { openLedger, readConfig, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, type CommonOptions } from './common.js';
 
 export interface ReportOptions extends CommonOptions {
   month?: string;
@@ -21,21 +21,21 @@ export async function report(options: ReportOptions, deps: Deps): Promise<number
   const month = options.month !== undefined ? parseMonth(options.month) : previousMonthOf(monthOf(deps.now(), config.main.timezone));
   if (options.html !== undefined && options.html.trim() === '') throw new UsageError('--html needs a file path, e.g. --html report.html');
   const label = formatMonth(month);
-  if (!existsSync(config.main.database)) {
+  if (!ledgerMayExist(config)) {
     // A read-only look never creates the ledger.
-    throw new WindowError(`no ledger at ${config.main.database} yet: nothing has been billed, so there is no report for ${label}`);
+    throw new WindowError(`no ledger at ${ledgerName(config)} yet: nothing has been billed, so there is no report for ${label}`);
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   try {
-    const data = reportOf(ledger, config, month);
+    const data = await reportOf(ledger, config, month);
     const { committed, pending, failed, voided } = data.bills;
     if (committed + pending + failed + voided === 0) {
-      throw new WindowError(`the ledger ${config.main.database} has no bills for ${label}: nothing to report (artifice history lists what it holds)`);
+      throw new WindowError(`the ledger ${ledgerName(config)} has no bills for ${label}: nothing to report (artifice history lists what it holds)`);
     }
     if (options.html !== undefined) writePage(path.resolve(deps.cwd, options.html), monthReportHtml(data, deps.now()), '--html');
     deps.stdout(options.json ? `${JSON.stringify(monthReportJson(data), null, 2)}\n` : monthReportText(data));
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }

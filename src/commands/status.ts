@@ -17,7 +17,7 @@ import { assessInvoices, withInvoices, type StatusHealth } from '../billing/invo
 import { readStatusFile } from '../billing/status-file.js';
 import { Output } from '../view/output.js';
 import { printHealth, type StatusFileView } from '../view/status.js';
-import { openLedger, readConfig, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, type CommonOptions } from './common.js';
 
 export interface StatusOptions extends CommonOptions {
   json?: boolean;
@@ -27,21 +27,21 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
   const config = await readConfig(options, deps);
   const out = new Output(deps, { json: options.json });
   const statusFile = readStatusFile(config.main.statusFile);
-  if (!fs.existsSync(config.main.database)) {
-    const message = `no ledger at ${config.main.database} yet: nothing has been billed with this config`;
+  if (!ledgerMayExist(config)) {
+    const message = `no ledger at ${ledgerName(config)} yet: nothing has been billed with this config`;
     if (options.json) {
-      out.stdout(`${JSON.stringify({ healthy: true, problems: [], note: message, ledger: config.main.database, last_run: null, pending: [], unbilled: [] }, null, 2)}\n`);
+      out.stdout(`${JSON.stringify({ healthy: true, problems: [], note: message, ledger: ledgerName(config), last_run: null, pending: [], unbilled: [] }, null, 2)}\n`);
     } else {
       out.stdout(`${message}\n`);
     }
     return EXIT.ok;
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   let health: StatusHealth;
   try {
-    health = withInvoices(assessHealth(ledger, { config, now: deps.now(), host: deps.host }), await assessInvoices(ledger, config));
+    health = withInvoices(await assessHealth(ledger, { config, now: deps.now(), host: deps.host }), await assessInvoices(ledger, config));
   } finally {
-    ledger.close();
+    await ledger.close();
   }
   const file: StatusFileView = {
     path: config.main.statusFile,
@@ -49,7 +49,7 @@ export async function status(options: StatusOptions, deps: Deps): Promise<number
     written_at: statusFile?.written_at ?? null,
     next_run_expected_by: statusFile?.next_run_expected_by ?? null,
   };
-  if (options.json) out.stdout(`${JSON.stringify({ ...health, ledger: config.main.database, status_file: file }, null, 2)}\n`);
+  if (options.json) out.stdout(`${JSON.stringify({ ...health, ledger: ledgerName(config), status_file: file }, null, 2)}\n`);
   else printHealth(out, health, file, config);
   return health.healthy ? EXIT.ok : EXIT.someFailed;
 }

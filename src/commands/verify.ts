@@ -16,7 +16,7 @@ import type { WindowOptions } from '../period.js';
 import { Output } from '../view/output.js';
 import { verifyJson, verifyText } from '../view/verify.js';
 import type { Deps } from '../deps.js';
-import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
 export interface VerifyOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -30,15 +30,15 @@ export async function verify(options: VerifyOptions, deps: Deps): Promise<number
   }
   const config = await readConfig(options, deps);
   const window = windowOf(options, config, deps);
-  if (!fs.existsSync(config.main.database)) {
-    throw new WindowError(`no ledger at ${config.main.database}: nothing has been billed, so there is nothing to verify`);
+  if (!ledgerMayExist(config)) {
+    throw new WindowError(`no ledger at ${ledgerName(config)}: nothing has been billed, so there is nothing to verify`);
   }
-  const ledger = openLedger(config, deps);
+  const ledger = await openLedger(config, deps);
   let stored: StoredBill;
   try {
-    stored = committedBill(ledger, tenantInLedger(ledger, ref), window);
+    stored = await committedBill(ledger, await tenantInLedger(ledger, ref), window);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 
   const collector = await deps.openCollector(config, deps.secrets);

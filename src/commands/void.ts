@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Deps } from '../deps.js';
 import { LedgerError, UsageError } from '../model/errors.js';
 import type { WindowOptions } from '../period.js';
-import { openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
+import { ledgerMayExist, ledgerName, openLedger, readConfig, tenantInLedger, windowOf, type CommonOptions } from './common.js';
 
 export interface VoidOptions extends CommonOptions, WindowOptions {
   tenant?: string[];
@@ -18,12 +18,12 @@ export async function voidBill(options: VoidOptions, deps: Deps): Promise<number
   if (!reason) throw new UsageError('void needs --reason TEXT: why this bill is voided (kept in the ledger)');
   const config = await readConfig(options, deps);
   const window = windowOf(options, config, deps);
-  if (!existsSync(config.main.database)) throw new LedgerError(`no ledger at ${config.main.database}: nothing has been billed, so there is nothing to void`);
-  const ledger = openLedger(config, deps);
+  if (!ledgerMayExist(config)) throw new LedgerError(`no ledger at ${ledgerName(config)}: nothing has been billed, so there is nothing to void`);
+  const ledger = await openLedger(config, deps);
   try {
-    const tenant = tenantInLedger(ledger, ref);
+    const tenant = await tenantInLedger(ledger, ref);
     const who = `${deps.env.USER ?? deps.env.LOGNAME ?? 'unknown'}@${deps.host}`;
-    const bill = ledger.voidBill(tenant, window, reason, who);
+    const bill = await ledger.voidBill(tenant, window, reason, who);
     deps.stdout(
       `voided bill ${bill.id} of ${tenant} for ${window.label}` +
         (bill.reference ? ` (its invoice ${bill.reference} is left in place)` : '') +
@@ -31,6 +31,6 @@ export async function voidBill(options: VoidOptions, deps: Deps): Promise<number
     );
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }

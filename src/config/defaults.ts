@@ -14,6 +14,8 @@ export const SECTIONS: Record<string, { keys?: readonly string[]; free?: boolean
   main: {
     keys: ['invoice:object', 'database', 'timezone', 'settle_hours', 'trust_sources', 'currency', 'currency_digits',
       'allow_unpriced', 'meters', 'max_gap', 'status_file', 'metrics_file', 'concurrency', 'grace_hours', 'ledger_journal',
+      // a PostgreSQL ledger's password, when neither PGPASSWORD nor ~/.pgpass gives it (docs/ledger.md)
+      'database_password_file',
       // --all: tenants to keep / drop (src/config/main.ts)
       'include_tenants', 'exclude_tenants',
       // the page bill writes after a run (src/config/report.ts)

@@ -2,6 +2,8 @@
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LedgerJournal } from '../ledger/types.js';
+import { isLedgerUrl } from '../ledger/url.js';
+import { readSecretFile } from './sources.js';
 import { packageFile } from '../model/paths.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { compileSources, type Reader } from './reader.js';
@@ -15,8 +17,10 @@ export interface TenantFilter {
 
 export interface MainConfig {
   readonly invoiceObject: string;
-  /** Absolute path of the SQLite ledger. */
+  /** Absolute path of the SQLite ledger, or a PostgreSQL URL (`postgresql://…`, docs/ledger.md). */
   readonly database: string;
+  /** A PostgreSQL ledger's password, from `[main] database_password_file` (else PGPASSWORD or ~/.pgpass). */
+  readonly databasePassword?: string;
   /** SQLite journal of the ledger: wal (one host), delete (a ledger shared over NFS). */
   readonly ledgerJournal: LedgerJournal;
   readonly timezone: string;
@@ -41,10 +45,14 @@ export interface MainConfig {
 }
 
 export function parseMain(at: Reader, dir: string): MainConfig {
-  const database = path.resolve(dir, at.string('main', 'database') ?? DEFAULTS.database);
+  const given = at.string('main', 'database') ?? DEFAULTS.database;
+  const url = isLedgerUrl(given);
+  const database = url ? given.trim() : path.resolve(dir, given);
+  const passwordFile = at.path('main', 'database_password_file', dir);
   return {
     invoiceObject: at.string('main', 'invoice:object') ?? DEFAULTS.invoiceObject,
     database,
+    ...(passwordFile !== undefined ? { databasePassword: readSecretFile(passwordFile, '[main] database_password_file') } : {}),
     ledgerJournal: at.oneOf('main', 'ledger_journal', ['wal', 'delete'] as const) ?? 'wal',
     timezone: at.timezone('main', 'timezone') ?? DEFAULTS.timezone,
     settleHours: at.number('main', 'settle_hours', 0, LIMITS.hours) ?? DEFAULTS.settleHours,
@@ -54,7 +62,8 @@ export function parseMain(at: Reader, dir: string): MainConfig {
     allowUnpriced: at.boolean('main', 'allow_unpriced') ?? false,
     meters: at.path('main', 'meters', dir) ?? packageFile('config', 'meters.ini'),
     maxGapSeconds: at.number('main', 'max_gap', 1, LIMITS.seconds) ?? DEFAULTS.maxGapSeconds,
-    statusFile: at.path('main', 'status_file', dir) ?? path.join(path.dirname(database), DEFAULTS.statusFile),
+    // Next to an SQLite ledger; with a PostgreSQL ledger, next to the config.
+    statusFile: at.path('main', 'status_file', dir) ?? path.join(url ? dir : path.dirname(database), DEFAULTS.statusFile),
     metricsFile: at.path('main', 'metrics_file', dir),
     concurrency: at.integer('main', 'concurrency', 1, 64) ?? DEFAULTS.concurrency,
     graceHours: at.number('main', 'grace_hours', 0, LIMITS.hours) ?? DEFAULTS.graceHours,
@@ -90,7 +99,7 @@ function kindOf(stats: Stats): string {
  * one of the files artifice reads or writes otherwise (same path, or the same file through a link).
  */
 export function checkWrittenFiles(at: Reader, main: MainConfig, others: [string | undefined, string][]): void {
-  const database = existing(main.database);
+  const database = isLedgerUrl(main.database) ? undefined : existing(main.database);
   if (database && !database.isFile()) {
     throw at.bad('main', 'database', main.database, `it exists and is ${kindOf(database)}; give the path of the SQLite ledger file`);
   }

@@ -8,6 +8,7 @@
 import type { Config } from '../config.js';
 import type { Secrets } from '../model/secrets.js';
 import { isSecretKey } from './reader.js';
+import { urlPassword } from '../ledger/url.js';
 
 /**
  * An `[invoice:object]` key whose value is a secret: any key the config reader hides (INVOICES.md,
@@ -30,6 +31,7 @@ export function configSecrets(config: Config): string[] {
     if (telemetry.backend === 'gnocchi') found.push(telemetry.gnocchi.password);
   }
   for (const [key, value] of Object.entries(config.invoice)) if (isInvoiceSecretKey(key)) found.push(value.trim());
+  found.push(config.main.databasePassword, urlPassword(config.main.database));
   return [...new Set(found.filter((value): value is string => value !== undefined && value !== ''))];
 }
 

@@ -84,21 +84,31 @@ export function voidBill(store: Store, tenantId: string, window: Window, reason:
 
 /** No committed bill for exactly `window`: the error lists the tenant's bills near it. */
 function nothingToVoid(store: Store, tenantId: string, window: Window): LedgerError {
-  // "Near": overlapping the window widened by its own length on both sides.
+  const near = nearWindow(window);
+  return nothingToVoidError(tenantId, window, select(store, `WHERE tenant = ? AND start_us < ? AND ? < end_us ${ORDER}`, tenantId, near.end, near.start));
+}
+
+/** "Near" a window: overlapping it widened by its own length on both sides. */
+export function nearWindow(window: Window): Window {
   const span = window.end - window.start;
-  const near = select(store, `WHERE tenant = ? AND start_us < ? AND ? < end_us ${ORDER}`, tenantId, window.end + span, window.start - span);
+  return { start: window.start - span, end: window.end + span };
+}
+
+/** No committed bill for exactly `window` (both backends): the message lists the bills `near` it. */
+export function nothingToVoidError(tenantId: string, window: Window, near: Bill[]): LedgerError {
   const found = near.length ? `its bills near it: ${near.map(describeBill).join('; ')}` : 'it has no bills near it';
   return new LedgerError(`no committed bill for tenant ${tenantId} in ${describeWindow(window)} to void; ${found}`);
 }
 
 function requirePending(store: Store, id: string, what: string): Bill {
   const bill = requireBill(store, id);
-  if (bill.status !== 'pending') {
-    throw new LedgerError(
-      `cannot ${what} bill ${bill.id} of tenant ${bill.tenant} ${describeWindow(bill)}: it is ${bill.status}, not pending`,
-    );
-  }
+  if (bill.status !== 'pending') throw notPendingError(bill, what);
   return bill;
+}
+
+/** `what` (commit, record usage for…) needs a pending bill, and `bill` is not one (both backends). */
+export function notPendingError(bill: Bill, what: string): LedgerError {
+  return new LedgerError(`cannot ${what} bill ${bill.id} of tenant ${bill.tenant} ${describeWindow(bill)}: it is ${bill.status}, not pending`);
 }
 
 function finish(store: Store, billId: string, what: string, update: (bill: Bill) => unknown): Bill {

@@ -26,19 +26,32 @@ export function claim(store: Store, isOwnerAlive: OwnerAlive, tenant: { id: stri
         window.end,
         window.start,
       );
-      const exact = holding.find((b) => b.start === window.start && b.end === window.end);
-      if (!exact) {
-        if (holding.length > 0) return { kind: 'overlap', bills: holding };
-        return { kind: 'claimed', bill: insertPending(store, tenant, window, owner), resumed: false };
-      }
-      if (exact.status === 'committed') return { kind: 'committed', bill: exact };
-      if (exact.owner?.runId === owner.runId) {
-        return { kind: 'claimed', bill: takeOver(store, exact, owner), resumed: false };
-      }
-      if (exact.owner && isOwnerAlive(exact.owner, exact)) return { kind: 'busy', bill: exact };
-      return { kind: 'claimed', bill: takeOver(store, exact, owner), resumed: true };
+      const decision = decideClaim(holding, window, owner, isOwnerAlive);
+      if (decision.kind === 'insert') return { kind: 'claimed', bill: insertPending(store, tenant, window, owner), resumed: false };
+      if (decision.kind === 'take over') return { kind: 'claimed', bill: takeOver(store, decision.bill, owner), resumed: decision.resumed };
+      return decision;
     })
     .immediate();
+}
+
+/** What a claim does, given the bills of the tenant that hold part of the window (both backends). */
+export type ClaimDecision =
+  | { kind: 'insert' }
+  | { kind: 'take over'; bill: Bill; resumed: boolean }
+  | Exclude<ClaimResult, { kind: 'claimed' }>;
+
+/**
+ * The claim rule: no holding bill → a new pending bill; a different window in the way → overlap;
+ * this exact window committed → committed; pending of this run → its own again; pending of an
+ * owner that is alive → busy; of an owner that is gone → taken over (resumed).
+ */
+export function decideClaim(holding: Bill[], window: Window, owner: Owner, isOwnerAlive: OwnerAlive): ClaimDecision {
+  const exact = holding.find((b) => b.start === window.start && b.end === window.end);
+  if (!exact) return holding.length > 0 ? { kind: 'overlap', bills: holding } : { kind: 'insert' };
+  if (exact.status === 'committed') return { kind: 'committed', bill: exact };
+  if (exact.owner?.runId === owner.runId) return { kind: 'take over', bill: exact, resumed: false };
+  if (exact.owner && isOwnerAlive(exact.owner, exact)) return { kind: 'busy', bill: exact };
+  return { kind: 'take over', bill: exact, resumed: true };
 }
 
 /**
@@ -85,7 +98,7 @@ function takeOver(store: Store, bill: Bill, owner: Owner): Bill {
   return requireBill(store, bill.id);
 }
 
-function checkWindow(window: Window): void {
+export function checkWindow(window: Window): void {
   if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.start >= window.end) {
     throw new LedgerError(`invalid billing window ${window.start}..${window.end}: need integer microseconds with start < end`);
   }

@@ -118,6 +118,10 @@ export interface LedgerOptions {
   leaseMs?: number;
   /** SQLite journal: `wal` (default; one host) or `delete` (a ledger shared over NFS). */
   journal?: LedgerJournal;
+  /** PostgreSQL: the password (`[main] database_password_file`); else PGPASSWORD or ~/.pgpass, as libpq. */
+  password?: string;
+  /** PostgreSQL: called with each password the driver used (one from ~/.pgpass too), to keep it out of output. */
+  onSecret?: (secret: string) => void;
   /** For tests: the network file system a file is on (default: statfs, src/ledger/file-system.ts). */
   networkFileSystem?: (file: string) => string | undefined;
 }

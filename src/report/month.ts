@@ -25,15 +25,14 @@ export interface ReportInput {
   currencyDigits: number;
 }
 
-export function monthReport(input: ReportInput): MonthReport {
+export async function monthReport(input: ReportInput): Promise<MonthReport> {
   const windows: BillingWindow[] = [];
   for (let m = input.month, i = 0; i <= HISTORY_MONTHS; i++, m = previousMonthOf(m)) windows.unshift(monthWindow(m, input.timezone));
-  const months = readMonths(input.ledger, windows);
+  const months = await readMonths(input.ledger, windows);
   const current = months.at(-1)!;
-  const names = new Map(input.ledger.tenants().flatMap((t) => (t.name ? [[t.id, t.name] as const] : [])));
-  const usage = new Map<string, StoredUsage[]>(
-    current.bills.filter((b) => b.status === 'committed' || b.status === 'pending').map((b) => [b.id, input.ledger.usage(b.id)]),
-  );
+  const names = new Map((await input.ledger.tenants()).flatMap((t) => (t.name ? [[t.id, t.name] as const] : [])));
+  const usage = new Map<string, StoredUsage[]>();
+  for (const b of current.bills) if (b.status === 'committed' || b.status === 'pending') usage.set(b.id, await input.ledger.usage(b.id));
   const tenants = rowsOf(months.map((m) => sumBy(m.committed, (b) => [[b.tenant, b.currency!, new Decimal(b.total!)]])));
   for (const row of tenants) {
     const name = names.get(row.key);
@@ -65,14 +64,18 @@ export function monthReport(input: ReportInput): MonthReport {
 }
 
 /** Every bill starting in one of `windows` (consecutive months), grouped by month. */
-function readMonths(ledger: LedgerReader, windows: BillingWindow[]): MonthBills[] {
-  const all = ledger.bills({ start: windows[0]!.start, end: windows.at(-1)!.end });
-  return windows.map((window) => {
+async function readMonths(ledger: LedgerReader, windows: BillingWindow[]): Promise<MonthBills[]> {
+  const all = await ledger.bills({ start: windows[0]!.start, end: windows.at(-1)!.end });
+  const months: MonthBills[] = [];
+  for (const window of windows) {
     const bills = all.filter((b) => b.start >= window.start && b.start < window.end);
     // A committed bill always has a total and a currency; a row without them is not counted.
     const committed = bills.filter((b) => b.status === 'committed' && b.total !== null && b.currency !== null);
-    return { window, bills, committed, lines: new Map(committed.map((b) => [b.id, ledger.lines(b.id)])) };
-  });
+    const lines = new Map<string, StoredLine[]>();
+    for (const b of committed) lines.set(b.id, await ledger.lines(b.id));
+    months.push({ window, bills, committed, lines });
+  }
+  return months;
 }
 
 type Keyed = Map<string, Map<string, Decimal>>;

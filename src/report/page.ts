@@ -11,7 +11,7 @@ import { monthReportHtml } from '../view/month-report-html.js';
 import { monthReport, type LedgerReader } from './month.js';
 import type { MonthReport } from './types.js';
 
-export function reportOf(ledger: LedgerReader, config: Config, month: Month): MonthReport {
+export function reportOf(ledger: LedgerReader, config: Config, month: Month): Promise<MonthReport> {
   return monthReport({ ledger, month, timezone: config.main.timezone, changeFactor: config.report.changeFactor, currencyDigits: config.main.currencyDigits });
 }
 
@@ -40,8 +40,8 @@ function whyNot(error: unknown): string {
 }
 
 /** The page of `month`, written to `file`. */
-export function writeReportPage(ledger: LedgerReader, config: Config, month: Month, file: string, now: Date, what: string): MonthReport {
-  const report = reportOf(ledger, config, month);
+export async function writeReportPage(ledger: LedgerReader, config: Config, month: Month, file: string, now: Date, what: string): Promise<MonthReport> {
+  const report = await reportOf(ledger, config, month);
   writePage(file, monthReportHtml(report, now), what);
   return report;
 }
@@ -50,10 +50,10 @@ export function writeReportPage(ledger: LedgerReader, config: Config, month: Mon
  * After a `bill` run: the page of the month the run's window starts in, at `[main] report_html`
  * when it is set. A page that cannot be written is reported (`warn`) but fails nothing: the bills are already recorded.
  */
-export function reportAfterRun(config: Config, ledger: LedgerReader, window: Window, now: Date, warn: (text: string) => void): void {
+export async function reportAfterRun(config: Config, ledger: LedgerReader, window: Window, now: Date, warn: (text: string) => void): Promise<void> {
   if (config.report.html === undefined) return;
   try {
-    writeReportPage(ledger, config, monthOf(toDate(window.start), config.main.timezone), config.report.html, now, '[main] report_html');
+    await writeReportPage(ledger, config, monthOf(toDate(window.start), config.main.timezone), config.report.html, now, '[main] report_html');
   } catch (error) {
     warn(errorMessage(error));
   }

@@ -62,24 +62,27 @@ function detailLine(o: Outcome, done: number, total: number, digits: number, out
 }
 
 /** The end of a run: its outcomes, then the run's own errors and whether a signal cut it short. */
-export function printRun(ctx: RunContext, { outcomes, ledger, errors, interruptedBy }: RunResult): void {
-  printOutcomes(ctx, outcomes, ledger);
+export async function printRun(ctx: RunContext, { outcomes, ledger, errors, interruptedBy }: RunResult): Promise<void> {
+  const explain = ctx.options.explain ? await explainer(ledger, outcomes) : undefined;
+  printOutcomes(ctx, outcomes, explain);
   for (const error of errors) ctx.out.error(error.message);
   if (interruptedBy) ctx.out.error(`the run was interrupted by ${interruptedBy}: tenants not billed are listed as failed; run it again to bill them`);
 }
 
-/** The explained lines of an outcome: from the ledger for a bill it holds, else from memory. */
-function explainer(ledger: Ledger | undefined): (o: Outcome) => ExplainedLine[] {
-  return (o) => {
-    if (ledger && o.billId && holdsBill(o)) return explainLines(ledger.lines(o.billId), withFallbacks(ledger.usage(o.billId), o.usage));
-    return explainLines(o.lines, o.usage);
-  };
+/** The explained lines of an outcome: from the ledger for a bill it holds (read here, once), else from memory. */
+async function explainer(ledger: Ledger | undefined, outcomes: Outcome[]): Promise<(o: Outcome) => ExplainedLine[]> {
+  const stored = new Map<string, ExplainedLine[]>();
+  for (const o of outcomes) {
+    if (ledger && o.billId && holdsBill(o)) {
+      stored.set(o.billId, explainLines(await ledger.lines(o.billId), withFallbacks(await ledger.usage(o.billId), o.usage)));
+    }
+  }
+  return (o) => (o.billId && stored.get(o.billId)) || explainLines(o.lines, o.usage);
 }
 
-function printOutcomes(ctx: RunContext, outcomes: Outcome[], ledger: Ledger | undefined): void {
+function printOutcomes(ctx: RunContext, outcomes: Outcome[], explain: ((o: Outcome) => ExplainedLine[]) | undefined): void {
   const { options, out } = ctx;
   const digits = ctx.config.main.currencyDigits;
-  const explain = options.explain ? explainer(ledger) : undefined;
   if (options.json) {
     out.stdout(outcomesJson(outcomes, digits, { explain }));
     return;

@@ -25,7 +25,7 @@ describe('a stop request (SIGINT/SIGTERM)', () => {
     expect(errorOf(outcomes[1]!)).toBe('not attempted: the run was interrupted by SIGTERM');
     expect(commits).toEqual([]);
     // Only the tenant that was started has a row, and it is failed (not pending): the next run bills it.
-    expect(ledger.bills().map((b) => [b.tenant, b.status])).toEqual([['tenant-01', 'failed']]);
+    expect((await ledger.bills()).map((b) => [b.tenant, b.status])).toEqual([['tenant-01', 'failed']]);
   });
 
   it('lets a bill that reached commit() finish', async () => {

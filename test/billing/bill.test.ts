@@ -21,12 +21,12 @@ describe('another run takes the bill over', () => {
   it('while this run measures: it stops, never commits, records nothing, and says who holds the bill now', async () => {
     const ledger = f.open();
     let tookOver = false;
-    const collector = hookedCollector(config, () => {
+    const collector = hookedCollector(config, async () => {
       if (tookOver) return;
       tookOver = true;
       // Another host decides this run is dead and resumes its pending bill.
       const other = f.open({ isOwnerAlive: () => false });
-      const claim = other.claim({ id: 'tenant-01' }, MAY, { host: 'other-host', pid: 4242, runId: 'run-other' });
+      const claim = await other.claim({ id: 'tenant-01' }, MAY, { host: 'other-host', pid: 4242, runId: 'run-other' });
       expect(claim).toMatchObject({ kind: 'claimed', resumed: true });
     });
     const { Adapter, commits } = recordingAdapter();
@@ -35,9 +35,9 @@ describe('another run takes the bill over', () => {
     expect(outcome).toMatchObject({ status: 'skipped', skip: 'busy', heldBy: { host: 'other-host', pid: 4242 } });
     expect(reasonOf(outcome)).toMatch(/^taken over by another run before its usage was recorded \(other-host pid 4242 \(run run-othe\) holds it now\)/);
     expect(commits).toEqual([]);
-    const [bill] = ledger.bills({ tenant: 'tenant-01' });
+    const [bill] = await ledger.bills({ tenant: 'tenant-01' });
     expect(bill).toMatchObject({ status: 'pending', owner: { runId: 'run-other' } });
-    expect(ledger.usage(bill!.id)).toEqual([]);
+    expect(await ledger.usage(bill!.id)).toEqual([]);
   });
 
   it('between recording usage and commit (the adapter is slow to take the lines): no commit either', async () => {
@@ -55,7 +55,7 @@ describe('another run takes the bill over', () => {
     expect(reasonOf(outcome)).toMatch(/^taken over by another run before the invoice was committed \(other-host pid 7 /);
     expect(commits).toEqual([]);
     // The usage this run recorded stays for the new owner to replace (recordUsage replaces rows).
-    const [bill] = ledger.bills({ tenant: 'tenant-02' });
+    const [bill] = await ledger.bills({ tenant: 'tenant-02' });
     expect(bill).toMatchObject({ status: 'pending', owner: { runId: 'run-other' } });
   });
 });
@@ -75,7 +75,7 @@ describe('commit() fails', () => {
     const first = await billTenant(f.context({ collector, Adapter, ledger }), { id: 'tenant-01' }, MAY);
     expect(first.status).toBe('failed');
     expect(errorOf(first)).toMatch(/^ERP timed out.*; the bill \w{8} stays pending: the invoice may have been committed, and the next run resumes it with the same bill id$/);
-    expect(ledger.bills()).toMatchObject([{ status: 'pending' }]);
+    expect(await ledger.bills()).toMatchObject([{ status: 'pending' }]);
 
     // The next run: this run's process is "gone".
     fail = false;
@@ -84,7 +84,7 @@ describe('commit() fails', () => {
     expect(second).toMatchObject({ status: 'committed', resumed: true, billId: first.billId });
     expect(seen).toEqual([first.billId, first.billId]);
     expect(commits).toEqual([first.billId]);
-    expect(next.bills()).toMatchObject([{ id: first.billId, status: 'committed' }]);
+    expect(await next.bills()).toMatchObject([{ id: first.billId, status: 'committed' }]);
   });
 });
 
@@ -104,7 +104,7 @@ describe('commit() returns no reference', () => {
     const outcome = await billTenant(f.context({ collector: hookedCollector(config, () => {}), Adapter: NoReference as unknown as InvoiceClass, ledger }), { id: 'tenant-01' }, MAY);
     expect(outcome.status).toBe('failed');
     expect(errorOf(outcome)).toMatch(/^the adapter's commit\(\) returned (null|''|an object), not a reference \(a non-empty string/);
-    expect(ledger.bills()).toMatchObject([{ status: 'pending', reference: null }]);
+    expect(await ledger.bills()).toMatchObject([{ status: 'pending', reference: null }]);
   });
 });
 
@@ -117,7 +117,7 @@ describe('telemetry that reads fine but cannot be billed', () => {
     expect(outcome.status).toBe('failed');
     expect(errorOf(outcome)).toMatch(/^all 2\d\d samples of this tenant come from sources \[main\] trust_sources does not trust \('openstack'\): /);
     expect(commits).toEqual([]);
-    expect(ledger.bills()).toMatchObject([{ status: 'failed' }]);
+    expect(await ledger.bills()).toMatchObject([{ status: 'failed' }]);
     // The same tenant with the right trust_sources bills.
     expect((await billTenant(f.context({ collector: hookedCollector(config, () => {}), Adapter, ledger }), { id: 'tenant-01' }, MAY)).status).toBe('committed');
   });
@@ -141,8 +141,8 @@ describe('the total recorded in the ledger', () => {
     expect(billed.status).toBe('committed');
     const empty = await billTenant(f.context({ collector, Adapter: Free as unknown as InvoiceClass, ledger }), { id: 'nobody' }, MAY);
     expect(empty.status).toBe('empty');
-    expect(ledger.bill(billed.billId!)?.total).toBe('0.00');
-    expect(ledger.bill(empty.billId!)?.total).toBe('0.00');
+    expect((await ledger.bill(billed.billId!))?.total).toBe('0.00');
+    expect((await ledger.bill(empty.billId!))?.total).toBe('0.00');
   });
 });
 

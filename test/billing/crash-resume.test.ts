@@ -63,7 +63,7 @@ function crashDemo() {
 }
 
 describe('a crash between claim and commit (real bin/artifice in a child process)', () => {
-  it('leaves a pending bill; the next run resumes it: one committed bill, one invoice', () => {
+  it('leaves a pending bill; the next run resumes it: one committed bill, one invoice', async () => {
     const d = crashDemo();
 
     // 1. The run that crashes inside commit(), after writing its file.
@@ -142,11 +142,11 @@ describe('resuming through main()', () => {
     const ledger = Ledger.open(d.database);
     let billId: string;
     try {
-      const claim = ledger.claim({ id: GLOBEX }, MAY, { host: os.hostname(), pid: deadPid(), runId: 'crashed-run' });
+      const claim = await ledger.claim({ id: GLOBEX }, MAY, { host: os.hostname(), pid: deadPid(), runId: 'crashed-run' });
       if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
       billId = claim.bill.id;
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const result = await run(['bill', '--config', d.ini, '--tenant', GLOBEX, ...MONTH, '--json'], { cwd: d.dir });
     expect(result.code).toBe(0);

@@ -83,8 +83,8 @@ export function billingFixture(): BillingFixture {
     cloud = writeCloud(plan(3));
     config = await loadConfig({ flag: cloud.ini, env: {}, cwd: cloud.dir }, async (file) => readFileSync(file, 'utf8'));
   });
-  afterEach(() => {
-    for (const ledger of opened.splice(0)) ledger.close();
+  afterEach(async () => {
+    for (const ledger of opened.splice(0)) await ledger.close();
   });
   return {
     get cloud() {

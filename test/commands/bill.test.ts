@@ -184,9 +184,9 @@ describe('a window another run holds', () => {
     const cloud = writeCloud(plan(3));
     const other = Ledger.open(cloud.database);
     try {
-      expect(other.claim({ id: 'tenant-02' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'feedface-other-run' }).kind).toBe('claimed');
+      expect((await other.claim({ id: 'tenant-02' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'feedface-other-run' })).kind).toBe('claimed');
     } finally {
-      other.close();
+      await other.close();
     }
     const result = await run([...bill(cloud, '--all', ...MONTH)], { cwd: cloud.dir });
     expect(result.code).toBe(0);
@@ -201,9 +201,9 @@ describe('a window another run holds', () => {
     const cloud = writeCloud(plan(1));
     const other = Ledger.open(cloud.database);
     try {
-      other.claim({ id: 'tenant-01' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'feedface-other-run' });
+      await other.claim({ id: 'tenant-01' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'feedface-other-run' });
     } finally {
-      other.close();
+      await other.close();
     }
     const result = await run([...bill(cloud, '--tenant', 'tenant-01', ...MONTH)], { cwd: cloud.dir });
     expect(result.code).toBe(3);

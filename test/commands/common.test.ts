@@ -44,33 +44,33 @@ describe('tenantInLedger: --tenant of history, void and verify', () => {
   const JUNE = { start: MAY.end, end: Date.parse('2024-07-01T00:00:00Z') * 1000 };
   const owner = { host: 'h', pid: 1, runId: 'r' };
   let ledger: Ledger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = Ledger.open(':memory:');
-    ledger.claim({ id: 'id-1', name: 'shop' }, MAY, owner);
-    ledger.claim({ id: 'id-2', name: 'old-name' }, MAY, owner);
-    ledger.claim({ id: 'id-2', name: 'blog' }, JUNE, owner); // renamed: its latest name counts
-    ledger.claim({ id: 'id-3', name: 'twin' }, MAY, owner);
-    ledger.claim({ id: 'id-4', name: 'twin' }, MAY, owner);
-    ledger.claim({ id: 'blog', name: 'x' }, MAY, owner); // an id that is another tenant's name
+    await ledger.claim({ id: 'id-1', name: 'shop' }, MAY, owner);
+    await ledger.claim({ id: 'id-2', name: 'old-name' }, MAY, owner);
+    await ledger.claim({ id: 'id-2', name: 'blog' }, JUNE, owner); // renamed: its latest name counts
+    await ledger.claim({ id: 'id-3', name: 'twin' }, MAY, owner);
+    await ledger.claim({ id: 'id-4', name: 'twin' }, MAY, owner);
+    await ledger.claim({ id: 'blog', name: 'x' }, MAY, owner); // an id that is another tenant's name
   });
   afterEach(() => ledger.close());
 
-  it('an id the ledger knows is taken as it is, before any name', () => {
-    expect(tenantInLedger(ledger, 'id-1')).toBe('id-1');
-    expect(tenantInLedger(ledger, 'blog')).toBe('blog');
+  it('an id the ledger knows is taken as it is, before any name', async () => {
+    expect(await tenantInLedger(ledger, 'id-1')).toBe('id-1');
+    expect(await tenantInLedger(ledger, 'blog')).toBe('blog');
   });
 
-  it('a name is the id of the tenant whose latest bill carries it', () => {
-    expect(tenantInLedger(ledger, 'shop')).toBe('id-1');
-    expect(tenantInLedger(ledger, 'old-name')).toBe('old-name'); // not its name any more: no match
+  it('a name is the id of the tenant whose latest bill carries it', async () => {
+    expect(await tenantInLedger(ledger, 'shop')).toBe('id-1');
+    expect(await tenantInLedger(ledger, 'old-name')).toBe('old-name'); // not its name any more: no match
   });
 
-  it('a name two tenants share is refused, listing their ids', () => {
-    expect(() => tenantInLedger(ledger, 'twin')).toThrow(UsageError);
-    expect(() => tenantInLedger(ledger, 'twin')).toThrow('--tenant twin: 2 tenants in the ledger are named so (id-3, id-4); give the id');
+  it('a name two tenants share is refused, listing their ids', async () => {
+    await expect(tenantInLedger(ledger, 'twin')).rejects.toThrow(UsageError);
+    await expect(tenantInLedger(ledger, 'twin')).rejects.toThrow('--tenant twin: 2 tenants in the ledger are named so (id-3, id-4); give the id');
   });
 
-  it('an unknown ref is returned unchanged, for the command to say nothing matches', () => {
-    expect(tenantInLedger(ledger, 'nobody')).toBe('nobody');
+  it('an unknown ref is returned unchanged, for the command to say nothing matches', async () => {
+    expect(await tenantInLedger(ledger, 'nobody')).toBe('nobody');
   });
 });

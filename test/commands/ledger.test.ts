@@ -156,3 +156,19 @@ describe('artifice ledger backup FILE', () => {
     expect(ledgerBills(d.database)).toHaveLength(1);
   }, SLOW_MS);
 });
+
+describe('ledger copy: what it refuses before touching anything', () => {
+  it('needs an SQLite file that exists to copy from, and a PostgreSQL URL to copy to', async () => {
+    const d = demo();
+    const copy = (...args: string[]) => run(['ledger', 'copy', ...args], { cwd: d.dir });
+    const missing = await copy('--from', 'nope.sqlite', '--to', 'postgresql://billing@127.0.0.1:1/artifice');
+    expect(missing.code).toBe(2);
+    expect(expectOneLine(missing.stderr)).toMatch(/^artifice: there is no ledger .*nope\.sqlite, so nothing to copy/);
+    const toFile = await copy('--from', 'a.sqlite', '--to', 'b.sqlite');
+    expect(toFile.code).toBe(2);
+    expect(expectOneLine(toFile.stderr)).toMatch(/--to b\.sqlite: give the PostgreSQL URL to copy to/);
+    const fromUrl = await copy('--from', 'postgresql://db/a', '--to', 'postgresql://db/b');
+    expect(expectOneLine(fromUrl.stderr)).toMatch(/--from .*: give the SQLite ledger file to copy from/);
+    expect(filesIn(d.dir).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
+  });
+});

@@ -115,10 +115,10 @@ describe('status', () => {
     const ledger = Ledger.open(cloud.database, { now: () => AFTER_MAY });
     const dead = deadPid();
     try {
-      ledger.claim({ id: 'tenant-01' }, MAY, { host: os.hostname(), pid: dead, runId: 'run-gone' });
-      ledger.claim({ id: 'tenant-02' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'run-alive' });
+      await ledger.claim({ id: 'tenant-01' }, MAY, { host: os.hostname(), pid: dead, runId: 'run-gone' });
+      await ledger.claim({ id: 'tenant-02' }, MAY, { host: os.hostname(), pid: process.pid, runId: 'run-alive' });
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const { code, health, text } = await status(cloud, new Date('2024-06-02T01:00:00Z'));
     expect(health.pending).toEqual([
@@ -138,8 +138,8 @@ describe('status', () => {
     const cloud = writeCloud(plan(1));
     expect((await run(['bill', '--config', cloud.ini, '--all', '--month', '2024-05'], { cwd: cloud.dir })).code).toBe(0);
     const ledger = Ledger.open(cloud.database, { now: () => new Date('2024-06-03T00:00:00Z') });
-    const runId = ledger.startRun('bill', ['--all', '2024-06'], { host: os.hostname(), pid: process.pid });
-    ledger.close();
+    const runId = await ledger.startRun('bill', ['--all', '2024-06'], { host: os.hostname(), pid: process.pid });
+    await ledger.close();
     const db = new Database(cloud.database);
     db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), runId);
     db.close();

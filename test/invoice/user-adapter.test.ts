@@ -225,8 +225,8 @@ describe('a plain-JS adapter in a directory of its own', () => {
       // The run may be recorded (a failed run is not a silent one), but no bill was claimed.
       if (existsSync(path.join(dir, 'ledger.sqlite'))) {
         const ledger = Ledger.open(path.join(dir, 'ledger.sqlite'));
-        expect(ledger.bills()).toEqual([]);
-        ledger.close();
+        expect(await ledger.bills()).toEqual([]);
+        await ledger.close();
       }
     });
   });
@@ -403,7 +403,7 @@ describe('price coverage of an adapter of your own: the optional static priceLis
 });
 
 describe('artifice/adapter: what an adapter imports from an installed artifice', () => {
-  it('resolves through the package exports; the adapter prices and bills with its helpers (real bin/artifice)', () => {
+  it('resolves through the package exports; the adapter prices and bills with its helpers (real bin/artifice)', async () => {
     const dir = tempDir();
     // An installed artifice beside the ini, as `npm install artifice` would leave it (a link to this one).
     mkdirSync(path.join(dir, 'node_modules'));

@@ -147,13 +147,13 @@ describe('the demo month through the odoo adapter', () => {
         expect(invoice!.total).toBe(csvTotals.get(b.tenant));
         expect(b.total).toBe(csvTotals.get(b.tenant));
         expect(invoice!.sections).toEqual([...new Set(b.lines.map((l) => l.datacenter))]);
-        const stored = ledger.bills({ tenant: b.tenant })[0]!;
+        const stored = (await ledger.bills({ tenant: b.tenant }))[0]!;
         expect(invoice!.ref).toBe(stored.id);
         expect(stored.reference).toBe(b.invoice);
         expect(b.invoice).toMatch(/^odoo:account\.move:\d+$/);
       }
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     expect(fake.records('res.partner').map((p) => p.name).sort()).toEqual(['acme-webshop', 'globex-research', 'initech-labs']);
 
@@ -221,9 +221,9 @@ describe('the demo month through the odoo adapter', () => {
     const dead = billTenants(ctx, tenants, window, { concurrency: TENANTS.length });
     await creates;
     expect(fake.invoices()).toHaveLength(3);
-    expect(ledger1.bills().map((b) => b.status)).toEqual(['pending', 'pending', 'pending']);
-    const pendingIds = ledger1.bills().map((b) => b.id).sort();
-    ledger1.close();
+    expect((await ledger1.bills()).map((b) => b.status)).toEqual(['pending', 'pending', 'pending']);
+    const pendingIds = (await ledger1.bills()).map((b) => b.id).sort();
+    await ledger1.close();
     await collector.close();
 
     // Run 2, the real command: resumes the three pending bills (their owner is gone) and finds
@@ -239,12 +239,12 @@ describe('the demo month through the odoo adapter', () => {
     }
     const ledger2 = Ledger.open(cfg.main.database);
     try {
-      const committed = ledger2.bills();
+      const committed = await ledger2.bills();
       expect(committed.map((b) => b.status)).toEqual(['committed', 'committed', 'committed']);
       expect(committed.map((b) => b.id).sort()).toEqual(pendingIds);
       expect(fake.invoices().map((i) => i.ref).sort()).toEqual(pendingIds);
     } finally {
-      ledger2.close();
+      await ledger2.close();
     }
     // End the "dead" run inside this test: otherwise its hung creates hold HttpClient's 30 s
     // timeout timers, and it wakes up after them (keeping Jest alive, or in a later test file).

@@ -18,29 +18,29 @@ const RESTORE = /the file is damaged \(.+\); stop billing and restore it from a 
 afterEach(cleanTempDirs);
 
 /** A ledger file with one committed bill, its usage and lines; closed. */
-function billedLedger(): { file: string; billId: string } {
+async function billedLedger(): Promise<{ file: string; billId: string }> {
   const file = path.join(tempDir('artifice-integrity-'), 'ledger.sqlite');
   const ledger = Ledger.open(file);
   try {
-    const claim = ledger.claim({ id: 'tenant-a' }, MAY, currentOwner('run-1'));
+    const claim = await ledger.claim({ id: 'tenant-a' }, MAY, currentOwner('run-1'));
     if (claim.kind !== 'claimed') throw new Error(claim.kind);
     const usage = Array.from({ length: 3 }, (_, i) => ({
       meter: 'volume.size', resourceId: `vol-${i}`, service: 'volume.size', datacenter: 'dc1', quantity: new Decimal(i + 1),
       unit: 'gigabyte-hour', samples: 2, firstSample: MAY.start, lastSample: MAY.end - 1, gaps: [],
     }));
-    ledger.recordUsage(claim.bill.id, usage, [
+    await ledger.recordUsage(claim.bill.id, usage, [
       { datacenter: 'dc1', name: 'volume.size', quantity: new Decimal(6), unit: 'gigabyte-hour', rate: new Decimal('0.5'), amount: new Decimal(3) },
     ]);
-    ledger.markCommitted(claim.bill.id, 'INV-1', '3.00', 'USD');
+    await ledger.markCommitted(claim.bill.id, 'INV-1', '3.00', 'USD');
     return { file, billId: claim.bill.id };
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
-function thrown(fn: () => unknown): Error {
+async function thrown(fn: () => unknown): Promise<Error> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error as Error;
   }
@@ -48,11 +48,11 @@ function thrown(fn: () => unknown): Error {
 }
 
 describe.each(DAMAGED_PAGES)('a damaged root page of %s', (name) => {
-  test('opening the ledger is a LedgerDamagedError (exit 2): one line naming the file and how to restore it', () => {
-    const { file } = billedLedger();
+  test('opening the ledger is a LedgerDamagedError (exit 2): one line naming the file and how to restore it', async () => {
+    const { file } = await billedLedger();
     corruptRootPage(file, name);
     const before = fs.readFileSync(file);
-    const error = thrown(() => Ledger.open(file));
+    const error = await thrown(() => Ledger.open(file));
     expect(error).toBeInstanceOf(LedgerDamagedError);
     expect((error as LedgerDamagedError).exitCode).toBe(EXIT.usage);
     expect(error.message).toMatch(new RegExp(`^cannot open ledger ${file}: `));
@@ -61,8 +61,8 @@ describe.each(DAMAGED_PAGES)('a damaged root page of %s', (name) => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
-  test('the full integrity check fails with the same advice', () => {
-    const { file } = billedLedger();
+  test('the full integrity check fails with the same advice', async () => {
+    const { file } = await billedLedger();
     expect(checkLedger(file)).toEqual({ ok: true });
     corruptRootPage(file, name);
     const checked = checkLedger(file);
@@ -71,37 +71,37 @@ describe.each(DAMAGED_PAGES)('a damaged root page of %s', (name) => {
   });
 });
 
-test('damage noticed halfway through a run (after the open-time check) is the same LedgerDamagedError', () => {
-  const { file, billId } = billedLedger();
+test('damage noticed halfway through a run (after the open-time check) is the same LedgerDamagedError', async () => {
+  const { file, billId } = await billedLedger();
   const ledger = Ledger.open(file);
   try {
     corruptRootPage(file, 'lines');
     // Drop the pages the open-time check left in the connection's cache, so SQLite reads the file.
     (ledger as unknown as { db: Database.Database }).db.pragma('shrink_memory');
-    const error = thrown(() => ledger.lines(billId));
+    const error = await thrown(() => ledger.lines(billId));
     expect(error).toBeInstanceOf(LedgerDamagedError);
     expect(error.message).toMatch(new RegExp(`^ledger ${file}: cannot read lines: `));
     expect(error.message).toMatch(RESTORE);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 });
 
-test('a file that is not a database at all gets the same advice', () => {
+test('a file that is not a database at all gets the same advice', async () => {
   const file = path.join(tempDir('artifice-integrity-'), 'ledger.sqlite');
   fs.writeFileSync(file, 'not a database, but some text long enough to be read as one '.repeat(20));
-  const error = thrown(() => Ledger.open(file));
+  const error = await thrown(() => Ledger.open(file));
   expect(error).toBeInstanceOf(LedgerDamagedError);
   expect(error.message).toMatch(RESTORE);
 });
 
-test('a sound ledger opens and passes the full check', () => {
-  const { file, billId } = billedLedger();
+test('a sound ledger opens and passes the full check', async () => {
+  const { file, billId } = await billedLedger();
   expect(checkLedger(file)).toEqual({ ok: true });
   const ledger = Ledger.open(file);
   try {
-    expect(ledger.lines(billId)).toHaveLength(1);
+    expect(await ledger.lines(billId)).toHaveLength(1);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 });

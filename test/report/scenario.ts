@@ -36,14 +36,14 @@ function scaled(lines: InvoiceLine[], factor: Decimal.Value): InvoiceLine[] {
   return lines.map((l) => ({ ...l, quantity: l.quantity.times(factor), amount: l.amount.times(factor).toDecimalPlaces(2, Decimal.ROUND_HALF_UP) }));
 }
 
-function commit(ledger: Ledger, tenant: { id: string; name: string }, month: string, lines: InvoiceLine[]): void {
+async function commit(ledger: Ledger, tenant: { id: string; name: string }, month: string, lines: InvoiceLine[]): Promise<void> {
   const [year, m] = month.split('-').map(Number) as [number, number];
   const window = monthWindow({ year, month: m }, 'UTC');
-  const claim = ledger.claim(tenant, window, { host: 'generator', pid: 1, runId: `generated-${month}` });
+  const claim = await ledger.claim(tenant, window, { host: 'generator', pid: 1, runId: `generated-${month}` });
   if (claim.kind !== 'claimed') throw new Error(`cannot generate ${tenant.name} ${month}: ${claim.kind}`);
-  ledger.recordUsage(claim.bill.id, [], lines);
+  await ledger.recordUsage(claim.bill.id, [], lines);
   const total = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
-  ledger.markCommitted(claim.bill.id, `generated:${tenant.id}:${month}`, formatMoney(total, 2), 'USD');
+  await ledger.markCommitted(claim.bill.id, `generated:${tenant.id}:${month}`, formatMoney(total, 2), 'USD');
 }
 
 /** Bills May from the demo (with the hole), then generates the six months before it. */
@@ -55,7 +55,8 @@ export async function sevenMonths(edit?: (text: string) => string): Promise<Demo
   if (billed.code !== 0) throw new Error(`billing the demo month failed (${billed.code}): ${billed.stderr}`);
   const ledger = Ledger.open(d.database);
   try {
-    const may = new Map(ledger.bills({ status: ['committed'] }).map((b) => [b.tenant, ledger.lines(b.id)]));
+    const may = new Map<string, InvoiceLine[]>();
+    for (const b of await ledger.bills({ status: ['committed'] })) may.set(b.tenant, await ledger.lines(b.id));
     const base: [{ id: string; name: string }, InvoiceLine[]][] = [
       [{ id: ACME, name: 'acme-webshop' }, may.get(ACME)!.filter((l) => l.name !== 'm1.large')],
       [{ id: GLOBEX, name: 'globex-research' }, scaled(may.get(GLOBEX)!, new Decimal(1).dividedBy(3))],
@@ -63,10 +64,10 @@ export async function sevenMonths(edit?: (text: string) => string): Promise<Demo
       [{ id: UMBRELLA, name: 'umbrella-corp' }, scaled(may.get(INITECH)!, 2)],
     ];
     for (const [month, factor] of EARLIER) {
-      for (const [tenant, lines] of base) commit(ledger, tenant, month, scaled(lines, factor));
+      for (const [tenant, lines] of base) await commit(ledger, tenant, month, scaled(lines, factor));
     }
   } finally {
-    ledger.close();
+    await ledger.close();
   }
   return d;
 }

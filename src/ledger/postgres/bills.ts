@@ -1,0 +1,158 @@
+/**
+ * Claims and a claimed bill's life on PostgreSQL: the rules of src/ledger/claims.ts and bills.ts
+ * (the same decision, decideClaim), with the database refusing overlaps (the exclusion
+ * constraint) and row locks taken without waiting (SKIP LOCKED), so a host never waits on another
+ * host's claim.
+ */
+import { randomUUID } from 'node:crypto';
+import type { InvoiceLine, UsageRecord } from '../../model/types.js';
+import { nearWindow, notPendingError, nothingToVoidError } from '../bills.js';
+import { checkWindow, decideClaim, type OwnerAlive } from '../claims.js';
+import { decimalText, toBill, type BillRow } from '../rows.js';
+import type { Bill, ClaimResult, Owner, Window } from '../types.js';
+import { EXCLUSION_VIOLATION } from './connect.js';
+import { ORDER, requireBillPg, selectPg, type PgStore } from './store.js';
+
+/** Claims retried when another host's claim got in between the look and the write. */
+const CLAIM_ATTEMPTS = 5;
+
+/**
+ * Claims `window` of `tenant` for `owner`. Each attempt is a read and one statement, each its own
+ * short transaction: the exclusion constraint, not a lock, keeps two hosts from both inserting,
+ * and a take-over is one UPDATE of the row as it was read, skipping it when another host has it
+ * locked. When another host's claim got in between (our insert refused, or the row changed or is
+ * locked), the attempt is repeated and then sees that host's bill: busy.
+ */
+export async function claimPg(
+  store: PgStore, isOwnerAlive: OwnerAlive, tenant: { id: string; name?: string }, window: Window, owner: Owner,
+): Promise<ClaimResult> {
+  checkWindow(window);
+  for (let attempt = 1; ; attempt++) {
+    const holding = await selectPg(
+      store.pool, `WHERE tenant = $1 AND status IN ('pending', 'committed') AND start_us < $2 AND $3 < end_us ${ORDER}`, [tenant.id, window.end, window.start],
+    );
+    const decision = decideClaim(holding, window, owner, isOwnerAlive);
+    const last = attempt >= CLAIM_ATTEMPTS;
+    if (decision.kind === 'insert') {
+      const bill = await insertPending(store, tenant, window, owner).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === EXCLUSION_VIOLATION && !last) return undefined;
+        throw error;
+      });
+      if (bill) return { kind: 'claimed', bill, resumed: false };
+    } else if (decision.kind === 'take over') {
+      const bill = await takeOver(store, decision.bill, owner);
+      if (bill) return { kind: 'claimed', bill, resumed: decision.resumed };
+      if (last) return { kind: 'busy', bill: decision.bill };
+    } else {
+      return decision;
+    }
+  }
+}
+
+/** A new pending bill; its revision is 1 + the voided bills of the same tenant and exact window. */
+async function insertPending(store: PgStore, tenant: { id: string; name?: string }, window: Window, owner: Owner): Promise<Bill> {
+  const at = store.stamp();
+  const { rows } = await store.pool.query<BillRow>(
+    `INSERT INTO bills (id, tenant, tenant_name, start_us, end_us, status, revision, owner, claimed_at, heartbeat_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, 'pending',
+       1 + (SELECT count(*) FROM bills WHERE tenant = $2 AND start_us = $4 AND end_us = $5 AND status = 'voided'),
+       $6, $7, $7, $7)
+     RETURNING *`,
+    [randomUUID(), tenant.id, tenant.name ?? null, window.start, window.end, JSON.stringify(owner), at],
+  );
+  return toBill(rows[0]!);
+}
+
+/**
+ * Hands the pending bill `seen` to `owner` if it is still as it was read and no other host holds
+ * its row (SKIP LOCKED: never waiting); claimed_at is when the current owner got it. Undefined
+ * when it changed or is locked.
+ */
+async function takeOver(store: PgStore, seen: Bill, owner: Owner): Promise<Bill | undefined> {
+  const at = store.stamp();
+  const sameRun = seen.owner?.runId === owner.runId;
+  const { rows } = await store.pool.query<BillRow>(
+    `WITH free AS (
+       SELECT id FROM bills WHERE id = $4 AND status = 'pending' AND owner IS NOT DISTINCT FROM $5 AND heartbeat_at IS NOT DISTINCT FROM $6
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE bills SET owner = $1, claimed_at = $2, heartbeat_at = $3 FROM free WHERE bills.id = free.id RETURNING bills.*`,
+    [JSON.stringify(owner), sameRun && seen.claimedAt ? seen.claimedAt : at, at, seen.id, seen.owner === null ? null : JSON.stringify(seen.owner), seen.heartbeatAt],
+  );
+  return rows[0] && toBill(rows[0]);
+}
+
+/** Refreshes the lease of a pending bill (with `runId`: only while that run owns it). */
+export async function heartbeatPg(store: PgStore, billId: string, runId?: string): Promise<boolean> {
+  const rows = await store.query(
+    'heartbeat',
+    `UPDATE bills SET heartbeat_at = $1 WHERE id = $2 AND status = 'pending' AND ($3::text IS NULL OR (owner::jsonb) ->> 'runId' = $3)
+     RETURNING id`,
+    [store.stamp(), billId, runId ?? null],
+  );
+  return rows.length === 1;
+}
+
+const INSERT_USAGE = `INSERT INTO usage (bill_id, meter, resource_id, service, datacenter, quantity, unit, samples, first_sample_us, last_sample_us, gaps)
+  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int8[], $10::int8[], $11::text[])`;
+const INSERT_LINES = `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount, period_start_us, period_end_us, basis)
+  SELECT $1, * FROM unnest($12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])`;
+
+/**
+ * The common case in one statement (one round trip, atomic): the bill is pending (its row locked)
+ * and has no rows yet, so the new ones are inserted. Says whether it was pending and had rows.
+ */
+const RECORD_NEW = `
+  WITH b AS (SELECT id FROM bills WHERE id = $1 AND status = 'pending' FOR UPDATE),
+  old AS (SELECT EXISTS (SELECT 1 FROM usage WHERE bill_id = $1) OR EXISTS (SELECT 1 FROM lines WHERE bill_id = $1) AS rows),
+  u AS (${INSERT_USAGE.replace('SELECT $1, * FROM', 'SELECT $1, x.* FROM b, old,')} AS x WHERE NOT old.rows),
+  l AS (${INSERT_LINES.replace('SELECT $1, * FROM', 'SELECT $1, y.* FROM b, old,')} AS y WHERE NOT old.rows)
+  SELECT (SELECT count(*) FROM b)::int AS pending, (SELECT rows FROM old) AS old`;
+
+/**
+ * Replaces the usage and line rows of a pending bill. A bill with no rows yet (a fresh claim):
+ * one statement. One that has some (a resumed bill recomputed): one transaction that deletes them
+ * and inserts the new ones.
+ */
+export async function recordUsagePg(store: PgStore, billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void> {
+  const params = [billId, ...columns(usage, [(u) => u.meter, (u) => u.resourceId, (u) => u.service, (u) => u.datacenter, (u) => decimalText(u.quantity),
+    (u) => u.unit, (u) => u.samples, (u) => u.firstSample, (u) => u.lastSample, (u) => JSON.stringify(u.gaps)]),
+  lines.map((_, i) => i), ...columns(lines, [(l) => l.datacenter, (l) => l.name, (l) => decimalText(l.quantity), (l) => l.unit,
+    (l) => decimalText(l.rate), (l) => decimalText(l.amount), (l) => l.period?.start ?? null, (l) => l.period?.end ?? null,
+    (l) => (l.basis ? JSON.stringify(l.basis) : null)])];
+  const { rows } = await store.pool.query<{ pending: number; old: boolean }>(RECORD_NEW, params);
+  if (rows[0]!.pending === 0) throw notPendingError(await requireBillPg(store.pool, store.shown, billId), 'record usage for');
+  if (!rows[0]!.old) return;
+  await store.transaction(async (client) => {
+    const [bill] = await selectPg(client, 'WHERE id = $1 FOR UPDATE', [billId]);
+    if (bill!.status !== 'pending') throw notPendingError(bill!, 'record usage for');
+    await client.query('DELETE FROM usage WHERE bill_id = $1', [billId]);
+    await client.query('DELETE FROM lines WHERE bill_id = $1', [billId]);
+    await client.query(`WITH u AS (${INSERT_USAGE}) ${INSERT_LINES}`, params);
+  });
+}
+
+/** One array per column, for `unnest`. */
+function columns<T>(rows: T[], picks: ((row: T) => unknown)[]): unknown[][] {
+  return picks.map((pick) => rows.map(pick));
+}
+
+/** pending → `set` (committed or failed), in one statement; a bill that is not pending is refused. */
+export async function finishPg(store: PgStore, billId: string, what: string, set: string, params: unknown[]): Promise<Bill> {
+  const { rows } = await store.pool.query<BillRow>(`UPDATE bills SET ${set} WHERE id = $1 AND status = 'pending' RETURNING *`, [billId, ...params]);
+  if (rows[0]) return toBill(rows[0]);
+  throw notPendingError(await requireBillPg(store.pool, store.shown, billId), what);
+}
+
+/** committed → voided, so the exact window can be billed again; nothing is deleted. */
+export async function voidBillPg(store: PgStore, tenantId: string, window: Window, reason: string, who: string): Promise<Bill> {
+  const [voided] = await store.query<{ id: string }>(
+    'void',
+    `UPDATE bills SET status = 'voided', void_reason = $1, voided_by = $2, voided_at = $3
+     WHERE tenant = $4 AND start_us = $5 AND end_us = $6 AND status = 'committed' RETURNING id`,
+    [reason, who, store.stamp(), tenantId, window.start, window.end],
+  );
+  if (voided) return requireBillPg(store.pool, store.shown, voided.id);
+  const near = nearWindow(window);
+  throw nothingToVoidError(tenantId, window, await selectPg(store.pool, `WHERE tenant = $1 AND start_us < $2 AND $3 < end_us ${ORDER}`, [tenantId, near.end, near.start]));
+}

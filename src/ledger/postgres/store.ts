@@ -1,0 +1,55 @@
+/** What the PostgreSQL ledger's modules share: the pool, transactions, and reading bills. */
+import type pg from 'pg';
+import { LedgerError } from '../../model/errors.js';
+import { toBill, type BillRow } from '../rows.js';
+import type { Bill } from '../types.js';
+import { pgGuard } from './connect.js';
+
+/** A pool or one of its clients (inside a transaction): both run queries. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+export const ORDER = 'ORDER BY tenant, start_us, created_at, seq';
+
+export class PgStore {
+  constructor(
+    readonly pool: pg.Pool,
+    /** The URL without its password, for messages. */
+    readonly shown: string,
+    readonly stamp: () => string,
+  ) {}
+
+  /** One query, its failure a one-line LedgerError ("ledger URL: cannot WHAT: …"). */
+  async query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<R[]> {
+    return pgGuard(this.shown, what, async () => (await this.pool.query<R>(sql, params)).rows);
+  }
+
+  /**
+   * `fn` in one transaction (READ COMMITTED) on one connection; rolled back when it throws.
+   * `raw` errors are passed on as they are (a claim looks at the exclusion violation's code).
+   */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** `SELECT * FROM bills` + `clause` (WHERE …, ORDER BY …). */
+export async function selectPg(db: Queryable, clause: string, params: unknown[] = []): Promise<Bill[]> {
+  return (await db.query<BillRow>(`SELECT * FROM bills ${clause}`, params)).rows.map(toBill);
+}
+
+export async function requireBillPg(db: Queryable, shown: string, id: string): Promise<Bill> {
+  const [bill] = await selectPg(db, 'WHERE id = $1', [id]);
+  if (!bill) throw new LedgerError(`no bill ${id} in ledger ${shown}`);
+  return bill;
+}
