@@ -61,7 +61,8 @@ function checkCharts(): Checked {
       if (cell?.textContent !== value) result.mismatches.push(`${svg.id} ${label}: chart ${value}, table ${cell?.textContent ?? '(no cell)'}`);
       const drawn = Number(bar.getAttribute(vertical ? 'height' : 'width'));
       const number = value === '—' ? 0 : Number(value);
-      if (number === 0 ? drawn !== 0 : !(drawn > 0)) result.scale.push(`${svg.id} ${label}: ${value} drawn ${drawn}`);
+      // A negative total (the discounts) has no bar: only its value, written beside the axis.
+      if (number <= 0 ? drawn !== 0 : !(drawn > 0)) result.scale.push(`${svg.id} ${label}: ${value} drawn ${drawn}`);
       if (number > 0) ratios.push(drawn / number);
       if (bar.classList.contains('outlier')) result.outliers.push(`${svg.id} ${label}`);
     }
