@@ -12,7 +12,7 @@ import { PricingError } from '../model/errors.js';
 import type { Invoice } from '../invoice/contract.js';
 import type { BillingWindow, InvoiceLine, Tenant, UsageRecord, Window } from '../model/types.js';
 import { adjustmentLines } from './adjust.js';
-import { checkParts, groupKey, partUsage, type Group } from './parts.js';
+import { groupKey, partUsage, peaksOf, splitQuantities, type Group } from './parts.js';
 import { basisOf, stretchesOf, type Stretch } from './schedule.js';
 import { tenantPrices } from './tenant.js';
 import { graduated, volumeTier } from './tiers.js';
@@ -81,12 +81,12 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
   const lines: InvoiceLine[] = [];
   const unpriced: string[] = [];
   const parts = bill ? partUsage(bill.usageIn, records, groupUsage) : undefined;
+  const peaks = peaksOf(records);
   const tenantList = bill ? tenantPrices(bill.prices, bill.tenant) : {};
   for (const group of groupUsage(records)) {
     const query = bill && { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window };
     const stretches = await stretchesOf(invoice, group.datacenter, group.name, query);
-    const quantities = stretches.length === 1 ? [group.quantity] : await Promise.all(stretches.map((s) => parts!(s.period, group)));
-    if (stretches.length > 1) checkParts(group, stretches.map((s) => s.period), quantities);
+    const quantities = stretches.length === 1 ? [group.quantity] : await splitQuantities(group, stretches, peaks.get(groupKey(group)), parts!);
     const groupLines = linesOf(group, stretches, quantities, options.digits);
     // A stretch without a price matters only when it has usage (it has a line, without a basis).
     if (groupLines.some((line) => !line.basis)) unpriced.push(`${group.datacenter}/${group.name}`);

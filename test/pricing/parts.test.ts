@@ -78,3 +78,19 @@ describe('parts that do not add up to the whole window', () => {
     await expect(failure).rejects.toThrow(/^north\/egress: the parts .* measure 1500 gigabyte .* not the window's 1400;/);
   });
 });
+
+describe('a max (peak) meter across a price change', () => {
+  // 8 vCPUs all May: the month's peak is 8, billed once, not once per part.
+  const usageIn = usageOf(hourly('vcpus', 8, () => ({})), [spec('vcpus', 'max', 'license', 'vcpu')]);
+
+  it('is billed once, the whole window\'s peak at the price in force at the end of the window', async () => {
+    const priced = await priceUsage(usageIn(MAY), rates('*,license,vcpu,10,,2024-05-15\n*,license,vcpu,12,2024-05-15\n'), options(usageIn));
+    expect(plain(priced.lines)).toEqual(['r license 8 × 12 = 96.00']);
+    expect(priced.lines[0]!.period).toEqual({ start: us('2024-05-15T00:00:00Z'), end: MAY.end });
+  });
+
+  it('with no price at the end of the window, at the last price that covers part of it', async () => {
+    const priced = await priceUsage(usageIn(MAY), rates('*,license,vcpu,10,,2024-05-15\n'), options(usageIn));
+    expect(plain(priced.lines)).toEqual(['r license 8 × 10 = 80.00']);
+  });
+});
