@@ -85,7 +85,7 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
   const tenantList = bill ? tenantPrices(bill.prices, bill.tenant) : {};
   for (const group of groupUsage(records)) {
     const query = bill && { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window };
-    const stretches = await stretchesOf(invoice, group.datacenter, group.name, query);
+    const stretches = await stretchesOf(invoice, group.datacenter, group.name, group.unit, query);
     const quantities = stretches.length === 1 ? [group.quantity] : await splitQuantities(group, stretches, peaks.get(groupKey(group)), parts!);
     const groupLines = linesOf(group, stretches, quantities, options.digits);
     // A stretch without a price matters only when it has usage (it has a line, without a basis).

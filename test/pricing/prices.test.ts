@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseMeters } from '../../src/config/meters.js';
 import type { PricesConfig } from '../../src/config/prices.js';
 import { Decimal } from '../../src/model/decimal.js';
+import { PricingError } from '../../src/model/errors.js';
 import { readTimestamp } from '../../src/model/time.js';
 import type { BillingWindow, InvoiceLine, Sample, Tenant, UsageRecord, Window } from '../../src/model/types.js';
 import { monthWindow } from '../../src/period.js';
@@ -246,6 +247,19 @@ describe('an adapter\'s prices() answer is input, checked', () => {
       expect.objectContaining({ message: expect.stringContaining("the invoice adapter's prices(north, m1.small)") }),
     );
     await expect(priceUsage(records, answer(periods), options(MAY_UTC, whole(records)))).rejects.toThrow(message);
+  });
+
+  it('a period priced per another unit than the quantity\'s fails the tenant, naming both units', async () => {
+    const perMonth = answer([{ period: { ...MAY_UTC }, unit: 'month', mode: 'graduated', tiers: [tier], scope: '*' }]);
+    await expect(priceUsage(records, perMonth, options(MAY_UTC, whole(records)))).rejects.toBeInstanceOf(PricingError);
+    await expect(priceUsage(records, perMonth, options(MAY_UTC, whole(records)))).rejects.toThrow(new PricingError(
+      "the invoice adapter's prices(north, m1.small): north/m1.small is priced per month, but its quantity is in hour (config/meters.ini unit); fix the unit column or the rate",
+    ));
+    // The same unit, or none given, prices it.
+    for (const unit of ['hour', '']) {
+      const priced = await priceUsage(records, answer([{ period: { ...MAY_UTC }, unit, mode: 'graduated', tiers: [tier], scope: '*' }]), options(MAY_UTC, whole(records)));
+      expect(priced.total.toFixed(2)).toBe('5.00');
+    }
   });
 
   it('a stretch it leaves out has no price (billed at 0 only with allow_unpriced)', async () => {
