@@ -123,6 +123,31 @@ describe('tenant and group price lists', () => {
     expect(await rateFor({ id: 'p-beta' })).toEqual(['0.02 2.00']);
     expect(await rateFor({ id: 'p-gamma', name: 'gamma' })).toEqual(['0.025 2.50']);
   });
+
+  it('rows of a tenant\'s id and of its name in force at once fail it, naming both rows', async () => {
+    const both = `${text}*,m1.small,hour,0.017,,,p-acme,,\n`;
+    const priced = priceUsage(used, rates(both, ['partners']), options(MAY_UTC, whole(used), prices));
+    await expect(priced).rejects.toBeInstanceOf(PricingError);
+    await expect(priced).rejects.toThrow(
+      'rates file rates.csv: row 4 (tenant acme, by its name) and row 5 (tenant p-acme, by its id) both price north/m1.small for tenant p-acme (acme) at 2024-05-01T00:00:00Z; ' +
+        'keep the rows of one of its id or its name',
+    );
+    // One after the other is a price change, not a conflict (2024-05-15 in Auckland: 05-14T12:00Z).
+    const inTurn = '*,m1.small,hour,0.018,,2024-05-15,acme,,\n*,m1.small,hour,0.017,2024-05-15,,p-acme,,\n';
+    const cut = us('2024-05-14T12:00:00Z');
+    const usageIn = (w: Window) => [record('m1.small', w.end <= cut ? '40' : w.start >= cut ? '60' : '100', 'hour')];
+    const lines = (await priceUsage(used, rates(inTurn), options(MAY_UTC, usageIn, NO_PRICES))).lines;
+    expect(lines.map((l) => `${l.quantity.toFixed()} × ${l.rate.toFixed()}`)).toEqual(['40 × 0.018', '60 × 0.017']);
+  });
+
+  it('a tenant in two [price_groups] groups, by its id in one and its name in the other, fails, naming both', async () => {
+    const twice: PricesConfig = { groups: { partners: ['acme'], vip: ['p-acme'] }, discounts: {}, minimums: {} };
+    const priced = priceUsage(used, rates(text, ['partners', 'vip']), options(MAY_UTC, whole(used), twice));
+    await expect(priced).rejects.toBeInstanceOf(PricingError);
+    await expect(priced).rejects.toThrow(
+      '[price_groups] partners (as acme) and vip (as p-acme) both list tenant p-acme (acme), by its id and by its name; a tenant is in one price group at most',
+    );
+  });
 });
 
 describe('tiers', () => {
