@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import {
-  AdapterError, Decimal, errorMessage, formatTimestamp, packageFile,
+  AdapterError, Decimal, PricingError, errorMessage, formatTimestamp, packageFile,
   type InvoiceConfig, type Micros, type PricePeriod, type PriceQuery, type PriceRow, type PriceTier,
 } from '../src/invoice/adapter.js';
 import { readHeader, readRow, scopeText, type RateRow, type ReadOptions, type Scope, type TierMode } from './rate-rows.js';
@@ -102,7 +102,7 @@ export class RateTable {
     let previous: Price | undefined;
     for (let i = 0; i + 1 < times.length; i++) {
       const [a, b] = [times[i]!, times[i + 1]!];
-      const price = levels.find((p) => (p.from === undefined || p.from <= a) && (p.until === undefined || a < p.until));
+      const price = this.priceAt(levels, a, `${datacenter}/${service}`, query.tenant);
       if (price && price === previous) result[result.length - 1]!.period.end = b;
       else if (price) result.push({ period: { start: a, end: b }, unit: price.unit, mode: price.mode, tiers: price.tiers, scope: scopeText(price.scope) });
       previous = price;
@@ -116,10 +116,28 @@ export class RateTable {
    */
   lookup(datacenter: string, service: string, query?: Partial<PriceQuery> & { at?: Micros }): (Rate & { row: number }) | undefined {
     const at = query?.at ?? query?.period?.start ?? Date.now() * 1000;
-    const price = this.levels(datacenter, service, { tenant: query?.tenant ?? { id: '' }, group: query?.group })
-      .find((p) => (p.from === undefined || p.from <= at) && (p.until === undefined || at < p.until));
+    const tenant = query?.tenant ?? { id: '' };
+    const price = this.priceAt(this.levels(datacenter, service, { tenant, group: query?.group }), at, `${datacenter}/${service}`, tenant);
     const tier = price?.tiers[0];
     return price && tier ? { rate: tier.rate, unit: price.unit, row: tier.row } : undefined;
+  }
+
+  /**
+   * The first of `levels` in force at `at`. Rows of a tenant's id and of its name both in force
+   * leave no rule to choose between them (the first in the file would win silently): refused.
+   */
+  private priceAt(levels: Price[], at: Micros, what: string, tenant: PriceQuery['tenant']): Price | undefined {
+    const live = levels.filter((p) => (p.from === undefined || p.from <= at) && (p.until === undefined || at < p.until));
+    const own = live.filter((p) => p.scope.kind === 'tenant');
+    const other = own.find((p) => scopeKey(p.scope) !== scopeKey(own[0]!.scope));
+    if (other) {
+      const row = (p: Price) => `row ${p.tiers[0]!.row} (${scopeText(p.scope)}, by its ${scopeKey(p.scope) === `t:${tenant.id}` ? 'id' : 'name'})`;
+      throw new PricingError(
+        `rates file ${this.file}: ${row(own[0]!)} and ${row(other)} both price ${what} for tenant ${tenant.id}` +
+          `${tenant.name !== undefined ? ` (${tenant.name})` : ''} at ${formatTimestamp(at)}; keep the rows of one of its id or its name`,
+      );
+    }
+    return live[0];
   }
 
   /** The prices that may apply, most specific first: tenant, group, everyone; each the datacenter's, then `*`. */

@@ -153,7 +153,7 @@ function assemble(ini: Reader, main: MainConfig, meterSpecs: readonly MeterSpec[
     flavors: freeSection(at, 'flavors'),
     regions: regionSections(at),
     invoice: freeSection(at, 'invoice:object'),
-    prices: parsePrices(at),
+    prices: parsePrices(at, main.currencyDigits),
     report: parseReport(at, dir),
     meterSpecs: [...meterSpecs],
     credentials: { keystone: origins.keystone, secrets: origins.secrets, exposed: exposedFiles(ini, origins.secretFiles) },

@@ -9,25 +9,23 @@
  * window (a dated rates file gives the same rows it gave then; a price change inside the window
  * splits the line again): lines are matched by (datacenter, service, part of the window, tier,
  * adjustment). A matched line keeps its stored rate; a line the bill did not have gets the rate
- * it would get now. When the adapter cannot price the window (it refuses a rate), a new line is
- * priced at `cost()` as `bill` reads it (`adapterRate`: a plain decimal ≥ 0, else no rate, with
- * the reason).
+ * it would get now. When the window cannot be priced again (the adapter refuses a rate, a
+ * price list is wrong), the bill cannot be checked: verify says why, as for unreadable telemetry.
  */
 import type { Config } from '../config.js';
 import { Decimal, lineAmount } from '../model/decimal.js';
-import { ArtificeError, WindowError, errorMessage, exitCodeOf, firstLine } from '../model/errors.js';
+import { ArtificeError, WindowError, errorMessage, exitCodeOf, oneLine } from '../model/errors.js';
 import { hostPid } from '../model/owner.js';
-import type { Invoice } from '../invoice/contract.js';
 import { newInvoice } from '../invoice/context.js';
 import { loadAdapter } from '../invoice/load.js';
 import type { Bill, Ledger, StoredLine } from '../ledger.js';
 import { formatTimestamp } from '../model/time.js';
 import type { BillingWindow, InvoiceLine, UsageRecord, Window } from '../model/types.js';
-import { adapterRate, groupUsage, priceUsage, pricingOptions } from '../pricing/index.js';
+import { priceUsage, pricingOptions } from '../pricing/index.js';
 import type { Collector } from '../telemetry/contract.js';
 import { measure } from './measure.js';
 
-/** Telemetry that cannot be read while verifying: keeps the underlying error's exit code. */
+/** A bill verify cannot check (telemetry it cannot read, a window it cannot price again): keeps the underlying error's exit code. */
 export class RecomputeError extends ArtificeError {
   override readonly exitCode: number;
   constructor(message: string, exitCode: number, cause: unknown) {
@@ -54,11 +52,9 @@ export interface LineDiff {
   unit: string;
   stored: Decimal;
   now: Decimal;
-  /** The stored rate; for a line the bill did not have, the adapter's current rate (or null). */
+  /** The stored rate; for a line the bill did not have, the rate it would get now (or null: no price). */
   rate: Decimal | null;
   rateSource: 'stored' | 'current' | null;
-  /** Why a new line has no current rate, when the adapter did not simply have none. */
-  rateProblem?: string;
   storedAmount: Decimal;
   nowAmount: Decimal | null;
 }
@@ -75,14 +71,6 @@ export interface Comparison {
   nowTotal: Decimal | null;
 }
 
-/** A current rate: null for none, with the reason when it was refused or could not be asked. */
-export interface CurrentRate {
-  rate: Decimal | null;
-  problem?: string;
-}
-
-export type RateOf = (datacenter: string, name: string) => Promise<CurrentRate>;
-
 /** The recomputed usage priced as bill prices it; null for a line that has no price. Throws when the adapter refuses. */
 export type Reprice = (records: UsageRecord[]) => Promise<{ line: InvoiceLine; priced: boolean }[]>;
 
@@ -96,7 +84,6 @@ export interface StoredBill {
 
 type ResourceKeyed = { meter: string; resourceId: string; service: string; datacenter: string };
 const resourceKey = (r: ResourceKeyed) => `${r.meter}\u0000${r.resourceId}\u0000${r.service}\u0000${r.datacenter}`;
-const lineKey = (l: { datacenter: string; name: string }) => `${l.datacenter}\u0000${l.name}`;
 /** A line of one (datacenter, service), part of the window and tier, or one adjustment. */
 const pricedKey = (l: InvoiceLine) => [
   l.datacenter, l.name, l.period?.start ?? '', l.basis?.kind === 'rate' ? l.basis.tier?.from ?? '' : '', l.basis?.kind ?? '',
@@ -145,62 +132,40 @@ export async function recompute(
 }
 
 /**
- * The configured adapter's current rates, as for a dry run of the stored bill: loaded and
- * constructed only when a line needs one, and read through `adapterRate` as `bill` reads them.
- */
-export function currentRates(config: Config, stored: StoredBill, window: BillingWindow): RateOf {
-  let adapter: Promise<Invoice> | undefined;
-  const open = async () => newInvoice((await loadAdapter(config)).Adapter, config, { id: stored.tenantId }, window, {
-    billId: 'verify', dryRun: true, revision: stored.bill.revision, currency: stored.bill.currency ?? undefined,
-  });
-  return async (datacenter, name) => {
-    try {
-      adapter ??= open();
-      const rate = adapterRate(await (await adapter).cost(datacenter, name), datacenter, name);
-      return { rate: rate ?? null };
-    } catch (error) {
-      return { rate: null, problem: firstLine(error) };
-    }
-  };
-}
-
-/**
  * The recomputed usage priced as `bill` prices the stored bill's tenant and window (its prices
  * in force then, its price list), with unpriced lines allowed (they show as having no price).
  */
 export function windowPrices(config: Config, stored: StoredBill, window: BillingWindow, usageIn: (part: Window) => UsageRecord[]): Reprice {
   const tenant = { id: stored.tenantId, ...(stored.bill.tenantName ? { name: stored.bill.tenantName } : {}) };
   return async (records) => {
-    const invoice = newInvoice((await loadAdapter(config)).Adapter, config, tenant, window, {
-      billId: 'verify', dryRun: true, revision: stored.bill.revision, currency: stored.bill.currency ?? undefined,
-    });
-    const options = pricingOptions(config, tenant, window, usageIn);
-    const priced = await priceUsage(records, invoice, { ...options, allowUnpriced: true, bill: { ...options.bill!, currency: stored.bill.currency ?? config.main.currency } });
-    // A line without a basis is one that had no price (allowed here, to show it).
-    return priced.lines.map((line) => ({ line, priced: line.basis !== undefined }));
+    try {
+      const invoice = newInvoice((await loadAdapter(config)).Adapter, config, tenant, window, {
+        billId: 'verify', dryRun: true, revision: stored.bill.revision, currency: stored.bill.currency ?? undefined,
+      });
+      const options = pricingOptions(config, tenant, window, usageIn);
+      const priced = await priceUsage(records, invoice, { ...options, allowUnpriced: true, bill: { ...options.bill!, currency: stored.bill.currency ?? config.main.currency } });
+      // A line without a basis is one that had no price (allowed here, to show it).
+      return priced.lines.map((line) => ({ line, priced: line.basis !== undefined }));
+    } catch (error) {
+      // Lines compared by (datacenter, service) alone would show split, tier and discount lines as drift.
+      throw new RecomputeError(
+        `cannot price ${stored.tenantId} ${window.label} again as bill would, so its lines cannot be compared: ${oneLine(error)}`,
+        exitCodeOf(error), error,
+      );
+    }
   };
 }
 
-/**
- * Stored usage and lines vs recomputed usage. `reprice` prices the recomputed usage as bill
- * would; without it, or when it throws, `rateOf` prices a line the bill did not have.
- */
+/** Stored usage and lines vs recomputed usage, priced by `reprice` as bill would (a RecomputeError when it cannot). */
 export async function compareUsage(
   stored: readonly UsageRecord[],
   storedLines: readonly StoredLine[],
   now: readonly UsageRecord[],
   digits: number,
-  rateOf: RateOf,
-  reprice?: Reprice,
+  reprice: Reprice,
 ): Promise<Comparison> {
   const { resources, changedResources, samplesOnly } = compareResources(stored, now);
-  let repriced: Awaited<ReturnType<Reprice>> | undefined;
-  try {
-    repriced = await reprice?.([...now]);
-  } catch {
-    repriced = undefined; // the adapter refuses a rate: each new line says why, through rateOf
-  }
-  const lines = repriced ? comparePricedLines(storedLines, repriced, digits) : await compareLines(storedLines, now, digits, rateOf);
+  const lines = comparePricedLines(storedLines, await reprice([...now]), digits);
   const changedLines = lines.filter((l) => !l.stored.eq(l.now));
   const zero = new Decimal(0);
   const storedTotal = storedLines.reduce((sum, l) => sum.plus(l.amount), zero);
@@ -230,27 +195,6 @@ function compareResources(stored: readonly UsageRecord[], now: readonly UsageRec
   const changedResources = all.filter((r) => !r.stored.eq(r.now) || storedKeys.has(resourceKey(r)) !== nowKeys.has(resourceKey(r)));
   const samplesOnly = all.filter((r) => !changedResources.includes(r) && r.samplesStored !== r.samplesNow);
   return { resources: all, changedResources, samplesOnly };
-}
-
-async function compareLines(storedLines: readonly StoredLine[], now: readonly UsageRecord[], digits: number, rateOf: RateOf): Promise<LineDiff[]> {
-  const zero = new Decimal(0);
-  const lines = new Map<string, LineDiff>();
-  for (const l of storedLines) {
-    lines.set(lineKey(l), { datacenter: l.datacenter, name: l.name, unit: l.unit, stored: l.quantity, now: zero, rate: l.rate, rateSource: 'stored', storedAmount: l.amount, nowAmount: null });
-  }
-  for (const group of groupUsage([...now])) {
-    const entry = lines.get(lineKey(group));
-    if (entry) entry.now = group.quantity;
-    else lines.set(lineKey(group), { datacenter: group.datacenter, name: group.name, unit: group.unit, stored: zero, now: group.quantity, rate: null, rateSource: null, storedAmount: zero, nowAmount: null });
-  }
-  for (const line of lines.values()) {
-    if (line.rate === null) {
-      const { rate, problem } = await rateOf(line.datacenter, line.name);
-      Object.assign(line, { rate, rateSource: rate === null ? null : 'current' }, problem ? { rateProblem: problem } : {});
-    }
-    line.nowAmount = line.rate === null ? null : lineAmount(line.now, line.rate, digits);
-  }
-  return [...lines.values()];
 }
 
 /** Stored lines vs the recomputed lines, matched by pricedKey; a minimum line compares its amount. */

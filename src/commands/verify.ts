@@ -4,12 +4,13 @@
  * line, with the usage and lines stored for the committed bill (src/view/verify.ts prints it).
  *
  * Exit codes: 0 identical (a fixed point); 1 drift (a readable diff: per resource and per line
- * stored vs now, the delta, and the amount delta at the stored rate), or the telemetry could
- * not be read (the message says which); 2 bad usage or config; 3 nothing to verify (no ledger,
+ * stored vs now, the delta, and the amount delta at the stored rate), or the bill cannot be
+ * checked: the telemetry could not be read or the window cannot be priced again (the message
+ * says which; an adapter that cannot be loaded is 2); 2 bad usage or config; 3 nothing to verify (no ledger,
  * no committed bill for exactly that window, or it is still being billed).
  */
 import fs from 'node:fs';
-import { committedBill, compareUsage, currentRates, recompute, windowPrices, type StoredBill } from '../billing/verify.js';
+import { committedBill, compareUsage, recompute, windowPrices, type StoredBill } from '../billing/verify.js';
 import { EXIT, UsageError, WindowError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import type { WindowOptions } from '../period.js';
@@ -50,7 +51,7 @@ export async function verify(options: VerifyOptions, deps: Deps): Promise<number
   }
   const { records: now, source, usageIn } = recomputed;
   const comparison = await compareUsage(
-    stored.usage, stored.lines, now, config.main.currencyDigits, currentRates(config, stored, window), windowPrices(config, stored, window, usageIn),
+    stored.usage, stored.lines, now, config.main.currencyDigits, windowPrices(config, stored, window, usageIn),
   );
 
   const report = {

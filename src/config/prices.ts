@@ -3,7 +3,7 @@
  * id or name), and per tenant or group a `[discounts]` percentage and a `[minimums]` monthly
  * amount. A key of `[discounts]`/`[minimums]` is `group:NAME` for a group, else a tenant id or name.
  */
-import { Decimal, plainDecimal } from '../model/decimal.js';
+import { Decimal } from '../model/decimal.js';
 import type { Reader } from './reader.js';
 
 export interface PricesConfig {
@@ -16,17 +16,22 @@ export interface PricesConfig {
 }
 
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Digits, and a fraction after a point: no sign, exponent or bare point, as a price list is read. */
+const PLAIN = /^\d+(\.\d+)?$/;
 
-export function parsePrices(at: Reader): PricesConfig {
+/** `digits`: [main] currency_digits, which a minimum must not exceed (it would bill more than it says). */
+export function parsePrices(at: Reader, digits: number): PricesConfig {
   const groups = parseGroups(at);
   const discounts = keyed(at, 'discounts', groups, (key, value) => {
-    const percent = plainDecimal(value.replace(/%$/, ''));
-    if (!percent || percent.isNegative() || percent.gt(100)) throw at.bad('discounts', key, value, 'use a percentage from 0 to 100, such as 10 or 12.5%');
+    const percent = PLAIN.test(value.replace(/%$/, '')) ? new Decimal(value.replace(/%$/, '')) : undefined;
+    if (!percent || percent.gt(100)) throw at.bad('discounts', key, value, 'use a percentage from 0 to 100, such as 10 or 12.5%');
     return percent;
   });
   const minimums = keyed(at, 'minimums', groups, (key, value) => {
-    const amount = plainDecimal(value);
-    if (!amount || amount.isNegative()) throw at.bad('minimums', key, value, 'use an amount ≥ 0 in [main] currency, such as 25 or 9.90');
+    const amount = PLAIN.test(value) ? new Decimal(value) : undefined;
+    if (!amount || amount.decimalPlaces() > digits) {
+      throw at.bad('minimums', key, value, `use an amount ≥ 0 in [main] currency with at most ${digits} decimals ([main] currency_digits), such as 25 or ${(9.9).toFixed(digits)}`);
+    }
     return amount;
   });
   return { groups, discounts, minimums };

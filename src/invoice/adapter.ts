@@ -9,7 +9,7 @@ export type {
   PriceList, PricePeriod, PriceQuery, PriceRow, PriceTier, Window,
 } from './contract.js';
 export { Decimal, formatMoney, formatQuantity, formatRate, plainDecimal } from '../model/decimal.js';
-export { AdapterError, errorMessage } from '../model/errors.js';
+export { AdapterError, PricingError, errorMessage } from '../model/errors.js';
 // Redacting secrets in every form a server may quote them in (JSON, URL, HTML, base64).
 export { Secrets } from '../model/secrets.js';
 // Dates of a price list: `2024-05-15` or `2024-05-15T12:00` read in [main] timezone, or ISO-8601 with an offset.

@@ -133,6 +133,11 @@ export interface UsageRecord {
    * made the service name (shown by `--explain`). Absent when none.
    */
   fallbacks?: string[];
+  /**
+   * A `max` meter's record: the window's peak, which does not add up over parts of the window,
+   * so a price change inside the window does not split it (docs/prices.md). Absent otherwise.
+   */
+  peak?: true;
 }
 
 /** The telemetry meter a spec reads: meters.ini `meter`, else the section name. */

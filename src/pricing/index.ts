@@ -12,6 +12,7 @@ import { PricingError } from '../model/errors.js';
 import type { Invoice } from '../invoice/contract.js';
 import type { BillingWindow, InvoiceLine, Tenant, UsageRecord, Window } from '../model/types.js';
 import { adjustmentLines } from './adjust.js';
+import { groupKey, partUsage, peaksOf, splitQuantities, type Group } from './parts.js';
 import { basisOf, stretchesOf, type Stretch } from './schedule.js';
 import { tenantPrices } from './tenant.js';
 import { graduated, volumeTier } from './tiers.js';
@@ -52,18 +53,11 @@ export function pricingOptions(config: Config, tenant: Tenant, window: BillingWi
   };
 }
 
-interface Group {
-  datacenter: string;
-  name: string;
-  unit: string;
-  quantity: Decimal;
-}
-
 /** Sums records per (datacenter, service), in a stable order. */
 export function groupUsage(records: UsageRecord[]): Group[] {
   const groups = new Map<string, Group>();
   for (const record of records) {
-    const key = `${record.datacenter}\u0000${record.service}`;
+    const key = groupKey(record);
     const group = groups.get(key);
     if (!group) {
       groups.set(key, { datacenter: record.datacenter, name: record.service, unit: record.unit, quantity: record.quantity });
@@ -86,12 +80,13 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
   const { bill } = options;
   const lines: InvoiceLine[] = [];
   const unpriced: string[] = [];
-  const parts = bill ? partUsage(bill) : undefined;
+  const parts = bill ? partUsage(bill.usageIn, records, groupUsage) : undefined;
+  const peaks = peaksOf(records);
   const tenantList = bill ? tenantPrices(bill.prices, bill.tenant) : {};
   for (const group of groupUsage(records)) {
     const query = bill && { tenant: bill.tenant, ...(tenantList.group ? { group: tenantList.group } : {}), period: bill.window };
-    const stretches = await stretchesOf(invoice, group.datacenter, group.name, query);
-    const quantities = stretches.length === 1 ? [group.quantity] : await Promise.all(stretches.map((s) => parts!(s.period, group)));
+    const stretches = await stretchesOf(invoice, group.datacenter, group.name, group.unit, query);
+    const quantities = stretches.length === 1 ? [group.quantity] : await splitQuantities(group, stretches, peaks.get(groupKey(group)), parts!);
     const groupLines = linesOf(group, stretches, quantities, options.digits);
     // A stretch without a price matters only when it has usage (it has a line, without a basis).
     if (groupLines.some((line) => !line.basis)) unpriced.push(`${group.datacenter}/${group.name}`);
@@ -105,17 +100,6 @@ export async function priceUsage(records: UsageRecord[], invoice: Pick<Invoice, 
   if (bill) lines.push(...adjustmentLines(lines, tenantList, { window: bill.window, currency: bill.currency, digits: options.digits }));
   const total = lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(0));
   return { lines, total, unpriced };
-}
-
-/** The quantity of a (datacenter, service) in a part of the window; each part measured once. */
-function partUsage(bill: PricedBill): (part: Window, group: Group) => Promise<Decimal> {
-  const measured = new Map<string, Promise<Group[]>>();
-  return async (part, group) => {
-    const key = `${part.start}-${part.end}`;
-    let groups = measured.get(key);
-    if (!groups) measured.set(key, (groups = Promise.resolve(bill.usageIn(part)).then((records) => groupUsage(records))));
-    return (await groups).find((g) => g.datacenter === group.datacenter && g.name === group.name)?.quantity ?? new Decimal(0);
-  };
 }
 
 /**

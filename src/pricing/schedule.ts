@@ -7,6 +7,7 @@ import { Decimal, plainDecimal } from '../model/decimal.js';
 import { PricingError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import type { Invoice, PricePeriod, PriceQuery } from '../invoice/contract.js';
+import { unitMismatch } from '../invoice/price-list.js';
 import type { LineBasis, Window } from '../model/types.js';
 import { adapterRate } from './rate.js';
 
@@ -16,9 +17,12 @@ export interface Stretch {
   price?: { unit: string; mode: 'graduated' | 'volume'; tiers: { from: Decimal; rate: Decimal; row?: number }[]; scope?: string };
 }
 
-/** Without a query (no bill: a caller of priceUsage alone), `cost(datacenter, service)` as before price lists. */
+/**
+ * Without a query (no bill: a caller of priceUsage alone), `cost(datacenter, service)` as before
+ * price lists. `unit` is the quantity's: a price per another unit would be wrong money.
+ */
 export async function stretchesOf(
-  invoice: Pick<Invoice, 'cost' | 'prices'>, datacenter: string, service: string, query: PriceQuery | undefined,
+  invoice: Pick<Invoice, 'cost' | 'prices'>, datacenter: string, service: string, unit: string, query: PriceQuery | undefined,
 ): Promise<Stretch[]> {
   if (!query || typeof invoice.prices !== 'function') {
     const rate = adapterRate(await (query ? invoice.cost(datacenter, service, query) : invoice.cost(datacenter, service)), datacenter, service);
@@ -26,7 +30,12 @@ export async function stretchesOf(
     return [{ period, ...(rate === undefined ? {} : { price: { unit: '', mode: 'graduated', tiers: [{ from: new Decimal(0), rate }] } }) }];
   }
   const answer: unknown = await invoice.prices(datacenter, service, query);
-  const periods = checkedPeriods(answer, `the invoice adapter's prices(${datacenter}, ${service})`, query.period);
+  const who = `the invoice adapter's prices(${datacenter}, ${service})`;
+  const periods = checkedPeriods(answer, who, query.period);
+  for (const p of periods) {
+    const problem = unitMismatch(who, datacenter, service, p.unit, unit);
+    if (problem) throw new PricingError(problem);
+  }
   const stretches: Stretch[] = [];
   let at = query.period.start;
   for (const p of periods) {

@@ -4,6 +4,7 @@
  */
 import type { PricesConfig } from '../config/prices.js';
 import type { Decimal } from '../model/decimal.js';
+import { PricingError } from '../model/errors.js';
 import type { Tenant } from '../model/types.js';
 
 export interface TenantPrices {
@@ -12,10 +13,22 @@ export interface TenantPrices {
   minimum?: { amount: Decimal; key: string; label: string };
 }
 
+/**
+ * The tenant's `[price_groups]` group. The config refuses one entry in two groups, but not the
+ * tenant's id in one and its name in another: that leaves no rule to choose, so it is refused here.
+ */
 export function tenantGroup(prices: PricesConfig | undefined, tenant: Tenant): string | undefined {
   if (!prices) return undefined;
   const names = [tenant.id, ...(tenant.name !== undefined ? [tenant.name] : [])];
-  return Object.keys(prices.groups).find((group) => prices.groups[group]!.some((member) => names.includes(member)));
+  const groups = Object.keys(prices.groups).filter((group) => prices.groups[group]!.some((member) => names.includes(member)));
+  if (groups.length > 1) {
+    const entry = (group: string) => `${group} (as ${prices.groups[group]!.filter((m) => names.includes(m)).join(', ')})`;
+    throw new PricingError(
+      `[price_groups] ${entry(groups[0]!)} and ${entry(groups[1]!)} both list tenant ${tenant.id}` +
+        `${tenant.name !== undefined ? ` (${tenant.name})` : ''}, by its id and by its name; a tenant is in one price group at most`,
+    );
+  }
+  return groups[0];
 }
 
 export function tenantPrices(prices: PricesConfig | undefined, tenant: Tenant): TenantPrices {

@@ -83,6 +83,7 @@ function specUsage(spec: MeterSpec, resources: ReadonlyMap<string, Sample[]>, op
         lastSample: usage.sampleTimes[usage.sampleTimes.length - 1]!,
         gaps: usage.gaps,
         ...(usage.fallbacks ? { fallbacks: usage.fallbacks } : {}),
+        ...(spec.transform === 'max' ? { peak: true as const } : {}),
       });
     }
   }

@@ -47,7 +47,7 @@ export function verifyJson(report: VerifyReport): string {
     samples_only: result.samplesOnly.map((r) => ({ resource_id: r.resourceId, meter: r.meter, samples_stored: r.samplesStored, samples_now: r.samplesNow })),
     lines: result.changedLines.map((l) => ({
       datacenter: l.datacenter, name: l.name, unit: l.unit, stored: q(l.stored), now: q(l.now), delta: q(l.now.minus(l.stored)),
-      rate: l.rate === null ? null : formatRate(l.rate), rate_source: l.rateSource, ...(l.rateProblem ? { rate_problem: l.rateProblem } : {}),
+      rate: l.rate === null ? null : formatRate(l.rate), rate_source: l.rateSource,
       stored_amount: money(l.storedAmount), now_amount: money(l.nowAmount),
       amount_delta: l.nowAmount === null ? null : money(l.nowAmount.minus(l.storedAmount)),
     })),
@@ -71,7 +71,6 @@ export function verifyText(report: VerifyReport, style: ChalkInstance): string {
     `${paintStatus(style, 'failed', 'DRIFT')}: the telemetry now gives different usage than was billed (late or changed samples)\n\n` +
     `resources that changed (${result.changedResources.length} of ${result.resources.length}):\n${resourceTable(result.changedResources)}` +
     `\nlines that changed (${result.changedLines.length} of ${result.lines.length}), amounts at the stored rate:\n${lineTable(result.changedLines, report.digits)}` +
-    rateProblems(result.changedLines) +
     `\n${totalLine(report)}\n${samplesNote(result)}` +
     `to bill it again: artifice void --tenant ${report.tenantId} ${report.windowArgs} --reason "late samples (verify)" && artifice bill --tenant ${report.tenantId} ${report.windowArgs}\n`;
 }
@@ -125,11 +124,6 @@ function lineTable(lines: LineDiff[], digits: number): string {
       l.nowAmount === null ? '?' : signed(l.nowAmount.minus(l.storedAmount), formatMoney(l.nowAmount.minus(l.storedAmount), digits)),
     ]),
   );
-}
-
-/** Why a new line has no price, when the adapter refused or failed rather than having none. */
-function rateProblems(lines: LineDiff[]): string {
-  return lines.filter((l) => l.rateProblem).map((l) => `no current rate for ${l.datacenter}/${l.name}: ${l.rateProblem}\n`).join('');
 }
 
 function totalLine({ comparison: result, currency, digits }: VerifyReport): string {

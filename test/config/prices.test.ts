@@ -37,6 +37,12 @@ describe('tenant price lists', () => {
     expect(tenantPrices(list, { id: 'p-3', name: 'nobody' })).toEqual({});
   });
 
+  it('a minimum as precise as [main] currency_digits allows is read', () => {
+    expect(prices('[minimums]\nacme = 10.50').minimums.acme!.toFixed()).toBe('10.5');
+    const threeDigits = BASE.replace('[telemetry]', 'currency_digits = 3\n\n[telemetry]');
+    expect(parseConfig(`${threeDigits}\n[minimums]\nacme = 10.005\n`, FILE).prices.minimums.acme!.toFixed()).toBe('10.005');
+  });
+
   it('without the sections: no groups, no discounts, no minimums', () => {
     expect(prices('')).toEqual({ groups: {}, discounts: {}, minimums: {} });
   });
@@ -46,6 +52,11 @@ describe('tenant price lists', () => {
     ['a negative discount', '[discounts]\nacme = -1%', "[discounts] acme = '-1%' is not valid"],
     ['a discount that is no number', '[discounts]\nacme = ten', "[discounts] acme = 'ten' is not valid"],
     ['a negative minimum', '[minimums]\nacme = -0.01', "[minimums] acme = '-0.01' is not valid: use an amount ≥ 0"],
+    ['a minimum with more decimals than the currency', '[minimums]\nacme = 10.005', "[minimums] acme = '10.005' is not valid: use an amount ≥ 0 in [main] currency with at most 2 decimals ([main] currency_digits), such as 25 or 9.90"],
+    ['a minimum in exponent notation', '[minimums]\nacme = 1e1', "[minimums] acme = '1e1' is not valid"],
+    ['a discount in exponent notation', '[discounts]\nacme = 1e1', "[discounts] acme = '1e1' is not valid: use a percentage from 0 to 100"],
+    ['a discount with a sign', '[discounts]\nacme = +5', "[discounts] acme = '+5' is not valid"],
+    ['a discount with a bare point', '[discounts]\nacme = .5', "[discounts] acme = '.5' is not valid"],
     ['an unknown group', '[price_groups]\npartners = acme\n[minimums]\ngroup:vip = 5', '[minimums] group:vip names group vip, which [price_groups] does not define (its groups: partners)'],
     ['a tenant in two groups', '[price_groups]\na = acme\nb = x, acme', '[price_groups] b lists acme, which group a lists too'],
     ['an empty group', '[price_groups]\na = ,', '[price_groups] a = \',\' must name at least one tenant id or name'],

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseMeters } from '../../src/config/meters.js';
 import type { PricesConfig } from '../../src/config/prices.js';
 import { Decimal } from '../../src/model/decimal.js';
+import { PricingError } from '../../src/model/errors.js';
 import { readTimestamp } from '../../src/model/time.js';
 import type { BillingWindow, InvoiceLine, Sample, Tenant, UsageRecord, Window } from '../../src/model/types.js';
 import { monthWindow } from '../../src/period.js';
@@ -121,6 +122,31 @@ describe('tenant and group price lists', () => {
     expect(await rateFor(ACME)).toEqual(['0.018 1.80']);
     expect(await rateFor({ id: 'p-beta' })).toEqual(['0.02 2.00']);
     expect(await rateFor({ id: 'p-gamma', name: 'gamma' })).toEqual(['0.025 2.50']);
+  });
+
+  it('rows of a tenant\'s id and of its name in force at once fail it, naming both rows', async () => {
+    const both = `${text}*,m1.small,hour,0.017,,,p-acme,,\n`;
+    const priced = priceUsage(used, rates(both, ['partners']), options(MAY_UTC, whole(used), prices));
+    await expect(priced).rejects.toBeInstanceOf(PricingError);
+    await expect(priced).rejects.toThrow(
+      'rates file rates.csv: row 4 (tenant acme, by its name) and row 5 (tenant p-acme, by its id) both price north/m1.small for tenant p-acme (acme) at 2024-05-01T00:00:00Z; ' +
+        'keep the rows of one of its id or its name',
+    );
+    // One after the other is a price change, not a conflict (2024-05-15 in Auckland: 05-14T12:00Z).
+    const inTurn = '*,m1.small,hour,0.018,,2024-05-15,acme,,\n*,m1.small,hour,0.017,2024-05-15,,p-acme,,\n';
+    const cut = us('2024-05-14T12:00:00Z');
+    const usageIn = (w: Window) => [record('m1.small', w.end <= cut ? '40' : w.start >= cut ? '60' : '100', 'hour')];
+    const lines = (await priceUsage(used, rates(inTurn), options(MAY_UTC, usageIn, NO_PRICES))).lines;
+    expect(lines.map((l) => `${l.quantity.toFixed()} × ${l.rate.toFixed()}`)).toEqual(['40 × 0.018', '60 × 0.017']);
+  });
+
+  it('a tenant in two [price_groups] groups, by its id in one and its name in the other, fails, naming both', async () => {
+    const twice: PricesConfig = { groups: { partners: ['acme'], vip: ['p-acme'] }, discounts: {}, minimums: {} };
+    const priced = priceUsage(used, rates(text, ['partners', 'vip']), options(MAY_UTC, whole(used), twice));
+    await expect(priced).rejects.toBeInstanceOf(PricingError);
+    await expect(priced).rejects.toThrow(
+      '[price_groups] partners (as acme) and vip (as p-acme) both list tenant p-acme (acme), by its id and by its name; a tenant is in one price group at most',
+    );
   });
 });
 
@@ -246,6 +272,19 @@ describe('an adapter\'s prices() answer is input, checked', () => {
       expect.objectContaining({ message: expect.stringContaining("the invoice adapter's prices(north, m1.small)") }),
     );
     await expect(priceUsage(records, answer(periods), options(MAY_UTC, whole(records)))).rejects.toThrow(message);
+  });
+
+  it('a period priced per another unit than the quantity\'s fails the tenant, naming both units', async () => {
+    const perMonth = answer([{ period: { ...MAY_UTC }, unit: 'month', mode: 'graduated', tiers: [tier], scope: '*' }]);
+    await expect(priceUsage(records, perMonth, options(MAY_UTC, whole(records)))).rejects.toBeInstanceOf(PricingError);
+    await expect(priceUsage(records, perMonth, options(MAY_UTC, whole(records)))).rejects.toThrow(new PricingError(
+      "the invoice adapter's prices(north, m1.small): north/m1.small is priced per month, but its quantity is in hour (config/meters.ini unit); fix the unit column or the rate",
+    ));
+    // The same unit, or none given, prices it.
+    for (const unit of ['hour', '']) {
+      const priced = await priceUsage(records, answer([{ period: { ...MAY_UTC }, unit, mode: 'graduated', tiers: [tier], scope: '*' }]), options(MAY_UTC, whole(records)));
+      expect(priced.total.toFixed(2)).toBe('5.00');
+    }
   });
 
   it('a stretch it leaves out has no price (billed at 0 only with allow_unpriced)', async () => {
