@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InvoiceLine, UsageRecord } from '../../model/types.js';
-import { nearWindow, notPendingError, nothingToVoidError } from '../bills.js';
+import { nearWindow, notOwnedError, notPendingError, nothingToVoidError } from '../bills.js';
 import { checkWindow, decideClaim, type OwnerAlive } from '../claims.js';
 import { decimalText, toBill, type BillRow } from '../rows.js';
 import type { Bill, ClaimResult, Owner, Window } from '../types.js';
@@ -86,8 +86,7 @@ async function takeOver(store: PgStore, seen: Bill, owner: Owner): Promise<Bill 
 export async function heartbeatPg(store: PgStore, billId: string, runId?: string): Promise<boolean> {
   const rows = await store.query(
     'heartbeat',
-    `UPDATE bills SET heartbeat_at = $1 WHERE id = $2 AND status = 'pending' AND ($3::text IS NULL OR (owner::jsonb) ->> 'runId' = $3)
-     RETURNING id`,
+    `UPDATE bills SET heartbeat_at = $1 WHERE id = $2 AND status = 'pending' AND ${OWNED_BY(3)} RETURNING id`,
     [store.stamp(), billId, runId ?? null],
   );
   return rows.length === 1;
@@ -98,12 +97,17 @@ const INSERT_USAGE = `INSERT INTO usage (bill_id, meter, resource_id, service, d
 const INSERT_LINES = `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount, period_start_us, period_end_us, basis)
   SELECT $1, * FROM unnest($12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])`;
 
+/** `owner` is run `$n`'s, or `$n` is null (no owner asked for). */
+const OWNED_BY = (n: number) => `($${n}::text IS NULL OR (owner::jsonb) ->> 'runId' = $${n})`;
+
 /**
- * The common case in one statement (one round trip, atomic): the bill is pending (its row locked)
- * and has no rows yet, so the new ones are inserted. Says whether it was pending and had rows.
+ * The common case in one statement (one round trip, atomic): the bill is pending and owned by run
+ * $22 (checked under its row lock: after waiting on another writer, PostgreSQL re-checks the
+ * condition on the row as that writer left it) and has no rows yet, so the new ones are inserted.
+ * Says whether it was pending and ours, and whether it had rows.
  */
 const RECORD_NEW = `
-  WITH b AS (SELECT id FROM bills WHERE id = $1 AND status = 'pending' FOR UPDATE),
+  WITH b AS (SELECT id FROM bills WHERE id = $1 AND status = 'pending' AND ${OWNED_BY(22)} FOR UPDATE),
   old AS (SELECT EXISTS (SELECT 1 FROM usage WHERE bill_id = $1) OR EXISTS (SELECT 1 FROM lines WHERE bill_id = $1) AS rows),
   u AS (${INSERT_USAGE.replace('SELECT $1, * FROM', 'SELECT $1, x.* FROM b, old,')} AS x WHERE NOT old.rows),
   l AS (${INSERT_LINES.replace('SELECT $1, * FROM', 'SELECT $1, y.* FROM b, old,')} AS y WHERE NOT old.rows)
@@ -114,18 +118,18 @@ const RECORD_NEW = `
  * one statement. One that has some (a resumed bill recomputed): one transaction that deletes them
  * and inserts the new ones.
  */
-export async function recordUsagePg(store: PgStore, billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void> {
+export async function recordUsagePg(store: PgStore, billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): Promise<void> {
   const params = [billId, ...columns(usage, [(u) => u.meter, (u) => u.resourceId, (u) => u.service, (u) => u.datacenter, (u) => decimalText(u.quantity),
     (u) => u.unit, (u) => u.samples, (u) => u.firstSample, (u) => u.lastSample, (u) => JSON.stringify(u.gaps)]),
   lines.map((_, i) => i), ...columns(lines, [(l) => l.datacenter, (l) => l.name, (l) => decimalText(l.quantity), (l) => l.unit,
     (l) => decimalText(l.rate), (l) => decimalText(l.amount), (l) => l.period?.start ?? null, (l) => l.period?.end ?? null,
     (l) => (l.basis ? JSON.stringify(l.basis) : null)])];
-  const { rows } = await store.pool.query<{ pending: number; old: boolean }>(RECORD_NEW, params);
-  if (rows[0]!.pending === 0) throw notPendingError(await requireBillPg(store.pool, store.shown, billId), 'record usage for');
+  const { rows } = await store.pool.query<{ pending: number; old: boolean }>(RECORD_NEW, [...params, runId ?? null]);
+  if (rows[0]!.pending === 0) throw refusal(await requireBillPg(store.pool, store.shown, billId), 'record usage for', runId);
   if (!rows[0]!.old) return;
   await store.transaction(async (client) => {
     const [bill] = await selectPg(client, 'WHERE id = $1 FOR UPDATE', [billId]);
-    if (bill!.status !== 'pending') throw notPendingError(bill!, 'record usage for');
+    if (bill!.status !== 'pending' || (runId !== undefined && bill!.owner?.runId !== runId)) throw refusal(bill!, 'record usage for', runId);
     await client.query('DELETE FROM usage WHERE bill_id = $1', [billId]);
     await client.query('DELETE FROM lines WHERE bill_id = $1', [billId]);
     await client.query(`WITH u AS (${INSERT_USAGE}) ${INSERT_LINES}`, params);
@@ -137,11 +141,21 @@ function columns<T>(rows: T[], picks: ((row: T) => unknown)[]): unknown[][] {
   return picks.map((pick) => rows.map(pick));
 }
 
-/** pending → `set` (committed or failed), in one statement; a bill that is not pending is refused. */
-export async function finishPg(store: PgStore, billId: string, what: string, set: string, params: unknown[]): Promise<Bill> {
-  const { rows } = await store.pool.query<BillRow>(`UPDATE bills SET ${set} WHERE id = $1 AND status = 'pending' RETURNING *`, [billId, ...params]);
+/**
+ * pending → `set` (committed or failed), in one statement; a bill that is not pending, or (with
+ * `runId`) not that run's, is refused. `set` uses $3… ($1 is the bill, $2 the run).
+ */
+export async function finishPg(store: PgStore, billId: string, runId: string | undefined, what: string, set: string, params: unknown[]): Promise<Bill> {
+  const { rows } = await store.pool.query<BillRow>(
+    `UPDATE bills SET ${set} WHERE id = $1 AND status = 'pending' AND ${OWNED_BY(2)} RETURNING *`, [billId, runId ?? null, ...params],
+  );
   if (rows[0]) return toBill(rows[0]);
-  throw notPendingError(await requireBillPg(store.pool, store.shown, billId), what);
+  throw refusal(await requireBillPg(store.pool, store.shown, billId), what, runId);
+}
+
+/** Why `bill` was refused to `what`: not pending, or no longer run `runId`'s. */
+function refusal(bill: Bill, what: string, runId: string | undefined): Error {
+  return bill.status === 'pending' && runId !== undefined ? notOwnedError(bill, what, runId) : notPendingError(bill, what);
 }
 
 /** committed → voided, so the exact window can be billed again; nothing is deleted. */

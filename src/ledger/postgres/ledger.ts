@@ -98,17 +98,17 @@ export class PostgresLedger implements Ledger {
     return pgGuard(this.file, 'heartbeat', () => heartbeatPg(this.store, billId, runId));
   }
 
-  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void> {
-    await pgGuard(this.file, 'record usage', () => recordUsagePg(this.store, billId, usage, lines));
+  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): Promise<void> {
+    await pgGuard(this.file, 'record usage', () => recordUsagePg(this.store, billId, usage, lines, runId));
   }
 
-  async markCommitted(billId: string, reference: string, total: string, currency: string): Promise<Bill> {
-    return pgGuard(this.file, 'commit', () => finishPg(this.store, billId, 'commit',
-      `status = 'committed', committed_at = $2, reference = $3, total = $4, currency = $5`, [this.store.stamp(), reference, total, currency]));
+  async markCommitted(billId: string, reference: string, total: string, currency: string, runId?: string): Promise<Bill> {
+    return pgGuard(this.file, 'commit', () => finishPg(this.store, billId, runId, 'commit',
+      `status = 'committed', committed_at = $3, reference = $4, total = $5, currency = $6`, [this.store.stamp(), reference, total, currency]));
   }
 
-  async markFailed(billId: string, error: string): Promise<Bill> {
-    return pgGuard(this.file, 'mark failed', () => finishPg(this.store, billId, 'mark failed', `status = 'failed', error = $2`, [error]));
+  async markFailed(billId: string, error: string, runId?: string): Promise<Bill> {
+    return pgGuard(this.file, 'mark failed', () => finishPg(this.store, billId, runId, 'mark failed', `status = 'failed', error = $3`, [error]));
   }
 
   async voidBill(tenantId: string, window: Window, reason: string, who: string): Promise<Bill> {
