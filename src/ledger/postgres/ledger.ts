@@ -17,7 +17,7 @@ import { shownUrl } from '../url.js';
 import { claimPg, finishPg, heartbeatPg, recordUsagePg, voidBillPg } from './bills.js';
 import { newPool, pgDetail, pgGuard } from './connect.js';
 import { OVERLAP_CONSTRAINT, migrate, schemaVersion } from './schema.js';
-import { ORDER, PgStore, selectPg } from './store.js';
+import { ORDER, PgStore, selectPg, withClient } from './store.js';
 
 export class PostgresLedger implements Ledger {
   readonly backend = 'postgresql' as const;
@@ -53,12 +53,7 @@ export class PostgresLedger implements Ledger {
       ...(options.busyTimeoutMs !== undefined ? { connectTimeoutMs: options.busyTimeoutMs } : {}),
     });
     try {
-      const client = await pool.connect();
-      try {
-        await migrate(client, shown);
-      } finally {
-        client.release();
-      }
+      await withClient(pool, (client) => migrate(client, shown));
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof LedgerError) throw error;
@@ -78,13 +73,7 @@ export class PostgresLedger implements Ledger {
            (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass('bills')) AS rule`,
         [OVERLAP_CONSTRAINT],
       );
-      const client = await this.store.pool.connect();
-      let schema: number;
-      try {
-        schema = await schemaVersion(client, this.file);
-      } finally {
-        client.release();
-      }
+      const schema = await withClient(this.store.pool, (client) => schemaVersion(client, this.file));
       const rule = rows[0]!.rule;
       return { backend: this.backend, version: rows[0]!.version, schema, overlapRule: rule ? `constraint ${OVERLAP_CONSTRAINT} (${rule})` : null };
     });

@@ -28,18 +28,38 @@ export class PgStore {
    * `raw` errors are passed on as they are (a claim looks at the exclusion violation's code).
    */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+    return withClient(this.pool, async (client) => {
       await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+}
+
+/**
+ * `fn` with a client of `pool`. pg-pool removes its own 'error' listener from a client it hands
+ * out, so a checked-out client whose server goes away (a restart, a dropped connection) would
+ * emit an unhandled 'error' and end the process: it gets a listener of its own here, and a client
+ * that reported an error is released with it (the pool then discards it rather than reuse it).
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

@@ -1,0 +1,34 @@
+/**
+ * The PostgreSQL ledger's connections (src/ledger/postgres/store.ts, connect.ts): a connection the
+ * server drops while the ledger holds it is an error of that operation, never the end of the
+ * process, and the pool carries on with a new one.
+ */
+import { PostgresLedger } from '../../src/ledger/postgres/ledger.js';
+import { dropDatabases, newDatabase, query } from './kit.js';
+
+afterEach(dropDatabases);
+
+/** Until the server no longer lists backend `pid`, then one more turn for its last message to arrive. */
+async function gone(url: string, pid: number): Promise<void> {
+  while ((await query(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length > 0) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+test('a checked-out connection the server terminates fails its transaction, not the process', async () => {
+  const url = await newDatabase();
+  const ledger = await PostgresLedger.connect(url);
+  try {
+    const failed = ledger.transaction(async (client) => {
+      const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+      await query(url, 'SELECT pg_terminate_backend($1)', [pid]);
+      await gone(url, pid);
+      await client.query('SELECT 1');
+    });
+    await expect(failed).rejects.toThrow();
+    // The broken connection was discarded: the ledger goes on with a new one.
+    expect(await ledger.bills()).toEqual([]);
+    expect((await ledger.info()).backend).toBe('postgresql');
+  } finally {
+    await ledger.close();
+  }
+});
