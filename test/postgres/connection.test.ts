@@ -32,3 +32,31 @@ test('a checked-out connection the server terminates fails its transaction, not 
     await ledger.close();
   }
 });
+
+test('each session has the statement and idle-in-transaction timeouts; the pool holds at most `connections`', async () => {
+  const url = await newDatabase();
+  const ledger = await PostgresLedger.connect(url, { connections: 2 });
+  try {
+    const settings = await ledger.transaction(async (client) =>
+      (await client.query<{ s: string; i: string }>("SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i")).rows[0]);
+    expect(settings).toEqual({ s: '5min', i: '1min' });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started = 0;
+    const held = [1, 2, 3].map(() => ledger.transaction(async (client) => {
+      started++;
+      await client.query('SELECT 1');
+      await gate;
+    }));
+    const database = new URL(url).pathname.slice(1);
+    const backends = async () => (await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'artifice'", [database]))[0]!.n;
+    while (started < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(await backends()).toBe(2);
+    expect(started).toBe(2);
+    open();
+    await Promise.all(held);
+    expect(started).toBe(3);
+  } finally {
+    await ledger.close();
+  }
+});

@@ -51,6 +51,7 @@ export class PostgresLedger implements Ledger {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.onSecret ? { onSecret: options.onSecret } : {}),
       ...(options.busyTimeoutMs !== undefined ? { connectTimeoutMs: options.busyTimeoutMs } : {}),
+      ...(options.connections !== undefined ? { poolSize: options.connections } : {}),
     });
     try {
       await withClient(pool, (client) => migrate(client, shown));
