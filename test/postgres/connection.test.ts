@@ -3,10 +3,14 @@
  * server drops while the ledger holds it is an error of that operation, never the end of the
  * process, and the pool carries on with a new one.
  */
+import { jest } from '@jest/globals';
+import { currentOwner, type Owner } from '../../src/ledger.js';
 import { PostgresLedger } from '../../src/ledger/postgres/ledger.js';
 import { dropDatabases, newDatabase, query } from './kit.js';
 
 afterEach(dropDatabases);
+
+const MAY = { start: Date.UTC(2024, 4, 1) * 1000, end: Date.UTC(2024, 5, 1) * 1000 };
 
 /** Until the server no longer lists backend `pid`, then one more turn for its last message to arrive. */
 async function gone(url: string, pid: number): Promise<void> {
@@ -58,5 +62,31 @@ test('each session has the statement and idle-in-transaction timeouts; the pool 
     expect(started).toBe(3);
   } finally {
     await ledger.close();
+  }
+});
+
+test("claims and heartbeats are stamped, and leases judged, with the server's clock, not this host's", async () => {
+  const url = await newDatabase();
+  // This host's clock runs three years ahead of the server's (only Date is faked).
+  const skewed = new Date(Date.now() + 3 * 365 * 86_400_000);
+  jest.useFakeTimers({ now: skewed, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame',
+    'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+  let ledger: PostgresLedger | undefined;
+  try {
+    ledger = await PostgresLedger.connect(url, { leaseMs: 60_000 });
+    const remote: Owner = { host: 'some-other-host.invalid', pid: 1, runId: 'remote-run' };
+    const result = await ledger.claim({ id: 'tenant-a' }, MAY, remote);
+    if (result.kind !== 'claimed') throw new Error(`not claimed: ${result.kind}`);
+    const [{ server }] = await query<{ server: string }>(url, 'SELECT clock_timestamp()::text AS server');
+    const stampedMs = Date.parse(result.bill.claimedAt!);
+    expect(Math.abs(stampedMs - Date.parse(server!))).toBeLessThan(60_000);
+    expect(result.bill.heartbeatAt).toBe(result.bill.claimedAt);
+    // Judged with this host's clock, the remote owner's heartbeat would be three years old.
+    expect((await ledger.claim({ id: 'tenant-a' }, MAY, currentOwner('local-run'))).kind).toBe('busy');
+    expect(await ledger.heartbeat(result.bill.id, 'remote-run')).toBe(true);
+    expect(Math.abs(Date.parse((await ledger.bill(result.bill.id))!.heartbeatAt!) - Date.parse(server!))).toBeLessThan(60_000);
+  } finally {
+    jest.useRealTimers();
+    await ledger?.close();
   }
 });

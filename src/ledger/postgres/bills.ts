@@ -11,7 +11,7 @@ import { checkWindow, decideClaim, type OwnerAlive } from '../claims.js';
 import { decimalText, toBill, type BillRow } from '../rows.js';
 import type { Bill, ClaimResult, Owner, Window } from '../types.js';
 import { EXCLUSION_VIOLATION } from './connect.js';
-import { ORDER, requireBillPg, selectPg, type PgStore } from './store.js';
+import { ORDER, SERVER_NOW, requireBillPg, selectPg, type PgStore } from './store.js';
 
 /** Claims retried when another host's claim got in between the look and the write. */
 const CLAIM_ATTEMPTS = 5;
@@ -51,33 +51,40 @@ export async function claimPg(
 
 /** A new pending bill; its revision is 1 + the voided bills of the same tenant and exact window. */
 async function insertPending(store: PgStore, tenant: { id: string; name?: string }, window: Window, owner: Owner): Promise<Bill> {
-  const at = store.stamp();
   const { rows } = await store.pool.query<BillRow>(
     `INSERT INTO bills (id, tenant, tenant_name, start_us, end_us, status, revision, owner, claimed_at, heartbeat_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, 'pending',
+     SELECT $1, $2, $3, $4, $5, 'pending',
        1 + (SELECT count(*) FROM bills WHERE tenant = $2 AND start_us = $4 AND end_us = $5 AND status = 'voided'),
-       $6, $7, $7, $7)
+       $6, at, at, at
+     FROM (SELECT COALESCE($7::text, ${SERVER_NOW}) AS at) t
      RETURNING *`,
-    [randomUUID(), tenant.id, tenant.name ?? null, window.start, window.end, JSON.stringify(owner), at],
+    [randomUUID(), tenant.id, tenant.name ?? null, window.start, window.end, JSON.stringify(owner), store.clock.leaseStamp()],
   );
   return toBill(rows[0]!);
 }
 
 /**
  * Hands the pending bill `seen` to `owner` if it is still as it was read and no other host holds
- * its row (SKIP LOCKED: never waiting); claimed_at is when the current owner got it. Undefined
- * when it changed or is locked.
+ * its row (SKIP LOCKED: never waiting); claimed_at is when the current owner got it. An owner on
+ * another host is judged by its lease: the statement checks it again with the clock that stamped
+ * the heartbeat (the server's, or the injected one), so two hosts' clocks are never compared.
+ * Undefined when it changed, is locked or its lease still runs.
  */
 async function takeOver(store: PgStore, seen: Bill, owner: Owner): Promise<Bill | undefined> {
-  const at = store.stamp();
+  const at = store.clock.leaseStamp();
   const sameRun = seen.owner?.runId === owner.runId;
+  const { lease } = store.clock;
+  const leaseMs = lease && seen.owner && seen.owner.host !== lease.host && !sameRun ? lease.ms : null;
   const { rows } = await store.pool.query<BillRow>(
     `WITH free AS (
        SELECT id FROM bills WHERE id = $4 AND status = 'pending' AND owner IS NOT DISTINCT FROM $5 AND heartbeat_at IS NOT DISTINCT FROM $6
+         AND ($7::int8 IS NULL OR COALESCE(heartbeat_at, claimed_at, created_at)::timestamptz
+           <= COALESCE($3::text::timestamptz, statement_timestamp()) - $7::int8 * interval '1 millisecond')
        FOR UPDATE SKIP LOCKED
      )
-     UPDATE bills SET owner = $1, claimed_at = $2, heartbeat_at = $3 FROM free WHERE bills.id = free.id RETURNING bills.*`,
-    [JSON.stringify(owner), sameRun && seen.claimedAt ? seen.claimedAt : at, at, seen.id, seen.owner === null ? null : JSON.stringify(seen.owner), seen.heartbeatAt],
+     UPDATE bills SET owner = $1, claimed_at = COALESCE($2::text, ${SERVER_NOW}), heartbeat_at = COALESCE($3::text, ${SERVER_NOW})
+     FROM free WHERE bills.id = free.id RETURNING bills.*`,
+    [JSON.stringify(owner), sameRun && seen.claimedAt ? seen.claimedAt : at, at, seen.id, seen.owner === null ? null : JSON.stringify(seen.owner), seen.heartbeatAt, leaseMs],
   );
   return rows[0] && toBill(rows[0]);
 }
@@ -86,8 +93,8 @@ async function takeOver(store: PgStore, seen: Bill, owner: Owner): Promise<Bill 
 export async function heartbeatPg(store: PgStore, billId: string, runId?: string): Promise<boolean> {
   const rows = await store.query(
     'heartbeat',
-    `UPDATE bills SET heartbeat_at = $1 WHERE id = $2 AND status = 'pending' AND ${OWNED_BY(3)} RETURNING id`,
-    [store.stamp(), billId, runId ?? null],
+    `UPDATE bills SET heartbeat_at = COALESCE($1::text, ${SERVER_NOW}) WHERE id = $2 AND status = 'pending' AND ${OWNED_BY(3)} RETURNING id`,
+    [store.clock.leaseStamp(), billId, runId ?? null],
   );
   return rows.length === 1;
 }

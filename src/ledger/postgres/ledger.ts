@@ -17,7 +17,7 @@ import { shownUrl } from '../url.js';
 import { claimPg, finishPg, heartbeatPg, recordUsagePg, voidBillPg } from './bills.js';
 import { newPool, pgDetail, pgGuard } from './connect.js';
 import { OVERLAP_CONSTRAINT, migrate, schemaVersion } from './schema.js';
-import { ORDER, PgStore, selectPg, withClient } from './store.js';
+import { ORDER, PgStore, selectPg, withClient, type PgClock } from './store.js';
 
 export class PostgresLedger implements Ledger {
   readonly backend = 'postgresql' as const;
@@ -46,7 +46,15 @@ export class PostgresLedger implements Ledger {
     const now = options.now ?? (() => new Date());
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const host = os.hostname();
-    const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: now(), leaseMs }));
+    // Leases are judged with the clock that stamps them: the server's (this host's clock plus its
+    // offset from the server's, measured below), or the injected one (docs/ledger.md, "Clocks").
+    let offsetMs = 0;
+    const leaseNow = options.now ?? (() => new Date(Date.now() + offsetMs));
+    const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: leaseNow(), leaseMs }));
+    const clock: PgClock = {
+      leaseStamp: options.now ? () => options.now!().toISOString() : () => null,
+      ...(options.isOwnerAlive ? {} : { lease: { host, ms: leaseMs } }),
+    };
     const pool = newPool(url, {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.onSecret ? { onSecret: options.onSecret } : {}),
@@ -54,13 +62,16 @@ export class PostgresLedger implements Ledger {
       ...(options.connections !== undefined ? { poolSize: options.connections } : {}),
     });
     try {
-      await withClient(pool, (client) => migrate(client, shown));
+      offsetMs = await withClient(pool, async (client) => {
+        await migrate(client, shown);
+        return serverOffsetMs(client);
+      });
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof LedgerError) throw error;
       throw new LedgerError(`cannot open ledger ${shown}: ${pgDetail(error)}`, { cause: error });
     }
-    return new PostgresLedger(new PgStore(pool, shown, () => now().toISOString()), isOwnerAlive);
+    return new PostgresLedger(new PgStore(pool, shown, () => now().toISOString(), clock), isOwnerAlive);
   }
 
   async close(): Promise<void> {
@@ -179,4 +190,12 @@ export class PostgresLedger implements Ledger {
   async runs(limit = 20): Promise<Run[]> {
     return (await this.store.query<RunRow>('read runs', 'SELECT * FROM runs ORDER BY started_at DESC, seq DESC LIMIT $1', [limit])).map(toRun);
   }
+}
+
+/** The server's clock minus this host's, in ms (from one round trip: its midpoint). */
+async function serverOffsetMs(client: pg.PoolClient): Promise<number> {
+  const before = Date.now();
+  const { rows } = await client.query<{ ms: number }>('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms');
+  const after = Date.now();
+  return Math.round(Number(rows[0]!.ms) - (before + after) / 2);
 }

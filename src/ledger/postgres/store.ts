@@ -10,12 +10,31 @@ export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 export const ORDER = 'ORDER BY tenant, start_us, created_at, seq';
 
+/**
+ * The server's clock as the ledger stores instants (ISO-8601 UTC, milliseconds). The statement's
+ * start, not clock_timestamp(): one value however often a statement uses it.
+ */
+export const SERVER_NOW = `to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** How claims judge a lease on PostgreSQL (docs/ledger.md, "PostgreSQL": "Clocks"). */
+export interface PgClock {
+  /**
+   * The claim and heartbeat stamp: the injected clock's instant (tests), or null for the server's
+   * (SERVER_NOW), so hosts whose clocks differ stamp and judge leases with one clock.
+   */
+  leaseStamp(): string | null;
+  /** With the default liveness (src/ledger/owner.ts): this host and the lease, re-checked by the take-over. */
+  lease?: { host: string; ms: number };
+}
+
 export class PgStore {
   constructor(
     readonly pool: pg.Pool,
     /** The URL without its password, for messages. */
     readonly shown: string,
+    /** Other instants (commit, void, runs): this host's clock, or the injected one. */
     readonly stamp: () => string,
+    readonly clock: PgClock = { leaseStamp: () => null },
   ) {}
 
   /** One query, its failure a one-line LedgerError ("ledger URL: cannot WHAT: …"). */
