@@ -5,9 +5,11 @@
  * host's claim.
  */
 import { randomUUID } from 'node:crypto';
+import { LedgerError } from '../../model/errors.js';
 import type { InvoiceLine, UsageRecord } from '../../model/types.js';
 import { nearWindow, notOwnedError, notPendingError, nothingToVoidError } from '../bills.js';
 import { checkWindow, decideClaim, type OwnerAlive } from '../claims.js';
+import { describeWindow } from '../queries.js';
 import { decimalText, toBill, type BillRow } from '../rows.js';
 import type { Bill, ClaimResult, Owner, Window } from '../types.js';
 import { EXCLUSION_VIOLATION } from './connect.js';
@@ -21,32 +23,44 @@ const CLAIM_ATTEMPTS = 5;
  * short transaction: the exclusion constraint, not a lock, keeps two hosts from both inserting,
  * and a take-over is one UPDATE of the row as it was read, skipping it when another host has it
  * locked. When another host's claim got in between (our insert refused, or the row changed or is
- * locked), the attempt is repeated and then sees that host's bill: busy.
+ * locked), the attempt is repeated after a short random pause (hosts that collided do not collide
+ * again in step) and then sees that host's bill: busy. After the last attempt the answer is what
+ * the ledger holds then (busy, committed, overlap), never the constraint's error.
  */
 export async function claimPg(
   store: PgStore, isOwnerAlive: OwnerAlive, tenant: { id: string; name?: string }, window: Window, owner: Owner,
 ): Promise<ClaimResult> {
   checkWindow(window);
-  for (let attempt = 1; ; attempt++) {
-    const holding = await selectPg(
-      store.pool, `WHERE tenant = $1 AND status IN ('pending', 'committed') AND start_us < $2 AND $3 < end_us ${ORDER}`, [tenant.id, window.end, window.start],
-    );
-    const decision = decideClaim(holding, window, owner, isOwnerAlive);
-    const last = attempt >= CLAIM_ATTEMPTS;
+  for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+    if (attempt > 1) await pause(attempt);
+    const decision = decideClaim(await holdingPg(store, tenant.id, window), window, owner, isOwnerAlive);
     if (decision.kind === 'insert') {
       const bill = await insertPending(store, tenant, window, owner).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === EXCLUSION_VIOLATION && !last) return undefined;
+        if ((error as { code?: unknown }).code === EXCLUSION_VIOLATION) return undefined;
         throw error;
       });
       if (bill) return { kind: 'claimed', bill, resumed: false };
     } else if (decision.kind === 'take over') {
       const bill = await takeOver(store, decision.bill, owner);
       if (bill) return { kind: 'claimed', bill, resumed: decision.resumed };
-      if (last) return { kind: 'busy', bill: decision.bill };
     } else {
       return decision;
     }
   }
+  const decision = decideClaim(await holdingPg(store, tenant.id, window), window, owner, isOwnerAlive);
+  if (decision.kind === 'take over') return { kind: 'busy', bill: decision.bill };
+  if (decision.kind !== 'insert') return decision;
+  throw new LedgerError(`ledger ${store.shown}: cannot claim ${describeWindow(window)} of tenant ${tenant.id}: other hosts' claims of it kept changing; try again`);
+}
+
+/** The tenant's pending and committed bills that overlap `window`. */
+function holdingPg(store: PgStore, tenant: string, window: Window): Promise<Bill[]> {
+  return selectPg(store.pool, `WHERE tenant = $1 AND status IN ('pending', 'committed') AND start_us < $2 AND $3 < end_us ${ORDER}`, [tenant, window.end, window.start]);
+}
+
+/** 10–30 ms times the attempt, at random. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, attempt * (10 + Math.random() * 20)));
 }
 
 /** A new pending bill; its revision is 1 + the voided bills of the same tenant and exact window. */
