@@ -19,17 +19,19 @@ if [ -f "$state/bin" ] && [ -d "$state/data" ]; then
 fi
 # The postmaster, if one still runs from this data directory (pg_ctl missing, or it gave up):
 # its pid is the first line of postmaster.pid; a pid that is now another program's is left alone.
+# A zombie (exited, not yet reaped: some containers' pid 1 does not reap) no longer runs.
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 postmaster() {
   local pid
   pid=$(head -n 1 "$state/data/postmaster.pid" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] && echo "$pid"
+  [[ "$pid" =~ ^[0-9]+$ ]] && running "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] && echo "$pid"
 }
 if pid=$(postmaster); then
   # SIGQUIT: immediate shutdown (the postmaster ends its backends); then SIGKILL.
   kill -QUIT "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-  [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null
-  for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+  for _ in $(seq 50); do running "$pid" || break; sleep 0.1; done
+  running "$pid" && kill -KILL "$pid" 2>/dev/null
+  for _ in $(seq 50); do running "$pid" || break; sleep 0.1; done
 fi
 if pid=$(postmaster); then
   echo "postgres-down.sh: the postmaster (pid $pid) of $state still runs: not removing $state" >&2
