@@ -95,6 +95,7 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
   ledger.command('copy').description('copy an SQLite ledger, every row of it, into an empty PostgreSQL ledger (docs/ledger.md)')
     .requiredOption('--from <file>', 'the SQLite ledger file')
     .requiredOption('--to <url>', 'the PostgreSQL ledger: postgresql://user@host:5432/dbname (password from PGPASSWORD or ~/.pgpass)')
+    .option('--force', 'copy even when the source has pending bills or running runs')
     .option('--verbose', 'show stack traces and causes of errors')
     .action((options) => run(async () => (await import('./commands/ledger.js')).ledgerCopy as Action, options));
 

@@ -26,7 +26,7 @@ export { SqliteLedger } from './ledger/sqlite-ledger.js';
 export { PostgresLedger } from './ledger/postgres/ledger.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './ledger/schema.js';
 export { DEFAULT_BUSY_TIMEOUT_MS } from './ledger/open.js';
-export { isLedgerUrl, shownUrl } from './ledger/url.js';
+export { isLedgerUrl, shownUrl, urlPassword } from './ledger/url.js';
 export { DEFAULT_LEASE_MS, currentOwner, processAlive } from './ledger/owner.js';
 export { LedgerDamagedError } from './ledger/sqlite.js';
 export { checkLedger } from './ledger/integrity.js';

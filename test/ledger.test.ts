@@ -533,6 +533,27 @@ describe.each(testBackends())('the $name ledger', (backend) => {
       expect(await raw('SELECT count(*) AS n FROM lines')).toEqual([{ n: 2 }]);
     });
 
+    test('recordUsage, markCommitted and markFailed refuse a run that lost the bill to a take-over', async () => {
+      const ledger = await open({ isOwnerAlive: () => false });
+      const bill = claimed(await ledger.claim(T, MAY, ME)).bill;
+      await ledger.recordUsage(bill.id, [usageRecord('vol-1', '1')], [line('volume.size', '1', '2', '2.00')], ME.runId);
+      expect(claimed(await ledger.claim(T, MAY, currentOwner('run-2'))).bill.id).toBe(bill.id);
+      // Run 1 comes back late: every write is refused, with or without rows already recorded.
+      await expect(ledger.recordUsage(bill.id, [usageRecord('late', '9')], [], ME.runId)).rejects.toThrow(/run run-1 no longer owns it \(run run-2 does\)/);
+      await expect(ledger.markFailed(bill.id, 'late failure', ME.runId)).rejects.toThrow(/no longer owns/);
+      await expect(ledger.markCommitted(bill.id, 'late-inv', '9.00', 'EUR', ME.runId)).rejects.toThrow(LedgerError);
+      expect(await ledger.bill(bill.id)).toMatchObject({ status: 'pending', owner: { runId: 'run-2' }, error: null, reference: null });
+      expect((await ledger.usage(bill.id)).map((u) => u.resourceId)).toEqual(['vol-1']);
+      // A fresh bill (no rows yet, the one-statement path on PostgreSQL) refuses a stranger too.
+      const june = claimed(await ledger.claim(T, JUNE, ME)).bill;
+      await expect(ledger.recordUsage(june.id, [usageRecord('x', '1')], [], 'run-2')).rejects.toThrow(/no longer owns/);
+      expect(await ledger.usage(june.id)).toEqual([]);
+      // The owner's own writes go through.
+      await ledger.recordUsage(bill.id, [usageRecord('vol-2', '2')], [], 'run-2');
+      expect(await ledger.markCommitted(bill.id, 'inv', '4.00', 'EUR', 'run-2')).toMatchObject({ status: 'committed', reference: 'inv' });
+      expect(await ledger.markFailed(june.id, 'boom', ME.runId)).toMatchObject({ status: 'failed' });
+    });
+
     test('a line keeps the part of the window it covers and what priced it', async () => {
       const ledger = await open();
       const bill = claimed(await ledger.claim(T, MAY, ME)).bill;

@@ -201,7 +201,7 @@ async function finishBill(claimed: Claimed): Promise<Outcome> {
     const reference = referenceOf(await invoice.commit());
     stopIfDamaged(ctx);
     // Money as the invoice shows it (18.60, not 18.6; never exponent notation such as 1e-7).
-    await ledger.markCommitted(bill.id, reference, formatMoney(draft.total ?? new Decimal(0), config.main.currencyDigits), config.main.currency);
+    await ledger.markCommitted(bill.id, reference, formatMoney(draft.total ?? new Decimal(0), config.main.currencyDigits), config.main.currency, ctx.owner.runId);
     return { ...draft, status: 'committed', invoice: reference };
   } catch (error) {
     if (error instanceof LedgerDamagedError) throw error;
@@ -241,17 +241,20 @@ async function recordLines(
   await checkpoint('before its usage was recorded');
   if (usage.records.length === 0) {
     // Nothing used: the window is still billed (recorded), so it is neither re-tried nor reported missing.
-    await ledger.recordUsage(bill.id, [], []);
-    await ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency);
+    await ledger.recordUsage(bill.id, [], [], ctx.owner.runId);
+    await ledger.markCommitted(bill.id, '', formatMoney(new Decimal(0), config.main.currencyDigits), config.main.currency, ctx.owner.runId);
     return { ...draft, status: 'empty' };
   }
-  await ledger.recordUsage(bill.id, usage.records, priced.lines);
+  await ledger.recordUsage(bill.id, usage.records, priced.lines, ctx.owner.runId);
   return undefined;
 }
 
 /** commit() was called and failed: the invoice may exist. Only a resume with this bill id is safe. */
-async function failedInCommit({ draft, bill, ledger }: Claimed, error: unknown): Promise<Outcome> {
+async function failedInCommit(claimed: Claimed, error: unknown): Promise<Outcome> {
+  const { ctx, draft, bill, ledger } = claimed;
   const now = await safeRead(() => ledger.bill(bill.id));
+  // Taken over while committing (the ledger refused our markCommitted): that run resumes it.
+  if (now?.status === 'pending' && now.owner?.runId !== ctx.owner.runId) return await lostClaim(claimed, 'while it was committing');
   if (now?.status === 'committed') {
     return {
       ...skipped(draft, 'billed', `committed meanwhile by ${describeOwner(now.owner)} (bill ${bill.id.slice(0, 8)})`),
@@ -268,7 +271,7 @@ async function failBill(claimed: Claimed, error: unknown): Promise<Outcome> {
   // A message may quote what a server echoed: the ledger keeps it without the secrets.
   const message = ctx.secrets.redact(oneLine(error));
   try {
-    await ledger.markFailed(bill.id, message);
+    await ledger.markFailed(bill.id, message, ctx.owner.runId);
   } catch (markError) {
     if (markError instanceof LedgerDamagedError) throw markError;
     const now = await safeRead(() => ledger.bill(bill.id));

@@ -130,7 +130,7 @@ function notStarted(error: unknown): RunReport {
 async function withLedger(ctx: RunContext, inputs: Inputs, render: Render): Promise<number> {
   let ledger: Ledger;
   try {
-    ledger = await openLedger(ctx.config, ctx.deps);
+    ledger = await openLedger(ctx.config, ctx.deps, ctx.options.concurrency ?? ctx.config.main.concurrency);
   } catch (error) {
     // No ledger, no run row: the status file is all a monitor will see.
     await writeStatus(ctx, undefined, notStarted(error));

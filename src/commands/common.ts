@@ -98,13 +98,18 @@ async function lookedUp(collector: Collector, ref: string): Promise<Tenant> {
   return tenant;
 }
 
-/** The ledger of `config`; its stamps (claims, heartbeats, runs) use the injected clock. */
-export function openLedger(config: Config, deps: Pick<Deps, 'now' | 'env' | 'secrets'>): Promise<Ledger> {
+/**
+ * The ledger of `config`; its stamps (claims, heartbeats, runs) use the injected clock. On
+ * PostgreSQL it holds up to `concurrency` + 1 connections: one per tenant billed at once, one
+ * for the run itself.
+ */
+export function openLedger(config: Config, deps: Pick<Deps, 'now' | 'env' | 'secrets'>, concurrency = config.main.concurrency): Promise<Ledger> {
   if (!isLedgerUrl(config.main.database)) return Promise.resolve(Ledger.open(config.main.database, { journal: config.main.ledgerJournal, now: deps.now }));
   // libpq's own sources of a password; each one the driver uses is a secret (never printed).
   deps.secrets.add(deps.env.PGPASSWORD);
   return Ledger.connect(config.main.database, {
-    now: deps.now, ...(config.main.databasePassword ? { password: config.main.databasePassword } : {}), onSecret: (s) => deps.secrets.add(s),
+    now: deps.now, connections: concurrency + 1,
+    ...(config.main.databasePassword ? { password: config.main.databasePassword } : {}), onSecret: (s) => deps.secrets.add(s),
   });
 }
 

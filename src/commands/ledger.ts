@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import type { Deps } from '../deps.js';
-import { backupLedger, copyLedger, isLedgerUrl, shownUrl } from '../ledger.js';
+import { backupLedger, copyLedger, isLedgerUrl, shownUrl, urlPassword } from '../ledger.js';
 import { LedgerError, UsageError } from '../model/errors.js';
 import { readConfig, type CommonOptions } from './common.js';
 
@@ -37,6 +37,8 @@ export async function ledgerBackup(options: LedgerBackupOptions, deps: Deps): Pr
 export interface LedgerCopyOptions {
   from?: string;
   to?: string;
+  /** Copy a source with pending bills or running runs too. */
+  force?: boolean;
 }
 
 export async function ledgerCopy(options: LedgerCopyOptions, deps: Deps): Promise<number> {
@@ -44,8 +46,12 @@ export async function ledgerCopy(options: LedgerCopyOptions, deps: Deps): Promis
   const to = options.to?.trim();
   if (!from || !to) throw new UsageError('ledger copy needs --from FILE (the SQLite ledger) and --to URL (postgresql://user@host:5432/dbname)');
   // libpq's password sources: whatever the driver uses is a secret (never printed).
+  // So are passwords written in either URL (a --from URL is refused, never shown with one).
   deps.secrets.add(deps.env.PGPASSWORD);
-  const copied = await copyLedger(isLedgerUrl(from) ? from : path.resolve(deps.cwd, from), to, { now: deps.now, onSecret: (secret) => deps.secrets.add(secret) });
+  for (const url of [from, to]) if (isLedgerUrl(url)) deps.secrets.add(urlPassword(url));
+  const copied = await copyLedger(isLedgerUrl(from) ? from : path.resolve(deps.cwd, from), to, {
+    now: deps.now, onSecret: (secret) => deps.secrets.add(secret), force: Boolean(options.force),
+  });
   const { bills, usage, lines, runs } = copied.rows;
   deps.stdout(`copied ledger ${copied.from} to ${copied.to}: ${bills} bills, ${usage} usage rows, ${lines} lines, ${runs} runs\n`);
   return 0;

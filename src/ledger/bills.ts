@@ -9,11 +9,14 @@ import { decimalText } from './rows.js';
 import type { Store } from './sqlite.js';
 import type { Bill, Window } from './types.js';
 
-/** Replaces the usage and line rows of a pending bill (a resumed bill recomputes them). */
-export function recordUsage(store: Store, billId: string, usage: UsageRecord[], lines: InvoiceLine[]): void {
+/**
+ * Replaces the usage and line rows of a pending bill (a resumed bill recomputes them); with
+ * `runId`, only while that run owns it.
+ */
+export function recordUsage(store: Store, billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): void {
   const { db } = store;
   db.transaction(() => {
-    requirePending(store, billId, 'record usage for');
+    requirePending(store, billId, 'record usage for', runId);
     db.prepare('DELETE FROM usage WHERE bill_id = ?').run(billId);
     db.prepare('DELETE FROM lines WHERE bill_id = ?').run(billId);
     const insertUsage = db.prepare(
@@ -41,8 +44,8 @@ export function recordUsage(store: Store, billId: string, usage: UsageRecord[], 
 }
 
 /** pending → committed, with the adapter's reference and the bill's total. */
-export function markCommitted(store: Store, billId: string, reference: string, total: string, currency: string): Bill {
-  return finish(store, billId, 'commit', (bill) =>
+export function markCommitted(store: Store, billId: string, reference: string, total: string, currency: string, runId?: string): Bill {
+  return finish(store, billId, 'commit', runId, (bill) =>
     store.db
       .prepare(
         `UPDATE bills SET status = 'committed', committed_at = ?, reference = ?, total = ?, currency = ?
@@ -53,8 +56,8 @@ export function markCommitted(store: Store, billId: string, reference: string, t
 }
 
 /** pending → failed: the window becomes billable again (a new claim inserts a new row). */
-export function markFailed(store: Store, billId: string, error: string): Bill {
-  return finish(store, billId, 'mark failed', (bill) =>
+export function markFailed(store: Store, billId: string, error: string, runId?: string): Bill {
+  return finish(store, billId, 'mark failed', runId, (bill) =>
     store.db.prepare(`UPDATE bills SET status = 'failed', error = ? WHERE id = ?`).run(error, bill.id),
   );
 }
@@ -100,9 +103,11 @@ export function nothingToVoidError(tenantId: string, window: Window, near: Bill[
   return new LedgerError(`no committed bill for tenant ${tenantId} in ${describeWindow(window)} to void; ${found}`);
 }
 
-function requirePending(store: Store, id: string, what: string): Bill {
+/** The bill, pending and (with `runId`) owned by that run; else the error saying why not. */
+function requirePending(store: Store, id: string, what: string, runId: string | undefined): Bill {
   const bill = requireBill(store, id);
   if (bill.status !== 'pending') throw notPendingError(bill, what);
+  if (runId !== undefined && bill.owner?.runId !== runId) throw notOwnedError(bill, what, runId);
   return bill;
 }
 
@@ -111,10 +116,18 @@ export function notPendingError(bill: Bill, what: string): LedgerError {
   return new LedgerError(`cannot ${what} bill ${bill.id} of tenant ${bill.tenant} ${describeWindow(bill)}: it is ${bill.status}, not pending`);
 }
 
-function finish(store: Store, billId: string, what: string, update: (bill: Bill) => unknown): Bill {
+/**
+ * `what` needs the bill to be run `runId`'s, and another run took it over (both backends). The
+ * caller (src/billing/bill.ts) reads the bill then and reports the claim lost.
+ */
+export function notOwnedError(bill: Bill, what: string, runId: string): LedgerError {
+  return new LedgerError(`cannot ${what} bill ${bill.id} of tenant ${bill.tenant} ${describeWindow(bill)}: run ${runId} no longer owns it (run ${bill.owner?.runId ?? 'none'} does)`);
+}
+
+function finish(store: Store, billId: string, what: string, runId: string | undefined, update: (bill: Bill) => unknown): Bill {
   return store.db
     .transaction((): Bill => {
-      update(requirePending(store, billId, what));
+      update(requirePending(store, billId, what, runId));
       return requireBill(store, billId);
     })
     .immediate();

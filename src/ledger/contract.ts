@@ -44,12 +44,15 @@ export interface Ledger {
   claim(tenant: { id: string; name?: string }, window: Window, owner: Owner): Promise<ClaimResult>;
   /** Refreshes the lease of a pending bill; false when it is no longer this run's to work on. */
   heartbeat(billId: string, runId?: string): Promise<boolean>;
-  /** Replaces the usage and line rows of a pending bill (a resumed bill recomputes them). */
-  recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void>;
+  /**
+   * Replaces the usage and line rows of a pending bill (a resumed bill recomputes them). With
+   * `runId` (as for heartbeat), these three refuse a bill that run no longer owns (taken over).
+   */
+  recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): Promise<void>;
   /** pending → committed, with the adapter's reference and the bill's total. */
-  markCommitted(billId: string, reference: string, total: string, currency: string): Promise<Bill>;
+  markCommitted(billId: string, reference: string, total: string, currency: string, runId?: string): Promise<Bill>;
   /** pending → failed: the window becomes billable again (a new claim inserts a new row). */
-  markFailed(billId: string, error: string): Promise<Bill>;
+  markFailed(billId: string, error: string, runId?: string): Promise<Bill>;
   /** committed → voided, so the exact window can be billed again (as revision + 1). */
   voidBill(tenantId: string, window: Window, reason: string, who: string): Promise<Bill>;
 

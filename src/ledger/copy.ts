@@ -6,13 +6,16 @@
  * target already holds bills, or runs: a copy never merges two ledgers.
  */
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { LedgerError } from '../model/errors.js';
 import type { LedgerOptions } from './types.js';
+import { quickCheck } from './integrity.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openFailure } from './open.js';
 import { PostgresLedger } from './postgres/ledger.js';
 import { pgGuard } from './postgres/connect.js';
-import { SqliteLedger } from './sqlite-ledger.js';
-import { isLedgerUrl } from './url.js';
+import { SCHEMA_VERSION, refuseForeign } from './schema.js';
+import { isLedgerUrl, shownUrl } from './url.js';
 
 /** Parents before children (usage and lines refer to bills). */
 const TABLES = ['bills', 'usage', 'lines', 'runs'] as const;
@@ -20,12 +23,24 @@ const BATCH = 1000;
 
 export type CopyCounts = Record<(typeof TABLES)[number], number>;
 
-export async function copyLedger(from: string, to: string, options: LedgerOptions = {}): Promise<{ from: string; to: string; rows: CopyCounts }> {
-  if (isLedgerUrl(from)) throw new LedgerError(`ledger copy --from ${from}: give the SQLite ledger file to copy from`);
+export interface CopyOptions extends LedgerOptions {
+  /** Copy a source with pending bills or running runs too (a run may be billing it). */
+  force?: boolean;
+}
+
+/**
+ * Copies `from` into the empty ledger at `to`. The source is only read: opened read-only (no
+ * journal change, no migration), every table read in one read transaction, so the copy is one
+ * moment of it even if a run writes meanwhile.
+ */
+export async function copyLedger(from: string, to: string, options: CopyOptions = {}): Promise<{ from: string; to: string; rows: CopyCounts }> {
+  if (isLedgerUrl(from)) throw new LedgerError(`ledger copy --from ${shownUrl(from)}: give the SQLite ledger file to copy from`);
   if (!isLedgerUrl(to)) throw new LedgerError(`ledger copy --to ${to}: give the PostgreSQL URL to copy to (postgresql://user@host:5432/dbname)`);
   if (!fs.existsSync(from)) throw new LedgerError(`there is no ledger ${from}, so nothing to copy: give the SQLite ledger file`);
-  const source = SqliteLedger.open(from, options);
+  const source = openSource(from, options);
   try {
+    source.exec('BEGIN');
+    refuseUnsettled(source, from, options.force ?? false);
     const target = await PostgresLedger.connect(to, options);
     try {
       const rows = await pgGuard(target.file, 'copy the ledger into it', () => copyRows(source, target));
@@ -34,11 +49,45 @@ export async function copyLedger(from: string, to: string, options: LedgerOption
       await target.close();
     }
   } finally {
-    await source.close();
+    if (source.inTransaction) source.exec('COMMIT');
+    source.close();
   }
 }
 
-async function copyRows(source: SqliteLedger, target: PostgresLedger): Promise<CopyCounts> {
+/** The SQLite ledger `file`, read-only, checked, at the current schema version. */
+function openSource(file: string, options: LedgerOptions): Database.Database {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    quickCheck(db, file);
+    refuseForeign(db, file);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new LedgerError(`ledger ${file} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`);
+    if (version < SCHEMA_VERSION) {
+      throw new LedgerError(`ledger ${file} has schema version ${version}, not the current ${SCHEMA_VERSION}: run any artifice command on it first (e.g. artifice check), which brings it up to date, then copy it`);
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    throw openFailure(file, error, busyTimeoutMs);
+  }
+}
+
+/** A run may be billing `file`: its pending bills and running runs would be copied mid-way. */
+function refuseUnsettled(db: Database.Database, file: string, force: boolean): void {
+  if (force) return;
+  const { pending, running } = db.prepare(
+    `SELECT (SELECT count(*) FROM bills WHERE status = 'pending') AS pending, (SELECT count(*) FROM runs WHERE status = 'running') AS running`,
+  ).get() as { pending: number; running: number };
+  if (pending === 0 && running === 0) return;
+  throw new LedgerError(
+    `ledger ${file} has ${pending} pending bills and ${running} running runs: a run may be billing it; stop the cron runs, let them finish ` +
+      '(a later bill run resumes pending bills), then copy; --force copies it as it is',
+  );
+}
+
+async function copyRows(source: Database.Database, target: PostgresLedger): Promise<CopyCounts> {
   return target.transaction(async (client) => {
     // No bill run on the target starts while the copy fills it.
     await client.query(`LOCK TABLE ${TABLES.join(', ')} IN EXCLUSIVE MODE`);
@@ -53,8 +102,7 @@ async function copyRows(source: SqliteLedger, target: PostgresLedger): Promise<C
 }
 
 /** The SQLite rows of `table`, by rowid, inserted in that order (so `seq` keeps it), a batch per statement. */
-async function copyTable(source: SqliteLedger, client: pg.PoolClient, table: string): Promise<number> {
-  const db = source.database;
+async function copyTable(db: Database.Database, client: pg.PoolClient, table: string): Promise<number> {
   const columns = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
   const types = new Map(
     (await client.query<{ name: string; type: string }>(

@@ -88,16 +88,16 @@ export class SqliteLedger implements Ledger {
     return this.guard('heartbeat', () => heartbeat(this.store, billId, runId));
   }
 
-  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void> {
-    this.guard('record usage', () => recordUsage(this.store, billId, usage, lines));
+  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): Promise<void> {
+    this.guard('record usage', () => recordUsage(this.store, billId, usage, lines, runId));
   }
 
-  async markCommitted(billId: string, reference: string, total: string, currency: string): Promise<Bill> {
-    return this.guard('commit', () => markCommitted(this.store, billId, reference, total, currency));
+  async markCommitted(billId: string, reference: string, total: string, currency: string, runId?: string): Promise<Bill> {
+    return this.guard('commit', () => markCommitted(this.store, billId, reference, total, currency, runId));
   }
 
-  async markFailed(billId: string, error: string): Promise<Bill> {
-    return this.guard('mark failed', () => markFailed(this.store, billId, error));
+  async markFailed(billId: string, error: string, runId?: string): Promise<Bill> {
+    return this.guard('mark failed', () => markFailed(this.store, billId, error, runId));
   }
 
   async voidBill(tenantId: string, window: Window, reason: string, who: string): Promise<Bill> {

@@ -120,6 +120,8 @@ export interface LedgerOptions {
   journal?: LedgerJournal;
   /** PostgreSQL: the password (`[main] database_password_file`); else PGPASSWORD or ~/.pgpass, as libpq. */
   password?: string;
+  /** PostgreSQL: connections this process may hold at once (default 5; `bill` gives its concurrency + 1). */
+  connections?: number;
   /** PostgreSQL: called with each password the driver used (one from ~/.pgpass too), to keep it out of output. */
   onSecret?: (secret: string) => void;
   /** For tests: the network file system a file is on (default: statfs, src/ledger/file-system.ts). */

@@ -60,6 +60,24 @@ describe('another run takes the bill over', () => {
   });
 });
 
+describe('another run takes the bill over inside commit()', () => {
+  it('the ledger refuses this run\'s commit: the bill stays the new owner\'s, pending, for it to resume', async () => {
+    const ledger = f.open();
+    const { Adapter, commits } = recordingAdapter({
+      onCommit: () => {
+        // The SQLite ledger claims at once (synchronously), as another host's take-over.
+        void f.open({ isOwnerAlive: () => false }).claim({ id: 'tenant-03' }, MAY, { host: 'other-host', pid: 9, runId: 'run-other' });
+      },
+    });
+    const outcome = await billTenant(f.context({ collector: hookedCollector(config, () => {}), Adapter, ledger }), { id: 'tenant-03' }, MAY);
+    expect(commits).toHaveLength(1);
+    expect(outcome).toMatchObject({ status: 'skipped', skip: 'busy', heldBy: { host: 'other-host', pid: 9 } });
+    expect(reasonOf(outcome)).toMatch(/^taken over by another run while it was committing \(other-host pid 9 /);
+    const [bill] = await ledger.bills({ tenant: 'tenant-03' });
+    expect(bill).toMatchObject({ status: 'pending', owner: { runId: 'run-other' }, reference: null });
+  });
+});
+
 describe('commit() fails', () => {
   it('the bill stays pending, and the next run resumes it with the same bill id (one invoice)', async () => {
     const ledger = f.open();

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ACME, demo, expectOneLine, ledgerBills, run, type Demo } from '../helpers/cli.js';
 import { cleanTempDirs, filesIn } from '../helpers/tmp.js';
 import { corruptRootPage } from '../ledger/corrupt.js';
+import { Ledger, MIGRATIONS, currentOwner } from '../../src/ledger.js';
 
 afterEach(cleanTempDirs);
 
@@ -170,5 +171,47 @@ describe('ledger copy: what it refuses before touching anything', () => {
     const fromUrl = await copy('--from', 'postgresql://db/a', '--to', 'postgresql://db/b');
     expect(expectOneLine(fromUrl.stderr)).toMatch(/--from .*: give the SQLite ledger file to copy from/);
     expect(filesIn(d.dir).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
+  });
+
+  it('never shows a password written in --from or --to', async () => {
+    const d = demo();
+    const fromUrl = await run(['ledger', 'copy', '--from', 'postgresql://billing:s3cret-from-pw@db/a', '--to', 'postgresql://billing:s3cret-to-pw@127.0.0.1:1/b'], { cwd: d.dir });
+    expect(fromUrl.code).toBe(2);
+    expect(expectOneLine(fromUrl.stderr)).toMatch(/^artifice: ledger copy --from postgresql:\/\/billing@db\/a: give the SQLite ledger file/);
+    expect(fromUrl.stdout + fromUrl.stderr).not.toMatch(/s3cret/);
+  });
+
+  it('reads the source without changing it: refuses an old schema, and pending bills or running runs unless --force', async () => {
+    const d = demo();
+    const unreachable = 'postgresql://billing@127.0.0.1:1/artifice';
+    const copy = (file: string, ...extra: string[]) => run(['ledger', 'copy', '--from', file, '--to', unreachable, ...extra], { cwd: d.dir });
+    // A ledger at schema version 1, in the rollback journal: neither is changed by a copy.
+    const old = path.join(d.dir, 'old.sqlite');
+    const db = new Database(old);
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.close();
+    const refused = await copy(old);
+    expect(refused.code).toBe(2);
+    expect(expectOneLine(refused.stderr)).toMatch(/old\.sqlite has schema version 1, not the current \d+: run any artifice command on it first/);
+    const after = new Database(old, { readonly: true });
+    expect([after.pragma('user_version', { simple: true }), after.pragma('journal_mode', { simple: true })]).toEqual([1, 'delete']);
+    after.close();
+
+    const busy = path.join(d.dir, 'busy.sqlite');
+    const ledger = Ledger.open(busy, { journal: 'delete' });
+    await ledger.claim({ id: 't' }, { start: 0, end: 1_000_000 }, currentOwner('run-1'));
+    await ledger.startRun('bill', [], { host: 'h', pid: 1 });
+    await ledger.close();
+    const unsettled = await copy(busy);
+    expect(unsettled.code).toBe(2);
+    expect(expectOneLine(unsettled.stderr)).toMatch(/busy\.sqlite has 1 pending bills and 1 running runs: a run may be billing it; .*--force copies it/);
+    // --force goes on to the target (here unreachable), the source still in its journal mode.
+    const forced = await copy(busy, '--force');
+    expect(expectOneLine(forced.stderr)).toMatch(/cannot open ledger postgresql:\/\/billing@127\.0\.0\.1:1\/artifice/);
+    const source = new Database(busy, { readonly: true });
+    expect(source.pragma('journal_mode', { simple: true })).toBe('delete');
+    source.close();
+    expect(fs.existsSync(`${busy}-wal`)).toBe(false);
   });
 });

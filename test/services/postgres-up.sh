@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # postgres-up.sh - start a private PostgreSQL for the PostgreSQL ledger's tests (`npm run
-# test:postgres`, and the PostgreSQL leg of test/ledger/contract.test.ts), and print its URL (the
-# only line on stdout), e.g. postgresql://artifice@127.0.0.1:41234/artifice
+# test:postgres`, and the PostgreSQL leg of test/ledger.test.ts), and print its URL (the only
+# line on stdout), e.g. postgresql://artifice:PASSWORD@127.0.0.1:41234/artifice
 #
-# Private and loopback-only: its own cluster in a new temporary directory (or $PG_STATE_DIR),
-# listening on 127.0.0.1 only, on a free port (or $PG_PORT), no Unix socket in a shared place,
-# trust authentication for the loopback address (nothing else can reach it). fsync is off: test
-# data need not survive a crash of the machine. Stop it with postgres-down.sh (it reads the state
-# directory from $PG_STATE_DIR, or from the file the URL's state is noted in: see below).
+# Private and loopback-only: its own cluster in a new temporary directory (or $PG_STATE_DIR,
+# made 0700), listening on 127.0.0.1 only, on a free port (or $PG_PORT), no Unix socket in a
+# shared place. Every connection gives a password (scram-sha-256): a random one, generated here
+# and kept in the state directory (`password`), the same for the superuser `postgres` and the
+# role `artifice`; the printed URL carries it, so treat the URL as a secret (artifice never shows
+# a URL's password; .ci/run prints the URL without it). fsync is off: test data need not survive
+# a crash of the machine. Stop it with postgres-down.sh (it reads the state directory from
+# $PG_STATE_DIR, or from the file the URL's state is noted in: see below); the state is written
+# before the server starts, so a start that fails or times out is stopped too.
 #
 # When PostgreSQL's binaries are missing it installs Debian's `postgresql` package (apt-get
 # update first; needs root). initdb refuses to run as root: as root the cluster belongs to the
@@ -47,7 +51,18 @@ if [ "$(id -u)" = 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 data=$state/data
-"${as_owner[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$state/initdb.log" 2>&1 || {
+chmod 700 "$state"
+# What postgres-down.sh needs, before anything is started.
+echo "$port" > "$state/port"
+echo "$bin" > "$state/bin"
+# Where postgres-down.sh finds the cluster when PG_STATE_DIR is not set.
+echo "$state" > "${TMPDIR:-/tmp}/artifice-postgres.last"
+password=$(od -An -tx1 -N18 /dev/urandom | tr -d ' \n')
+( umask 077
+  printf '%s\n' "$password" > "$state/password"
+  printf '127.0.0.1:%s:*:postgres:%s\n' "$port" "$password" > "$state/pgpass" )
+if [ "${#as_owner[@]}" -gt 0 ]; then chown postgres: "$state/password" "$state/pgpass"; fi
+"${as_owner[@]}" "$bin/initdb" -D "$data" -U postgres --auth=scram-sha-256 --pwfile="$state/password" --encoding=UTF8 --locale=C.UTF-8 >"$state/initdb.log" 2>&1 || {
   echo "postgres-up.sh: initdb failed (log in $state/initdb.log)" >&2; exit 1; }
 cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -57,18 +72,20 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+password_encryption = 'scram-sha-256'
 CONF
-# Only the loopback address. artifice_pw must give its password (the password sources' tests:
-# PGPASSWORD, ~/.pgpass, [main] database_password_file); everyone else is trusted.
-printf 'local all all trust\nhost all artifice_pw 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n' > "$data/pg_hba.conf"
+# Only the loopback address, and every role gives its password (artifice_pw has a fixed one: the
+# password sources' tests give it through PGPASSWORD, ~/.pgpass, [main] database_password_file).
+printf 'local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n' > "$data/pg_hba.conf"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$state/postgres.log" -w -t 60 start >&2 || {
-  echo "postgres-up.sh: PostgreSQL did not start (log in $state/postgres.log)" >&2; exit 1; }
-echo "$port" > "$state/port"
-echo "$bin" > "$state/bin"
-"${as_owner[@]}" "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+  echo "postgres-up.sh: PostgreSQL did not start (log in $state/postgres.log; postgres-down.sh stops what did)" >&2; exit 1; }
+# The password reaches psql through the 0600 file, never its arguments or environment.
+"${as_owner[@]}" env PGPASSFILE="$state/pgpass" "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
   -c "CREATE ROLE artifice LOGIN CREATEDB" -c "CREATE DATABASE artifice OWNER artifice" \
   -c "CREATE ROLE artifice_pw LOGIN PASSWORD 'artifice-pw-s3cret'" -c "CREATE DATABASE artifice_pw OWNER artifice_pw" >&2
-# Where postgres-down.sh finds the cluster when PG_STATE_DIR is not set.
-echo "$state" > "${TMPDIR:-/tmp}/artifice-postgres.last"
+"${as_owner[@]}" env PGPASSFILE="$state/pgpass" "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q >&2 <<SQL
+\\set password \`cat '$state/password'\`
+ALTER ROLE artifice PASSWORD :'password';
+SQL
 echo "postgres-up.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') in $state on 127.0.0.1:$port" >&2
-echo "postgresql://artifice@127.0.0.1:$port/artifice"
+echo "postgresql://artifice:$password@127.0.0.1:$port/artifice"

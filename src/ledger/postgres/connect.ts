@@ -20,10 +20,21 @@ const types = {
 export interface ConnectOptions {
   password?: string;
   onSecret?: (secret: string) => void;
-  /** Connections per process (default 4: `bill`'s default concurrency). */
+  /** Connections per process (default DEFAULT_CONNECTIONS). */
   poolSize?: number;
   connectTimeoutMs?: number;
 }
+
+/** `bill`'s default concurrency (4) + 1: a connection per tenant billed at once, one for the run. */
+export const DEFAULT_CONNECTIONS = 5;
+
+/**
+ * Set for each session (docs/ledger.md, "PostgreSQL"): a statement that runs longer than 5 minutes,
+ * or a transaction left open and idle for 1 minute (a host that stopped mid-transaction, a
+ * network that dropped it), is ended by the server, so it holds no lock for long.
+ */
+export const STATEMENT_TIMEOUT_MS = 5 * 60_000;
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 type Connected = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
 
@@ -58,8 +69,12 @@ export function newPool(url: string, options: ConnectOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: libpqCompatible(url),
     Client: LedgerClient,
-    max: options.poolSize ?? 4,
+    max: options.poolSize ?? DEFAULT_CONNECTIONS,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // A server or a route that vanished without closing the connection is noticed.
+    keepAlive: true,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     application_name: 'artifice',
     types,
   } as pg.PoolConfig);

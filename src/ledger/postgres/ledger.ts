@@ -17,7 +17,7 @@ import { shownUrl } from '../url.js';
 import { claimPg, finishPg, heartbeatPg, recordUsagePg, voidBillPg } from './bills.js';
 import { newPool, pgDetail, pgGuard } from './connect.js';
 import { OVERLAP_CONSTRAINT, migrate, schemaVersion } from './schema.js';
-import { ORDER, PgStore, selectPg } from './store.js';
+import { ORDER, PgStore, selectPg, withClient, type PgClock } from './store.js';
 
 export class PostgresLedger implements Ledger {
   readonly backend = 'postgresql' as const;
@@ -46,25 +46,32 @@ export class PostgresLedger implements Ledger {
     const now = options.now ?? (() => new Date());
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const host = os.hostname();
-    const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: now(), leaseMs }));
+    // Leases are judged with the clock that stamps them: the server's (this host's clock plus its
+    // offset from the server's, measured below), or the injected one (docs/ledger.md, "Clocks").
+    let offsetMs = 0;
+    const leaseNow = options.now ?? (() => new Date(Date.now() + offsetMs));
+    const isOwnerAlive = options.isOwnerAlive ?? ((owner: Owner, bill: Bill): boolean => ownerAlive(owner, bill, { host, now: leaseNow(), leaseMs }));
+    const clock: PgClock = {
+      leaseStamp: options.now ? () => options.now!().toISOString() : () => null,
+      ...(options.isOwnerAlive ? {} : { lease: { host, ms: leaseMs } }),
+    };
     const pool = newPool(url, {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.onSecret ? { onSecret: options.onSecret } : {}),
       ...(options.busyTimeoutMs !== undefined ? { connectTimeoutMs: options.busyTimeoutMs } : {}),
+      ...(options.connections !== undefined ? { poolSize: options.connections } : {}),
     });
     try {
-      const client = await pool.connect();
-      try {
+      offsetMs = await withClient(pool, async (client) => {
         await migrate(client, shown);
-      } finally {
-        client.release();
-      }
+        return serverOffsetMs(client);
+      });
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof LedgerError) throw error;
       throw new LedgerError(`cannot open ledger ${shown}: ${pgDetail(error)}`, { cause: error });
     }
-    return new PostgresLedger(new PgStore(pool, shown, () => now().toISOString()), isOwnerAlive);
+    return new PostgresLedger(new PgStore(pool, shown, () => now().toISOString(), clock), isOwnerAlive);
   }
 
   async close(): Promise<void> {
@@ -78,13 +85,7 @@ export class PostgresLedger implements Ledger {
            (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass('bills')) AS rule`,
         [OVERLAP_CONSTRAINT],
       );
-      const client = await this.store.pool.connect();
-      let schema: number;
-      try {
-        schema = await schemaVersion(client, this.file);
-      } finally {
-        client.release();
-      }
+      const schema = await withClient(this.store.pool, (client) => schemaVersion(client, this.file));
       const rule = rows[0]!.rule;
       return { backend: this.backend, version: rows[0]!.version, schema, overlapRule: rule ? `constraint ${OVERLAP_CONSTRAINT} (${rule})` : null };
     });
@@ -98,17 +99,17 @@ export class PostgresLedger implements Ledger {
     return pgGuard(this.file, 'heartbeat', () => heartbeatPg(this.store, billId, runId));
   }
 
-  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[]): Promise<void> {
-    await pgGuard(this.file, 'record usage', () => recordUsagePg(this.store, billId, usage, lines));
+  async recordUsage(billId: string, usage: UsageRecord[], lines: InvoiceLine[], runId?: string): Promise<void> {
+    await pgGuard(this.file, 'record usage', () => recordUsagePg(this.store, billId, usage, lines, runId));
   }
 
-  async markCommitted(billId: string, reference: string, total: string, currency: string): Promise<Bill> {
-    return pgGuard(this.file, 'commit', () => finishPg(this.store, billId, 'commit',
-      `status = 'committed', committed_at = $2, reference = $3, total = $4, currency = $5`, [this.store.stamp(), reference, total, currency]));
+  async markCommitted(billId: string, reference: string, total: string, currency: string, runId?: string): Promise<Bill> {
+    return pgGuard(this.file, 'commit', () => finishPg(this.store, billId, runId, 'commit',
+      `status = 'committed', committed_at = $3, reference = $4, total = $5, currency = $6`, [this.store.stamp(), reference, total, currency]));
   }
 
-  async markFailed(billId: string, error: string): Promise<Bill> {
-    return pgGuard(this.file, 'mark failed', () => finishPg(this.store, billId, 'mark failed', `status = 'failed', error = $2`, [error]));
+  async markFailed(billId: string, error: string, runId?: string): Promise<Bill> {
+    return pgGuard(this.file, 'mark failed', () => finishPg(this.store, billId, runId, 'mark failed', `status = 'failed', error = $3`, [error]));
   }
 
   async voidBill(tenantId: string, window: Window, reason: string, who: string): Promise<Bill> {
@@ -189,4 +190,12 @@ export class PostgresLedger implements Ledger {
   async runs(limit = 20): Promise<Run[]> {
     return (await this.store.query<RunRow>('read runs', 'SELECT * FROM runs ORDER BY started_at DESC, seq DESC LIMIT $1', [limit])).map(toRun);
   }
+}
+
+/** The server's clock minus this host's, in ms (from one round trip: its midpoint). */
+async function serverOffsetMs(client: pg.PoolClient): Promise<number> {
+  const before = Date.now();
+  const { rows } = await client.query<{ ms: number }>('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms');
+  const after = Date.now();
+  return Math.round(Number(rows[0]!.ms) - (before + after) / 2);
 }

@@ -104,6 +104,9 @@ export const PG_MIGRATIONS: readonly string[] = [
 
 if (PG_MIGRATIONS.length !== SCHEMA_VERSION) throw new Error('the PostgreSQL and SQLite ledger schemas must have the same migrations');
 
+/** How long a migration waits for a table's lock (docs/ledger.md, "PostgreSQL"). */
+export const MIGRATION_LOCK_TIMEOUT = '30s';
+
 /** Any constant: the advisory lock that makes one host at a time look at, and migrate, the schema. */
 const SCHEMA_LOCK = 0x61727469_66696365n % 9223372036854775807n;
 
@@ -116,6 +119,9 @@ export async function migrate(client: pg.PoolClient, shown: string): Promise<voi
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK.toString()]);
+    // A migration's DDL waiting behind another host's long transaction would queue every other
+    // query of the tables behind it: it gives up after MIGRATION_LOCK_TIMEOUT instead.
+    await client.query(`SET LOCAL lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
     const version = await schemaVersion(client, shown);
     if (version > SCHEMA_VERSION) {
       throw new LedgerError(`ledger ${shown} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`);
