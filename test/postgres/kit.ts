@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { BIN, REPO } from '../helpers/cli.js';
 import { createTestDatabase, dropTestDatabase, PG_URL } from '../helpers/ledgers.js';
@@ -55,9 +56,15 @@ export interface Proc {
 }
 
 /** `bin/artifice ARGS` as its own process (dist/ must be built: npm run test:postgres builds it). */
-export function artifice(args: string[], cwd: string): Proc {
+/**
+ * `bin/artifice args` in its own process. With `barrier` (a path prefix), the process waits after
+ * start-up for `<barrier>.go` (test/postgres/start-barrier.mjs; see startTogether).
+ */
+export function artifice(args: string[], cwd: string, barrier?: string): Proc {
   if (!fs.existsSync(path.join(REPO, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is not built: run npx tsc -p tsconfig.json');
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const preload = barrier ? ['--import', pathToFileURL(path.join(REPO, 'test', 'postgres', 'start-barrier.mjs')).href] : [];
+  const env = { ...process.env, NO_COLOR: '1', ...(barrier ? { ARTIFICE_TEST_BARRIER: barrier } : {}) };
+  const child = spawn(process.execPath, [...preload, BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -66,4 +73,17 @@ export function artifice(args: string[], cwd: string): Proc {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { pid: child.pid!, done, kill: (signal) => child.kill(signal) };
+}
+
+/** Starts `n` processes of `args` and lets them go at once, when all of them are ready. */
+export async function startTogether(n: number, args: string[], cwd: string): Promise<Proc[]> {
+  const barrier = path.join(cwd, `barrier-${process.pid}`);
+  const runs = Array.from({ length: n }, () => artifice(args, cwd, barrier));
+  const ready = () => fs.readdirSync(cwd).filter((name) => name.startsWith(`${path.basename(barrier)}.ready.`)).length;
+  for (let waited = 0; ready() < n; waited += 20) {
+    if (waited > 120_000) throw new Error(`only ${ready()} of ${n} processes started in 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  fs.writeFileSync(`${barrier}.go`, '');
+  return runs;
 }

@@ -9,7 +9,7 @@ import { plan, writeCloud, type Cloud } from '../operator/fixture.js';
 import { cleanTempDirs } from '../helpers/tmp.js';
 import { runBin } from '../helpers/cli.js';
 import { Ledger } from '../../src/ledger.js';
-import { artifice, dropDatabases, newDatabase, query, withDatabase } from './kit.js';
+import { artifice, dropDatabases, newDatabase, query, startTogether, withDatabase } from './kit.js';
 
 const TENANTS = 200;
 const PROCESSES = 4;
@@ -69,7 +69,7 @@ describe(`${PROCESSES} bill --all processes on one PostgreSQL ledger, ${TENANTS}
     const cloud = writeCloud(plan(TENANTS));
     const url = await newDatabase();
     const ini = withDatabase(cloud.ini, url, path.join(cloud.dir, 'pg.ini'));
-    const runs = Array.from({ length: PROCESSES }, () => artifice(['bill', '--config', ini, '--all', ...MONTH, '--quiet'], cloud.dir));
+    const runs = await startTogether(PROCESSES, ['bill', '--config', ini, '--all', ...MONTH, '--quiet'], cloud.dir);
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) {
       expect(r.stderr).toBe('');
