@@ -11,9 +11,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { LedgerError, errorMessage } from '../model/errors.js';
-import { checkFile, quickCheck } from './integrity.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, openFailure } from './open.js';
-import { refuseForeign } from './schema.js';
+import { checkFile } from './integrity.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openFailure, openReadOnly } from './open.js';
 import { LedgerDamagedError } from './sqlite.js';
 
 export interface BackupOptions {
@@ -35,9 +34,7 @@ export async function backupLedger(ledgerFile: string, target: string, options: 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let db: Database.Database | undefined;
   try {
-    db = new Database(ledgerFile, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    quickCheck(db, ledgerFile);
-    refuseForeign(db, ledgerFile);
+    db = openReadOnly(ledgerFile, busyTimeoutMs);
     return await copyTo(db, ledgerFile, target, options);
   } catch (error) {
     throw openFailure(ledgerFile, error, busyTimeoutMs);

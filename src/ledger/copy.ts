@@ -10,11 +10,10 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { LedgerError } from '../model/errors.js';
 import type { LedgerOptions } from './types.js';
-import { quickCheck } from './integrity.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, openFailure } from './open.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openFailure, openReadOnly } from './open.js';
 import { PostgresLedger } from './postgres/ledger.js';
 import { pgGuard } from './postgres/connect.js';
-import { SCHEMA_VERSION, refuseForeign } from './schema.js';
+import { SCHEMA_VERSION, newerSchema } from './schema.js';
 import { isLedgerUrl, shownUrl } from './url.js';
 
 /** Parents before children (usage and lines refer to bills). */
@@ -59,11 +58,9 @@ function openSource(file: string, options: LedgerOptions): Database.Database {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    quickCheck(db, file);
-    refuseForeign(db, file);
+    db = openReadOnly(file, busyTimeoutMs);
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new LedgerError(`ledger ${file} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`);
+    if (version > SCHEMA_VERSION) throw newerSchema(file, version);
     if (version < SCHEMA_VERSION) {
       throw new LedgerError(`ledger ${file} has schema version ${version}, not the current ${SCHEMA_VERSION}: run any artifice command on it first (e.g. artifice check), which brings it up to date, then copy it`);
     }

@@ -37,6 +37,23 @@ export function openDatabase(file: string, options: LedgerOptions, busyTimeoutMs
   }
 }
 
+/**
+ * An existing ledger file opened read-only (no journal change, no migration), after the quick
+ * integrity check and the check that it is an artifice ledger at all: what `ledger backup` and
+ * `ledger copy` read from. Errors are the caller's to turn into openFailure().
+ */
+export function openReadOnly(file: string, busyTimeoutMs: number): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    quickCheck(db, file);
+    refuseForeign(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
 /** Why `file` could not be opened, as a one-line LedgerError (a damaged file: LedgerDamagedError). */
 export function openFailure(file: string, error: unknown, busyTimeoutMs: number): LedgerError {
   if (error instanceof LedgerError) return error;

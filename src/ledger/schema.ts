@@ -104,6 +104,11 @@ export const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** A ledger (SQLite file or PostgreSQL database, as `shown`) written by a newer artifice. */
+export function newerSchema(shown: string, version: number): LedgerError {
+  return new LedgerError(`ledger ${shown} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`);
+}
+
 /**
  * Refuses an SQLite file that is some other application's database (tables, but no artifice
  * schema version), before anything is written to it: `[main] database` pointing at the wrong file.
@@ -127,9 +132,7 @@ export function migrate(db: BetterSqlite3.Database, file: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new LedgerError(
-        `ledger ${file} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`,
-      );
+      throw newerSchema(file, version);
     }
     for (let v = version; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v]!);

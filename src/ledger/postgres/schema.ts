@@ -13,7 +13,7 @@
  */
 import type pg from 'pg';
 import { LedgerError } from '../../model/errors.js';
-import { SCHEMA_VERSION } from '../schema.js';
+import { SCHEMA_VERSION, newerSchema } from '../schema.js';
 
 /** Statuses that hold a window, as in the SQLite schema. */
 const HOLDING = `('pending', 'committed')`;
@@ -123,9 +123,7 @@ export async function migrate(client: pg.PoolClient, shown: string): Promise<voi
     // query of the tables behind it: it gives up after MIGRATION_LOCK_TIMEOUT instead.
     await client.query(`SET LOCAL lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
     const version = await schemaVersion(client, shown);
-    if (version > SCHEMA_VERSION) {
-      throw new LedgerError(`ledger ${shown} has schema version ${version}, newer than this artifice understands (${SCHEMA_VERSION}): upgrade artifice`);
-    }
+    if (version > SCHEMA_VERSION) throw newerSchema(shown, version);
     if (version === 0) await client.query('CREATE TABLE artifice_schema (version integer NOT NULL); INSERT INTO artifice_schema VALUES (0)');
     for (let v = version; v < SCHEMA_VERSION; v++) {
       await client.query(PG_MIGRATIONS[v]!);
