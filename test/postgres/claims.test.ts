@@ -49,3 +49,29 @@ test('a claim whose every insert loses to another host ends busy, naming that bi
     await pool.end();
   }
 });
+
+test('an insert the server aborts as a deadlock with another host\'s (40P01) is tried again, not a failed tenant', async () => {
+  const url = await newDatabase();
+  await (await PostgresLedger.connect(url)).close();
+  const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) };
+  const pool = new pg.Pool({ connectionString: url, max: 2, types } as pg.PoolConfig);
+  let inserts = 0;
+  // The first insert is answered as the server answers two inserts that conflict on the exclusion
+  // constraint and wait on each other: deadlock_detected, the insert rolled back.
+  const deadlocking = {
+    query: async (sql: string, params?: unknown[]) => {
+      if (sql.trimStart().startsWith('INSERT INTO bills') && ++inserts === 1) {
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      }
+      return pool.query(sql, params);
+    },
+  };
+  try {
+    const store = new PgStore(deadlocking as unknown as pg.Pool, 'test', () => new Date().toISOString());
+    const result = await claimPg(store, () => true, { id: 't' }, MAY, currentOwner('run-1'));
+    expect(inserts).toBe(2);
+    expect(result).toMatchObject({ kind: 'claimed', resumed: false, bill: { tenant: 't', status: 'pending' } });
+  } finally {
+    await pool.end();
+  }
+});

@@ -12,7 +12,7 @@ import { checkWindow, decideClaim, type OwnerAlive } from '../claims.js';
 import { describeWindow } from '../queries.js';
 import { decimalText, toBill, type BillRow } from '../rows.js';
 import type { Bill, ClaimResult, Owner, Window } from '../types.js';
-import { EXCLUSION_VIOLATION } from './connect.js';
+import { DEADLOCK_DETECTED, EXCLUSION_VIOLATION } from './connect.js';
 import { ORDER, SERVER_NOW, requireBillPg, selectPg, type PgStore } from './store.js';
 
 /** Claims retried when another host's claim got in between the look and the write. */
@@ -23,7 +23,7 @@ const CLAIM_ATTEMPTS = 5;
  * short transaction: the exclusion constraint, not a lock, keeps two hosts from both inserting,
  * and a take-over is one UPDATE of the row as it was read, skipping it when another host has it
  * locked. When another host's claim got in between (our insert refused, or the row changed or is
- * locked), the attempt is repeated after a short random pause (hosts that collided do not collide
+ * locked, or the server aborted our insert as a deadlock with theirs), the attempt is repeated after a short random pause (hosts that collided do not collide
  * again in step) and then sees that host's bill: busy. After the last attempt the answer is what
  * the ledger holds then (busy, committed, overlap), never the constraint's error.
  */
@@ -36,7 +36,9 @@ export async function claimPg(
     const decision = decideClaim(await holdingPg(store, tenant.id, window), window, owner, isOwnerAlive);
     if (decision.kind === 'insert') {
       const bill = await insertPending(store, tenant, window, owner).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === EXCLUSION_VIOLATION) return undefined;
+        // Another host's claim got in first: refused by the constraint, or aborted as a deadlock.
+        const code = (error as { code?: unknown }).code;
+        if (code === EXCLUSION_VIOLATION || code === DEADLOCK_DETECTED) return undefined;
         throw error;
       });
       if (bill) return { kind: 'claimed', bill, resumed: false };

@@ -152,6 +152,12 @@ function splitPgpass(line: string): string[] {
 }
 
 export const EXCLUSION_VIOLATION = '23P01';
+/**
+ * SQLSTATE deadlock_detected. Concurrent inserts that conflict on an exclusion constraint may each
+ * wait for the other's transaction to learn whether they conflict, and the server then aborts one
+ * of them with this instead of the constraint's error: the insert was rolled back, like a refusal.
+ */
+export const DEADLOCK_DETECTED = '40P01';
 
 /** PostgreSQL failures as one-line LedgerErrors naming the ledger (its URL without the password). */
 export async function pgGuard<T>(shown: string, what: string, fn: () => Promise<T>): Promise<T> {
