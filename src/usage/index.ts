@@ -9,7 +9,7 @@ import { counter } from './counter.js';
 import { gauge } from './gauge.js';
 import { max } from './max.js';
 import { compareText } from './order.js';
-import { prepareSamples } from './prepare.js';
+import { prepareSamples, type SampleSeries } from './prepare.js';
 import { sum } from './sum.js';
 import type { Transform } from './transform.js';
 import type { UsageOptions, UsageResult } from './types.js';
@@ -19,19 +19,6 @@ import { telemetryMeterOf, type MeterSpec, type Sample, type TransformName, type
 export type { UsageResult } from './types.js';
 
 const TRANSFORMS: Record<TransformName, Transform> = { uptime, gauge, counter, sum, max };
-
-/** Groups sorted samples by meter, then resource; each group keeps the input order. */
-function groupByMeterAndResource(samples: readonly Sample[]): Map<string, Map<string, Sample[]>> {
-  const meters = new Map<string, Map<string, Sample[]>>();
-  for (const sample of samples) {
-    let resources = meters.get(sample.meter);
-    if (!resources) meters.set(sample.meter, (resources = new Map()));
-    let group = resources.get(sample.resourceId);
-    if (!group) resources.set(sample.resourceId, (group = []));
-    group.push(sample);
-  }
-  return meters;
-}
 
 function compareRecords(a: UsageRecord, b: UsageRecord): number {
   return compareText(a.meter, b.meter) || compareText(a.resourceId, b.resourceId) || compareText(a.service, b.service);
@@ -59,45 +46,35 @@ function refuseOtherUnit(samples: readonly Sample[], spec: MeterSpec, unit: stri
   );
 }
 
-/** The records of one spec: one per resource and service. */
-function specUsage(spec: MeterSpec, resources: ReadonlyMap<string, Sample[]>, options: UsageOptions): UsageRecord[] {
-  const records: UsageRecord[] = [];
-  for (const [resourceId, group] of resources) {
-    if (spec.transform === 'gauge' || spec.transform === 'counter' || spec.transform === 'max') refuseNegative(group, spec);
-    refuseAbsurdVolume(group, spec);
-    if (spec.sampleUnit !== undefined) refuseOtherUnit(group, spec, spec.sampleUnit);
-    // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
-    const usages = TRANSFORMS[spec.transform](group, spec, options).filter((u) => u.sampleTimes.length > 0);
-    if (usages.length === 0) continue;
-    const datacenter = options.datacenterOf(group[group.length - 1]!);
-    for (const usage of usages) {
-      records.push({
-        meter: spec.meter,
-        resourceId,
-        service: usage.service,
-        datacenter,
-        quantity: usage.quantity,
-        unit: spec.unit,
-        samples: usage.sampleTimes.length,
-        firstSample: usage.sampleTimes[0]!,
-        lastSample: usage.sampleTimes[usage.sampleTimes.length - 1]!,
-        gaps: usage.gaps,
-        ...(usage.fallbacks ? { fallbacks: usage.fallbacks } : {}),
-        ...(spec.transform === 'max' ? { peak: true as const } : {}),
-      });
-    }
-  }
-  return records;
+/** The records of one spec for one resource: one per service. */
+function specUsage(spec: MeterSpec, { resourceId, samples }: SampleSeries, options: UsageOptions): UsageRecord[] {
+  if (spec.transform === 'gauge' || spec.transform === 'counter' || spec.transform === 'max') refuseNegative(samples, spec);
+  refuseAbsurdVolume(samples, spec);
+  if (spec.sampleUnit !== undefined) refuseOtherUnit(samples, spec, spec.sampleUnit);
+  // A record needs a sample that contributed; a quantity of 0 with samples is still explainable.
+  const usages = TRANSFORMS[spec.transform](samples, spec, options).filter((u) => u.sampleTimes.length > 0);
+  if (usages.length === 0) return [];
+  const datacenter = options.datacenterOf(samples[samples.length - 1]!);
+  return usages.map((usage) => ({
+    meter: spec.meter,
+    resourceId,
+    service: usage.service,
+    datacenter,
+    quantity: usage.quantity,
+    unit: spec.unit,
+    samples: usage.sampleTimes.length,
+    firstSample: usage.sampleTimes[0]!,
+    lastSample: usage.sampleTimes[usage.sampleTimes.length - 1]!,
+    gaps: usage.gaps,
+    ...(usage.fallbacks ? { fallbacks: usage.fallbacks } : {}),
+    ...(spec.transform === 'max' ? { peak: true as const } : {}),
+  }));
 }
 
 export function computeUsage(samples: readonly Sample[], specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
-  const { window } = options;
   // Collectors return samples before the window end only; ignoring later ones makes a file
   // with extra data give what a bounded API query gives.
-  const prepared = prepareSamples(
-    samples.filter((s) => s.timestamp < window.end),
-    options.trustSources,
-  );
+  const prepared = prepareSamples(samples, options.trustSources, options.window.end);
   // Several sections may read one telemetry meter (`[instance.license] meter = instance`).
   const specsByMeter = new Map<string, MeterSpec[]>();
   for (const spec of specs) {
@@ -105,23 +82,20 @@ export function computeUsage(samples: readonly Sample[], specs: readonly MeterSp
     specsByMeter.set(meter, [...(specsByMeter.get(meter) ?? []), spec]);
   }
   const records: UsageRecord[] = [];
-  const unknownMeters: string[] = [];
+  const unknownMeters = new Set<string>();
 
-  for (const [meter, resources] of groupByMeterAndResource(prepared.samples)) {
-    const meterSpecs = specsByMeter.get(meter);
-    if (!meterSpecs) {
-      unknownMeters.push(meter);
-      continue;
-    }
-    for (const spec of meterSpecs) records.push(...specUsage(spec, resources, options));
+  for (const series of prepared.series) {
+    const meterSpecs = specsByMeter.get(series.meter);
+    if (!meterSpecs) unknownMeters.add(series.meter);
+    else for (const spec of meterSpecs) records.push(...specUsage(spec, series, options));
   }
 
   return {
     records: records.sort(compareRecords),
     untrusted: prepared.untrusted,
     untrustedSources: prepared.untrustedSources,
-    kept: prepared.samples.length,
+    kept: prepared.kept,
     duplicates: prepared.duplicates,
-    unknownMeters: unknownMeters.sort(compareText),
+    unknownMeters: [...unknownMeters].sort(compareText),
   };
 }

@@ -26,28 +26,32 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * Sorts by timestamp, then id (samples without one first), then volume, then every other field,
- * metadata last: samples that compare equal are identical, so any input order gives one output.
+ * The total order on samples: timestamp, then id (samples without one first), then volume, then
+ * every other field, metadata last, so samples that compare equal are identical. Each comparator
+ * keeps its own cache of canonical metadata (only computed for samples that tie on all else).
  */
-export function sortSamples(samples: readonly Sample[]): Sample[] {
+export function sampleOrder(): (a: Sample, b: Sample) => number {
   const metadataKey = new Map<Sample, string>();
   const metadataOf = (s: Sample): string => {
     let key = metadataKey.get(s);
     if (key === undefined) metadataKey.set(s, (key = canonicalJson(s.metadata)));
     return key;
   };
-  return [...samples].sort(
-    (a, b) =>
-      a.timestamp - b.timestamp ||
-      compareNullableText(a.id, b.id) ||
-      a.volume - b.volume ||
-      compareText(a.meter, b.meter) ||
-      compareText(a.resourceId, b.resourceId) ||
-      compareText(a.source, b.source) ||
-      compareText(a.region, b.region) ||
-      compareNullableText(a.projectId, b.projectId) ||
-      compareText(a.type, b.type) ||
-      compareText(a.unit, b.unit) ||
-      compareText(metadataOf(a), metadataOf(b)),
-  );
+  return (a, b) =>
+    a.timestamp - b.timestamp ||
+    compareNullableText(a.id, b.id) ||
+    a.volume - b.volume ||
+    compareText(a.meter, b.meter) ||
+    compareText(a.resourceId, b.resourceId) ||
+    compareText(a.source, b.source) ||
+    compareText(a.region, b.region) ||
+    compareNullableText(a.projectId, b.projectId) ||
+    compareText(a.type, b.type) ||
+    compareText(a.unit, b.unit) ||
+    compareText(metadataOf(a), metadataOf(b));
+}
+
+/** A sorted copy in the total order of `sampleOrder`: any input order gives one output. */
+export function sortSamples(samples: readonly Sample[]): Sample[] {
+  return [...samples].sort(sampleOrder());
 }

@@ -1,8 +1,11 @@
 import { DataError } from '../../src/model/errors.js';
 import { prepareSamples } from '../../src/usage/prepare.js';
-import { sample, shuffled } from './helpers.js';
+import { at, sample, shuffled } from './helpers.js';
+import type { Sample } from '../../src/model/types.js';
 
 const TRUST = [/^(?:openstack|ceilometer)$/];
+/** Every kept sample, series after series. */
+const kept = (samples: Sample[], end?: number) => prepareSamples(samples, TRUST, end).series.flatMap((s) => s.samples);
 
 describe('prepareSamples', () => {
   it('drops samples whose source matches no trusted pattern (full match)', () => {
@@ -13,7 +16,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-01T00:03Z', source: 'openstack2' }),
     ];
     const result = prepareSamples(samples, TRUST);
-    expect(result.samples.map((s) => s.source)).toEqual(['openstack', 'ceilometer']);
+    expect(kept(samples).map((s) => s.source)).toEqual(['openstack', 'ceilometer']);
     expect(result.untrusted).toBe(2);
     expect(result.duplicates).toBe(0);
   });
@@ -31,14 +34,15 @@ describe('prepareSamples', () => {
     ];
     const result = prepareSamples(samples, TRUST);
     expect(result.duplicates).toBe(2);
-    expect(result.samples).toHaveLength(6);
+    expect(result.kept).toBe(6);
+    expect(kept(samples)).toHaveLength(6);
   });
 
   it('keeps the same copy of a duplicate whatever the input order', () => {
     const a = sample({ timestamp: '2024-05-01T00:00Z', id: 'x', metadata: { status: 'active' } });
     const b = sample({ timestamp: '2024-05-01T00:00Z', id: 'x', metadata: { status: 'shutoff' } });
-    expect(prepareSamples([a, b], TRUST).samples).toEqual([a]);
-    expect(prepareSamples([b, a], TRUST).samples).toEqual([a]);
+    expect(kept([a, b])).toEqual([a]);
+    expect(kept([b, a])).toEqual([a]);
   });
 
   it('a duplicate id that disagrees on what is billed fails, naming the id and both values, in any order', () => {
@@ -64,10 +68,64 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-04-30T23:59Z', id: 'z' }),
       sample({ timestamp: '2024-05-01T00:00Z', id: 'c', volume: 0 }),
     ];
-    // Without id first (by volume, then resource), then by id.
-    const expected = [5, 4, 3, 2, 1, 0, 6].map((i) => samples[i]);
+    // By resource; then by time; at one time without id first (by volume), then by id.
+    const expected = [4, 5, 3, 2, 1, 0, 6].map((i) => samples[i]);
     for (let seed = 1; seed <= 8; seed++) {
-      expect(prepareSamples(shuffled(samples, seed), TRUST).samples).toEqual(expected);
+      expect(kept(shuffled(samples, seed))).toEqual(expected);
+    }
+  });
+
+  it('gives one series per meter and resource, ordered by meter then resource', () => {
+    const samples = [
+      sample({ timestamp: '2024-05-01T00:00Z', resourceId: 'vm-2' }),
+      sample({ timestamp: '2024-05-01T00:00Z', resourceId: 'vm-1', meter: 'vcpus' }),
+      sample({ timestamp: '2024-05-01T01:00Z', resourceId: 'vm-1' }),
+      sample({ timestamp: '2024-05-01T00:00Z', resourceId: 'vm-1' }),
+    ];
+    const { series } = prepareSamples(samples, TRUST);
+    expect(series.map((s) => [s.meter, s.resourceId, s.samples.map((x) => x.timestamp)])).toEqual([
+      ['instance', 'vm-1', [at('2024-05-01T00:00Z'), at('2024-05-01T01:00Z')]],
+      ['instance', 'vm-2', [at('2024-05-01T00:00Z')]],
+      ['vcpus', 'vm-1', [at('2024-05-01T00:00Z')]],
+    ]);
+  });
+
+  it('leaves out samples at or after the end, before judging trust', () => {
+    const samples = [
+      sample({ timestamp: '2024-05-01T00:00Z' }),
+      sample({ timestamp: '2024-05-02T00:00Z' }),
+      sample({ timestamp: '2024-05-02T00:00Z', source: 'p-1:openstack' }),
+    ];
+    const result = prepareSamples(samples, TRUST, at('2024-05-02T00:00Z'));
+    expect(result.kept).toBe(1);
+    expect(result.untrusted).toBe(0);
+  });
+
+  it('drops a copy without id of the same time and volume, even with other samples at that time between them', () => {
+    const samples = [
+      sample({ timestamp: '2024-05-01T00:00Z', volume: 5 }),
+      sample({ timestamp: '2024-05-01T00:00Z', volume: 5, id: 'x' }),
+      sample({ timestamp: '2024-05-01T00:00Z', volume: 4 }),
+      sample({ timestamp: '2024-05-01T00:00Z', volume: 5 }),
+      sample({ timestamp: '2024-05-01T01:00Z', volume: 5 }),
+    ];
+    for (let seed = 1; seed <= 6; seed++) {
+      const result = prepareSamples(shuffled(samples, seed), TRUST);
+      expect(result.duplicates).toBe(1);
+      expect(result.series[0]!.samples.map((s) => [s.volume, s.id])).toEqual([[4, null], [5, null], [5, 'x'], [5, null]]);
+    }
+  });
+
+  it('a copy without id in another unit fails like one with an id', () => {
+    const samples = [sample({ timestamp: '2024-05-01T00:00Z', volume: 5 }), sample({ timestamp: '2024-05-01T00:00Z', volume: 5, unit: 'GB' })];
+    expect(() => prepareSamples(samples, TRUST)).toThrow("appears twice with different values (unit 'GB' and 'instance')");
+  });
+
+  it('names the two copies of an id in the total order, whichever resource comes first', () => {
+    const late = sample({ timestamp: '2024-05-01T01:00Z', id: 'dup-3', resourceId: 'vm-0' });
+    const early = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-3', resourceId: 'vm-9' });
+    for (const order of [[late, early], [early, late]]) {
+      expect(() => prepareSamples(order, TRUST)).toThrow(/\(timestamp 2024-05-01T00:00:00(?:\.0+)?Z and 2024-05-01T01:00:00(?:\.0+)?Z; resource vm-9 and vm-0\)/);
     }
   });
 });
