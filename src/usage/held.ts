@@ -1,36 +1,51 @@
-/** The holds of one resource's samples, split by the service each sample bills: what gauge and max share. */
+/** The holds of one resource's samples, split by the service each sample bills: what uptime, gauge and max share. */
 import type { Micros } from '../model/time.js';
-import type { Gap, Sample } from '../model/types.js';
-import { holdSamples, type Hold } from './holding.js';
+import type { Gap, MeterSpec, Sample } from '../model/types.js';
+import { forEachHold } from './holding.js';
 import { billedBy, labelSamples, ServiceTally } from './labels.js';
 import type { TransformContext } from './transform.js';
-import type { MeterSpec } from '../model/types.js';
 
 export interface HeldService {
-  holds: Hold<Sample>[];
+  /** Held µs per volume held (integers below 2^53: exact), so a month of one level is one entry. */
+  heldByVolume: Map<number, number>;
+  /** Times of the samples that held some of the window, in time order. */
+  sampleTimes: Micros[];
   gaps: Gap[];
   fallbacks: Set<string>;
 }
 
-/** Per service, in order of first hold: its holds (by the holding rule) and the gaps after them. */
-export function holdsByService(samples: readonly Sample[], spec: MeterSpec, { window, flavorNames }: TransformContext): Map<string, HeldService> {
+/**
+ * Per service, in order of first hold: what its samples held (by the holding rule) and the gaps
+ * after them. `counts(i)` false leaves sample i's hold unbilled (uptime: an untracked state).
+ */
+export function holdsByService(
+  samples: readonly Sample[],
+  spec: MeterSpec,
+  { window, flavorNames }: TransformContext,
+  counts: (i: number) => boolean = () => true,
+): Map<string, HeldService> {
   const labels = labelSamples(samples, spec, flavorNames);
-  const labelOf = new Map<Sample, number>();
-  samples.forEach((sample, i) => labelOf.set(sample, i));
-  const { holds, gaps } = holdSamples(samples, window, spec.maxGapUs);
-  const tallies = new ServiceTally(() => ({ holds: [] as Hold<Sample>[], gaps: [] as Gap[] }));
-  for (const hold of holds) {
-    const billed = billedBy(labels[labelOf.get(hold.sample)!]!, hold.sample, spec);
-    if (billed) tallies.of(billed).holds.push(hold);
-  }
-  for (const { start, end, after } of gaps) {
-    const label = labels[labelOf.get(after)!]!;
+  const tallies = new ServiceTally(() => ({ heldByVolume: new Map<number, number>(), sampleTimes: [] as Micros[], gaps: [] as Gap[] }));
+  const gaps: { after: number; start: Micros; end: Micros }[] = [];
+  forEachHold(
+    samples,
+    window,
+    spec.maxGapUs,
+    (i, start, end) => {
+      const sample = samples[i]!;
+      if (!counts(i)) return;
+      const billed = billedBy(labels[i]!, sample, spec);
+      if (!billed) return;
+      const tally = tallies.of(billed);
+      tally.heldByVolume.set(sample.volume, (tally.heldByVolume.get(sample.volume) ?? 0) + (end - start));
+      tally.sampleTimes.push(sample.timestamp);
+    },
+    (after, start, end) => gaps.push({ after, start, end }),
+  );
+  // A gap belongs to the service whose hold ran out; a service that never held has no record to carry it.
+  for (const { after, start, end } of gaps) {
+    const label = labels[after]!;
     if (label.kind === 'billed') tallies.byService.get(label.service)?.gaps.push({ start, end });
   }
   return tallies.byService;
-}
-
-/** The sample times of holds, in time order. */
-export function holdTimes(holds: readonly Hold<Sample>[]): Micros[] {
-  return holds.map((h) => h.sample.timestamp);
 }

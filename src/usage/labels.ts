@@ -47,7 +47,17 @@ export function labelSamples(samples: readonly Sample[], spec: MeterSpec, flavor
   }
   const known = new Map<string, string>();
   const made = new Map<string, Label>();
+  // Samples of one resource often share one metadata object (the Gnocchi collector's revisions):
+  // the same metadata as the sample before sets the same attributes, so it bills the same label.
+  let previous: { metadata: Sample['metadata']; label: Label } | undefined;
   return samples.map((sample) => {
+    if (previous?.metadata === sample.metadata) return previous.label;
+    const label = labelOf(sample);
+    previous = { metadata: sample.metadata, label };
+    return label;
+  });
+
+  function labelOf(sample: Sample): Label {
     for (const name of names) {
       const value = attributeOf(sample, name, flavorNames);
       if (value !== undefined) known.set(name, value);
@@ -68,7 +78,7 @@ export function labelSamples(samples: readonly Sample[], spec: MeterSpec, flavor
     let label = made.get(key);
     if (!label) made.set(key, (label = { kind: 'billed', service, fallbacks }));
     return label;
-  });
+  }
 }
 
 /**

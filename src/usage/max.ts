@@ -6,13 +6,14 @@
  * whose hold ran out before the start does not, and none at or after the end does.
  */
 import { Decimal } from '../model/decimal.js';
-import { holdsByService, holdTimes } from './held.js';
+import { holdsByService } from './held.js';
 import { fallbackField } from './labels.js';
 import type { Transform } from './transform.js';
 import type { ResourceUsage } from './types.js';
 
 export const max: Transform = (samples, spec, context) =>
-  [...holdsByService(samples, spec, context)].map(([service, { holds, gaps, fallbacks }]): ResourceUsage => {
-    const peak = holds.reduce((top, h) => Math.max(top, h.sample.volume), Number.NEGATIVE_INFINITY);
-    return { service, quantity: new Decimal(peak).div(spec.divideBy), sampleTimes: holdTimes(holds), gaps, ...fallbackField(fallbacks) };
+  [...holdsByService(samples, spec, context)].map(([service, { heldByVolume, sampleTimes, gaps, fallbacks }]): ResourceUsage => {
+    let peak = Number.NEGATIVE_INFINITY;
+    for (const volume of heldByVolume.keys()) peak = Math.max(peak, volume);
+    return { service, quantity: new Decimal(peak).div(spec.divideBy), sampleTimes, gaps, ...fallbackField(fallbacks) };
   });

@@ -50,8 +50,3 @@ export function sampleOrder(): (a: Sample, b: Sample) => number {
     compareText(a.unit, b.unit) ||
     compareText(metadataOf(a), metadataOf(b));
 }
-
-/** A sorted copy in the total order of `sampleOrder`: any input order gives one output. */
-export function sortSamples(samples: readonly Sample[]): Sample[] {
-  return [...samples].sort(sampleOrder());
-}

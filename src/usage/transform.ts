@@ -6,6 +6,6 @@ export type TransformContext = Pick<UsageOptions, 'window' | 'flavorNames'>;
 
 /**
  * `samples`: one resource's trusted, unique samples of `spec.meter`, in the total order of
- * `sortSamples`, none at or after the window end. Gives at most one entry per service.
+ * `sampleOrder`, none at or after the window end. Gives at most one entry per service.
  */
 export type Transform = (samples: readonly Sample[], spec: MeterSpec, context: TransformContext) => ResourceUsage[];

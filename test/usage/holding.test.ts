@@ -1,11 +1,21 @@
-import { holdSamples } from '../../src/usage/holding.js';
+import { forEachHold } from '../../src/usage/holding.js';
+import type { Micros } from '../../src/model/time.js';
+import type { Window } from '../../src/model/types.js';
 import { at, HOUR, MINUTE, window } from './helpers.js';
+
+/** What forEachHold calls back, gathered: holds and gaps with the sample they belong to. */
+function holdSamples<T extends { timestamp: Micros }>(samples: T[], w: Window, maxGapUs: Micros) {
+  const holds: { sample: T; start: Micros; end: Micros }[] = [];
+  const gaps: { after: T; start: Micros; end: Micros }[] = [];
+  forEachHold(samples, w, maxGapUs, (i, start, end) => holds.push({ sample: samples[i]!, start, end }), (i, start, end) => gaps.push({ after: samples[i]!, start, end }));
+  return { holds, gaps };
+}
 
 const W = window('2024-05-01T00:00Z', '2024-05-01T06:00Z');
 const ts = (...isos: string[]) => isos.map((iso) => ({ timestamp: at(iso) }));
 const spans = (holds: { start: number; end: number }[]) => holds.map((h) => [h.start, h.end]);
 
-describe('holdSamples', () => {
+describe('forEachHold', () => {
   it('holds each sample until the next one, max_gap, or the window end', () => {
     const { holds, gaps } = holdSamples(ts('2024-05-01T00:00Z', '2024-05-01T00:20Z', '2024-05-01T05:30Z'), W, HOUR);
     expect(spans(holds)).toEqual([
