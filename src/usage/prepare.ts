@@ -49,6 +49,10 @@ function groupTrusted(samples: readonly Sample[], trustSources: readonly RegExp[
   let untrusted = 0;
   // A month holds a handful of sources and many samples: each source is matched once.
   const trust = new Map<string, boolean>();
+  // Collectors give a resource's samples one after another: its list is kept at hand.
+  let list: Sample[] = [];
+  let listMeter: string | undefined;
+  let listResource: string | undefined;
   for (const s of samples) {
     if (s.timestamp >= end) continue;
     let ok = trust.get(s.source);
@@ -58,10 +62,13 @@ function groupTrusted(samples: readonly Sample[], trustSources: readonly RegExp[
       untrustedSources.add(s.source);
       continue;
     }
-    let resources = byMeter.get(s.meter);
-    if (!resources) byMeter.set(s.meter, (resources = new Map()));
-    let list = resources.get(s.resourceId);
-    if (!list) resources.set(s.resourceId, (list = []));
+    if (s.meter !== listMeter || s.resourceId !== listResource) {
+      let resources = byMeter.get(s.meter);
+      if (!resources) byMeter.set(s.meter, (resources = new Map()));
+      let found = resources.get(s.resourceId);
+      if (!found) resources.set(s.resourceId, (found = []));
+      [list, listMeter, listResource] = [found, s.meter, s.resourceId];
+    }
     list.push(s);
   }
   return { byMeter, untrusted, untrustedSources };
