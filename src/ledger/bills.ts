@@ -17,9 +17,9 @@ export function recordUsage(store: Store, billId: string, usage: UsageRecord[], 
   const { db } = store;
   db.transaction(() => {
     requirePending(store, billId, 'record usage for', runId);
-    db.prepare('DELETE FROM usage WHERE bill_id = ?').run(billId);
-    db.prepare('DELETE FROM lines WHERE bill_id = ?').run(billId);
-    const insertUsage = db.prepare(
+    store.statement('DELETE FROM usage WHERE bill_id = ?').run(billId);
+    store.statement('DELETE FROM lines WHERE bill_id = ?').run(billId);
+    const insertUsage = store.statement(
       `INSERT INTO usage (bill_id, meter, resource_id, service, datacenter, quantity, unit, samples,
          first_sample_us, last_sample_us, gaps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -29,7 +29,7 @@ export function recordUsage(store: Store, billId: string, usage: UsageRecord[], 
         u.samples, u.firstSample, u.lastSample, JSON.stringify(u.gaps),
       );
     }
-    const insertLine = db.prepare(
+    const insertLine = store.statement(
       `INSERT INTO lines (bill_id, position, datacenter, name, quantity, unit, rate, amount,
          period_start_us, period_end_us, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -46,8 +46,8 @@ export function recordUsage(store: Store, billId: string, usage: UsageRecord[], 
 /** pending → committed, with the adapter's reference and the bill's total. */
 export function markCommitted(store: Store, billId: string, reference: string, total: string, currency: string, runId?: string): Bill {
   return finish(store, billId, 'commit', runId, (bill) =>
-    store.db
-      .prepare(
+    store
+      .statement(
         `UPDATE bills SET status = 'committed', committed_at = ?, reference = ?, total = ?, currency = ?
          WHERE id = ?`,
       )
@@ -58,7 +58,7 @@ export function markCommitted(store: Store, billId: string, reference: string, t
 /** pending → failed: the window becomes billable again (a new claim inserts a new row). */
 export function markFailed(store: Store, billId: string, error: string, runId?: string): Bill {
   return finish(store, billId, 'mark failed', runId, (bill) =>
-    store.db.prepare(`UPDATE bills SET status = 'failed', error = ? WHERE id = ?`).run(error, bill.id),
+    store.statement(`UPDATE bills SET status = 'failed', error = ? WHERE id = ?`).run(error, bill.id),
   );
 }
 
@@ -77,8 +77,8 @@ export function voidBill(store: Store, tenantId: string, window: Window, reason:
         window.end,
       );
       if (!bill) throw nothingToVoid(store, tenantId, window);
-      store.db
-        .prepare(`UPDATE bills SET status = 'voided', void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ?`)
+      store
+        .statement(`UPDATE bills SET status = 'voided', void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ?`)
         .run(reason, who, store.stamp(), bill.id);
       return requireBill(store, bill.id);
     })

@@ -59,8 +59,8 @@ export function decideClaim(holding: Bill[], window: Window, owner: Owner, isOwn
  * Returns false when the bill is no longer pending (or was taken over): stop working on it.
  */
 export function heartbeat(store: Store, billId: string, runId?: string): boolean {
-  const result = store.db
-    .prepare(
+  const result = store
+    .statement(
       `UPDATE bills SET heartbeat_at = ? WHERE id = ? AND status = 'pending'
        AND (? IS NULL OR json_extract(owner, '$.runId') = ?)`,
     )
@@ -72,8 +72,8 @@ export function heartbeat(store: Store, billId: string, runId?: string): boolean
 function insertPending(store: Store, tenant: { id: string; name?: string }, window: Window, owner: Owner): Bill {
   const id = randomUUID();
   const at = store.stamp();
-  store.db
-    .prepare(
+  store
+    .statement(
       `INSERT INTO bills (id, tenant, tenant_name, start_us, end_us, status, revision, owner, claimed_at,
          heartbeat_at, created_at)
        VALUES (?, ?, ?, ?, ?, 'pending',
@@ -92,8 +92,8 @@ function insertPending(store: Store, tenant: { id: string; name?: string }, wind
 function takeOver(store: Store, bill: Bill, owner: Owner): Bill {
   const at = store.stamp();
   const sameRun = bill.owner?.runId === owner.runId;
-  store.db
-    .prepare('UPDATE bills SET owner = ?, claimed_at = ?, heartbeat_at = ? WHERE id = ?')
+  store
+    .statement('UPDATE bills SET owner = ?, claimed_at = ?, heartbeat_at = ? WHERE id = ?')
     .run(JSON.stringify(owner), sameRun && bill.claimedAt ? bill.claimedAt : at, at, bill.id);
   return requireBill(store, bill.id);
 }

@@ -18,7 +18,7 @@ export function describeBill(bill: Bill): string {
 
 /** `SELECT * FROM bills` + `clause` (WHERE …, ORDER BY …). */
 export function select(store: Store, clause: string, ...params: unknown[]): Bill[] {
-  return (store.db.prepare(`SELECT * FROM bills ${clause}`).all(...params) as BillRow[]).map(toBill);
+  return (store.statement(`SELECT * FROM bills ${clause}`).all(...params) as BillRow[]).map(toBill);
 }
 
 export function requireBill(store: Store, id: string): Bill {
@@ -52,8 +52,8 @@ export function selectBills(store: Store, filter: BillFilter): Bill[] {
 
 /** Every tenant that has any bill row, with the name of its latest bill that had one. */
 export function selectTenants(store: Store): TenantSeen[] {
-  return store.db
-    .prepare(
+  return store
+    .statement(
       `SELECT tenant AS id,
          (SELECT tenant_name FROM bills n WHERE n.tenant = b.tenant AND n.tenant_name IS NOT NULL
           ORDER BY n.created_at DESC, n.rowid DESC LIMIT 1) AS name
@@ -64,8 +64,8 @@ export function selectTenants(store: Store): TenantSeen[] {
 
 /** The committed window of `tenant` that ends last, or null when none is committed. */
 export function lastBilledWindow(store: Store, tenant: string): Window | null {
-  const row = store.db
-    .prepare(
+  const row = store
+    .statement(
       `SELECT start_us AS start, end_us AS "end" FROM bills WHERE tenant = ? AND status = 'committed'
        ORDER BY end_us DESC LIMIT 1`,
     )
@@ -74,9 +74,9 @@ export function lastBilledWindow(store: Store, tenant: string): Window | null {
 }
 
 export function selectUsage(store: Store, billId: string): StoredUsage[] {
-  return (store.db.prepare('SELECT * FROM usage WHERE bill_id = ? ORDER BY rowid').all(billId) as UsageRow[]).map(toUsage);
+  return (store.statement('SELECT * FROM usage WHERE bill_id = ? ORDER BY rowid').all(billId) as UsageRow[]).map(toUsage);
 }
 
 export function selectLines(store: Store, billId: string): StoredLine[] {
-  return (store.db.prepare('SELECT * FROM lines WHERE bill_id = ? ORDER BY position').all(billId) as LineRow[]).map(toLine);
+  return (store.statement('SELECT * FROM lines WHERE bill_id = ? ORDER BY position').all(billId) as LineRow[]).map(toLine);
 }

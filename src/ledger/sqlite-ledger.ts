@@ -13,7 +13,7 @@ import { claim, heartbeat, type OwnerAlive } from './claims.js';
 import { markCommitted, markFailed, recordUsage, voidBill } from './bills.js';
 import { lastBilledWindow, select, selectBills, selectLines, selectTenants, selectUsage } from './queries.js';
 import { finishRun, selectRun, selectRuns, startRun } from './runs.js';
-import { guard, type Store } from './sqlite.js';
+import { guard, statementCache, type Store } from './sqlite.js';
 import type { Ledger, LedgerInfo } from './contract.js';
 import type {
   Bill,
@@ -42,7 +42,7 @@ export class SqliteLedger implements Ledger {
     private readonly isOwnerAlive: OwnerAlive,
     private readonly busyTimeoutMs: number,
   ) {
-    this.store = { db, file, stamp: () => now().toISOString() };
+    this.store = { db, file, stamp: () => now().toISOString(), statement: statementCache(db) };
   }
 
   /**

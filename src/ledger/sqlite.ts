@@ -9,6 +9,18 @@ export interface Store {
   readonly file: string;
   /** Now, as ISO-8601 UTC text: every stored instant other than a window bound. */
   stamp(): string;
+  /** `db.prepare(sql)`, prepared once per connection: a bill runs the same few statements. */
+  statement(sql: string): Database.Statement;
+}
+
+/** `Store.statement` for `db`: statements kept by their SQL text (a fixed set, written in the code). */
+export function statementCache(db: Database.Database): (sql: string) => Database.Statement {
+  const prepared = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = prepared.get(sql);
+    if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
 }
 
 /** By its code, not `instanceof`: see `guard`. */
