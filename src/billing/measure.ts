@@ -4,7 +4,7 @@ import { concatAll } from '../model/arrays.js';
 import { DataError } from '../model/errors.js';
 import type { Collector } from '../telemetry/contract.js';
 import { computeUsage } from '../usage/index.js';
-import { telemetryMeterOf, type BillingWindow, type MeterSpec, type Sample, type Tenant, type UsageRecord, type Window } from '../model/types.js';
+import { telemetryMeterOf, type BillingWindow, type Collected, type MeterSpec, type Sample, type Tenant, type UsageRecord, type Window } from '../model/types.js';
 
 /**
  * Samples of every configured meter, with the look-back the holding rule needs. The queries run
@@ -12,15 +12,17 @@ import { telemetryMeterOf, type BillingWindow, type MeterSpec, type Sample, type
  * failed tenant leaves no query running behind the batch's back (the API sees at most
  * `concurrency` tenants' queries).
  */
-export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Sample[]> {
+export async function collectSamples(collector: Collector, config: Config, tenant: Tenant, window: BillingWindow): Promise<Collected> {
   const settled = await Promise.allSettled(
-    [...telemetryLookbacks(config.meterSpecs)].map(([meter, lookbackUs]) =>
-      collector.samples({ projectId: tenant.id, meter, start: window.start - lookbackUs, end: window.end }),
-    ),
+    [...telemetryLookbacks(config.meterSpecs)].map(async ([meter, lookbackUs]): Promise<Collected> => {
+      const query = { projectId: tenant.id, meter, start: window.start - lookbackUs, end: window.end };
+      return collector.collect ? collector.collect(query) : { samples: await collector.samples(query), series: [] };
+    }),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return concatAll(settled.map((r) => (r.status === 'fulfilled' ? r.value : [])));
+  const answers = settled.map((r) => (r.status === 'fulfilled' ? r.value : { samples: [], series: [] }));
+  return { samples: concatAll(answers.map((a) => a.samples)), series: concatAll(answers.map((a) => a.series)) };
 }
 
 /** Each telemetry meter once (sections may share one: `meter = instance`), with the longest look-back any of them needs. */

@@ -25,6 +25,23 @@ export interface Sample {
   region: string;
 }
 
+/**
+ * Samples a collector keeps in a compact form of its own until the usage step reads them: a month
+ * of hourly buckets is 744 objects per resource, which would otherwise stay alive (and be copied
+ * by the garbage collector) while the tenant's other meters are read. The usage step treats
+ * them exactly as loose samples: filtered, sorted and de-duplicated alike.
+ */
+export interface SampleSeries {
+  /** The samples, made anew on each call. */
+  samples(): Sample[];
+}
+
+/** What a collector answers for one query: loose samples, and series read on demand. */
+export interface Collected {
+  samples: readonly Sample[];
+  series: readonly SampleSeries[];
+}
+
 export interface SampleQuery {
   projectId: string;
   meter: string;

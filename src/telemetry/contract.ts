@@ -3,13 +3,18 @@
  * normalized samples through it, so usage transforms never know where samples came from.
  */
 import type { Micros } from '../model/time.js';
-import type { CheckItem, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
+import type { CheckItem, Collected, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 export interface Collector {
   /** Human name for messages, e.g. `file /path/samples.ndjson` or `gnocchi http://…`. */
   readonly description: string;
   /** Samples of one meter for one project in [start, end), in any order. */
   samples(query: SampleQuery): Promise<Sample[]>;
+  /**
+   * The same samples as `samples(query)`, some of them as series kept compact until the usage
+   * step reads them. What the billing pipeline calls when a collector has it.
+   */
+  collect?(query: SampleQuery): Promise<Collected>;
   /** Tenants that have telemetry in [start, end) (for `--all` without Keystone). */
   tenants(start: Micros, end: Micros): Promise<Tenant[]>;
   /**

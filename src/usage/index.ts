@@ -14,7 +14,7 @@ import { sum } from './sum.js';
 import type { Transform } from './transform.js';
 import type { UsageOptions, UsageResult } from './types.js';
 import { uptime } from './uptime.js';
-import { telemetryMeterOf, type MeterSpec, type Sample, type TransformName, type UsageRecord } from '../model/types.js';
+import { telemetryMeterOf, type Collected, type MeterSpec, type Sample, type TransformName, type UsageRecord } from '../model/types.js';
 
 export type { UsageResult } from './types.js';
 
@@ -71,7 +71,8 @@ function specUsage(spec: MeterSpec, { resourceId, samples }: SampleSeries, optio
   }));
 }
 
-export function computeUsage(samples: readonly Sample[], specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
+/** `samples`: loose samples, or what a collector collected (loose samples and series, read here). */
+export function computeUsage(samples: readonly Sample[] | Collected, specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
   // Collectors return samples before the window end only; ignoring later ones makes a file
   // with extra data give what a bounded API query gives.
   const prepared = prepareSamples(samples, options.trustSources, options.window.end);

@@ -2,7 +2,8 @@
 import { DataError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import { compareText, sampleOrder } from './order.js';
-import type { Sample } from '../model/types.js';
+import { concatAll } from '../model/arrays.js';
+import type { Collected, Sample } from '../model/types.js';
 
 /** One resource's samples of one meter. */
 export interface SampleSeries {
@@ -43,7 +44,7 @@ interface Grouped {
   untrustedSources: Set<string>;
 }
 
-function groupTrusted(samples: readonly Sample[], trustSources: readonly RegExp[], end: number): Grouped {
+function groupTrusted({ samples, series }: Collected, trustSources: readonly RegExp[], end: number): Grouped {
   const byMeter = new Map<string, Map<string, Sample[]>>();
   const untrustedSources = new Set<string>();
   let untrusted = 0;
@@ -53,7 +54,8 @@ function groupTrusted(samples: readonly Sample[], trustSources: readonly RegExp[
   let list: Sample[] = [];
   let listMeter: string | undefined;
   let listResource: string | undefined;
-  for (const s of samples) {
+  // A series' samples are made here, read once, and dropped with the tenant's usage.
+  for (const s of series.length === 0 ? samples : concatAll([samples, ...series.map((one) => one.samples())])) {
     if (s.timestamp >= end) continue;
     let ok = trust.get(s.source);
     if (ok === undefined) trust.set(s.source, (ok = trustSources.some((pattern) => pattern.test(s.source))));
@@ -119,8 +121,8 @@ function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>,
  * Grouping before sorting sorts each resource's series alone, which costs one pass when a
  * collector gives it in time order already (the Gnocchi collector does).
  */
-export function prepareSamples(samples: readonly Sample[], trustSources: readonly RegExp[], end = Number.POSITIVE_INFINITY): PreparedSamples {
-  const { byMeter, untrusted, untrustedSources } = groupTrusted(samples, trustSources, end);
+export function prepareSamples(samples: readonly Sample[] | Collected, trustSources: readonly RegExp[], end = Number.POSITIVE_INFINITY): PreparedSamples {
+  const { byMeter, untrusted, untrustedSources } = groupTrusted('series' in samples ? samples : { samples, series: [] }, trustSources, end);
   const order = sampleOrder();
   const seenIds = new Map<string, Sample>();
   const series: SampleSeries[] = [];

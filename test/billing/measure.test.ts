@@ -55,3 +55,35 @@ describe('the look-back of a counter', () => {
     expect(await outgoing(JUNE)).toBe('3');
   });
 });
+
+describe('collectors that keep series compact', () => {
+  it('bill what the same samples bill loose, read through collect() rather than samples()', async () => {
+    const hourly = (resourceId: string, hours: number): Sample[] =>
+      Array.from({ length: hours }, (_, h) => ({
+        meter: 'volume.size', resourceId, projectId: 'tenant-01', timestamp: MAY.start + h * 3_600_000_000, volume: 10,
+        unit: 'GB', type: 'gauge', metadata: {}, id: null, source: 'openstack', region: 'RegionOne',
+      }));
+    const loose: Collector = {
+      description: 'loose', tenants: async () => [], close: async () => {},
+      samples: async (q) => (q.meter === 'volume.size' ? [...hourly('vol-1', 48), ...hourly('vol-2', 24)] : []),
+    };
+    let read = 0;
+    const compact: Collector = {
+      ...loose,
+      description: 'compact',
+      samples: async () => {
+        throw new Error('the pipeline must call collect() when a collector has it');
+      },
+      collect: async (q) => ({
+        samples: q.meter === 'volume.size' ? hourly('vol-1', 48) : [],
+        series: q.meter === 'volume.size' ? [{ samples: () => (read++, hourly('vol-2', 24)) }] : [],
+      }),
+    };
+    const quantities = async (collector: Collector) =>
+      (await measure({ config: f.config, collector }, { id: 'tenant-01' }, MAY)).records.map((r) => [r.resourceId, r.quantity.toString(), r.samples]);
+    expect(await quantities(compact)).toEqual(await quantities(loose));
+    // 10 GB held from each sample, the last one for the fixture's max_gap (6 h).
+    expect(await quantities(compact)).toEqual([['vol-1', '530', 48], ['vol-2', '290', 24]]);
+    expect(read).toBeGreaterThan(0);
+  });
+});

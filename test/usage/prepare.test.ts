@@ -129,3 +129,28 @@ describe('prepareSamples', () => {
     }
   });
 });
+
+describe('prepareSamples with series', () => {
+  it('treats the samples of a series as loose ones: trust, end, order and duplicates across both', () => {
+    const loose = [sample({ timestamp: '2024-05-01T01:00Z', id: 'a' }), sample({ timestamp: '2024-05-01T00:00Z' })];
+    const series = [
+      {
+        samples: () => [
+          sample({ timestamp: '2024-05-01T00:00Z' }), // a copy of a loose one
+          sample({ timestamp: '2024-05-01T02:00Z', source: 'p-1:openstack' }),
+          sample({ timestamp: '2024-05-01T03:00Z' }), // at the end
+          sample({ timestamp: '2024-05-01T00:30Z' }),
+        ],
+      },
+    ];
+    const result = prepareSamples({ samples: loose, series }, TRUST, at('2024-05-01T03:00Z'));
+    expect(result.series.map((s) => s.samples.map((x) => x.timestamp))).toEqual([[at('2024-05-01T00:00Z'), at('2024-05-01T00:30Z'), at('2024-05-01T01:00Z')]]);
+    expect([result.kept, result.duplicates, result.untrusted]).toEqual([3, 1, 1]);
+  });
+
+  it('a series whose sample repeats a loose id with another volume fails', () => {
+    const loose = [sample({ timestamp: '2024-05-01T00:00Z', id: 'x', volume: 1 })];
+    const series = [{ samples: () => [sample({ timestamp: '2024-05-01T00:00Z', id: 'x', volume: 2 })] }];
+    expect(() => prepareSamples({ samples: loose, series }, TRUST)).toThrow('sample x appears twice with different values (volume 1 and 2)');
+  });
+});
