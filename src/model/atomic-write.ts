@@ -31,16 +31,20 @@ const NO_DIRECTORY_FSYNC = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EBADF', 'ENOTS
 /**
  * Writes `data` to `file` atomically and durably (see the module comment). On failure the temp
  * file is removed and the error is thrown as it came: the caller says which file it was for.
+ * A temp file that exists already is another writer's: the write fails (EEXIST) and leaves it be.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const ops = options.fs ?? fs;
   const temp = options.temp ?? `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  // 'wx': a temp file that exists is another writer's, never ours to truncate nor to remove.
+  const fd = ops.openSync(temp, 'wx');
   try {
-    // 'wx': a temp file that exists is another writer's, never ours to truncate.
-    withFd(ops, temp, 'wx', (fd) => {
+    try {
       ops.writeFileSync(fd, data);
       ops.fsyncSync(fd);
-    });
+    } finally {
+      ops.closeSync(fd);
+    }
     ops.renameSync(temp, file);
   } catch (error) {
     try {

@@ -73,10 +73,12 @@ describe('writeFileAtomic', () => {
     expect(() => writeFileAtomic(file, 'new', { fs: ops })).toThrow('fsync failed (injected)');
   });
 
-  it('never truncates a temp file that exists (another writer\'s)', () => {
+  it('never truncates nor removes a temp file that exists (another writer\'s)', () => {
     const file = path.join(dir, 'x');
     writeFileSync(`${file}.tmp`, 'theirs');
     expect(() => writeFileAtomic(file, 'new', { temp: `${file}.tmp` })).toThrow(/EEXIST/);
+    expect(readFileSync(`${file}.tmp`, 'utf8')).toBe('theirs');
+    expect(readdirSync(dir)).toEqual(['x.tmp']);
   });
 
   it('by default uses a temp file of its own per write and leaves none behind', () => {
