@@ -169,15 +169,22 @@ describe.each([['writeFileAtomic', SYNC], ['writeFileAtomicAsync', ASYNC]])('%s'
   });
 });
 
-describe('the file adapters commit through it', () => {
-  it('a csv invoice is fsynced before its rename and its directory after', async () => {
+describe('the file adapters commit through the async twin', () => {
+  it('a csv invoice is fsynced before its rename and its directory after, never with a blocking fsync', async () => {
     const calls: string[] = [];
-    const fsync = fs.fsyncSync;
-    const rename = fs.renameSync;
-    jest.spyOn(fs, 'fsyncSync').mockImplementation((fd) => (calls.push(`fsync ${fs.fstatSync(fd).isDirectory() ? 'dir' : 'file'}`), fsync(fd)));
-    jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => (calls.push('rename'), rename(from, to)));
+    const { open, rename } = fs.promises;
+    jest.spyOn(fs.promises, 'open').mockImplementation(async (p, flags) => {
+      const handle = await open(p, flags);
+      const kind = (await handle.stat()).isDirectory() ? 'dir' : 'file';
+      const { sync } = handle;
+      handle.sync = () => (calls.push(`fsync ${kind}`), sync.call(handle));
+      return handle;
+    });
+    jest.spyOn(fs.promises, 'rename').mockImplementation((from, to) => (calls.push('rename'), rename(from, to)));
+    const fsyncSync = jest.spyOn(fs, 'fsyncSync');
     const { reference } = await bill(CsvInvoice, { id: 't1', name: 'acme' }, { output_dir: 'out' }, context(dir));
     expect(calls).toEqual(['fsync file', 'rename', 'fsync dir']);
+    expect(fsyncSync).not.toHaveBeenCalled();
     expect(readFileSync(reference, 'utf8')).toMatch(/^tenant,t1,acme/);
   });
 });
