@@ -1,7 +1,7 @@
 /**
  * What the built-in file adapters (csv, json) share: prices from a rates file, sections and
  * lines collected in memory, and `commit()` writing one deterministic file per bill atomically
- * and durably (temp file + fsync + rename + fsync of the directory: `writeFileAtomic`), so a
+ * and durably (temp file + fsync + rename + fsync of the directory: `writeFileAtomicAsync`), so a
  * resumed bill rewrites the same file instead of adding a second, and a power cut never leaves a
  * committed bill with an empty invoice file.
  */
@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch, writeFileAtomic,
+  AdapterError, Decimal, directoryProblem, errorMessage, formatMoney, invoiceFileExists, unitMismatch, writeFileAtomicAsync,
   type Invoice, type InvoiceConfig, type InvoiceContext, type InvoiceLine, type InvoiceSetup, type InvoiceTenant, type PriceList,
   type PricePeriod, type PriceQuery,
 } from '../src/invoice/adapter.js';
@@ -196,8 +196,9 @@ export abstract class FileInvoice implements Invoice {
     try {
       await mkdir(this.outputDir, { recursive: true });
       await cleanOnce(this.outputDir);
-      // It removes its temp file when it fails: only whole invoices ever sit in output_dir.
-      writeFileAtomic(file, this.render(this.document()), { temp: tempFileName(file) });
+      // It removes its temp file when it fails: only whole invoices ever sit in output_dir. Its
+      // fsyncs wait off the event loop, which meanwhile reads the other tenants' answers.
+      await writeFileAtomicAsync(file, this.render(this.document()), { temp: tempFileName(file) });
     } catch (error) {
       throw new AdapterError(`cannot write invoice ${file}: ${errorMessage(error)}; check [invoice:object] output_dir`, { cause: error });
     }

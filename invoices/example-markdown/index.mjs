@@ -183,7 +183,11 @@ export class MarkdownInvoice {
     return out.join('\n');
   }
 
-  /** Writes the file atomically (temp file + rename) and returns its path: the ledger keeps it. */
+  /**
+   * Writes the file atomically (temp file + rename) and returns its path: the ledger keeps it.
+   * Without fsyncs a power cut may still leave an empty file under the name: an adapter that
+   * imports `artifice/adapter` gets them from `await writeFileAtomicAsync(file, text)` (INVOICES.md).
+   */
   async commit() {
     const file = path.join(this.outputDir, this.fileName());
     if (this.context.dryRun) return file;

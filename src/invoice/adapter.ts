@@ -16,8 +16,11 @@ export { Secrets } from '../model/secrets.js';
 export { readLocalInstant } from '../period.js';
 export { formatTimestamp, type Micros } from '../model/time.js';
 export { directoryProblem, packageFile } from '../model/paths.js';
-// Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory).
-export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from '../model/atomic-write.js';
+// Replacing a file whole and durably (temp file + fsync + rename + fsync of the directory);
+// from commit(), the async twin, which does not block the event loop while the disk syncs.
+export {
+  writeFileAtomic, writeFileAtomicAsync, type AtomicWriteAsyncFs, type AtomicWriteAsyncOptions, type AtomicWriteFs, type AtomicWriteOptions,
+} from '../model/atomic-write.js';
 export { unitMismatch } from './price-list.js';
 // A line's service with the part of the window and the tier it covers, as an invoice shows it.
 export { basisText, lineLabel } from './line-text.js';

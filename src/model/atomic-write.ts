@@ -5,21 +5,36 @@
  * empty file (ext4 and XFS may write the rename before the data); without the second the rename
  * itself may be lost — and a committed bill would point at an invoice file that is not there.
  *
- * The one writer of the status file, the metrics file and the file adapters' invoices. It is
- * synchronous on purpose: the ledger's commits (SQLite) already wait for their fsync in the same
- * way, and the status file is also written from a signal handler that exits right after.
+ * Two twins take the same steps. `writeFileAtomic` is synchronous: it writes the status file,
+ * also from a signal handler that exits right after (nothing asynchronous would finish there),
+ * and the metrics file and the report page, once a run. `writeFileAtomicAsync` writes the file
+ * adapters' invoices, one a tenant: its fsyncs (milliseconds each on a server disk) wait in
+ * libuv's thread pool, so a batch goes on reading the other tenants' HTTP answers meanwhile
+ * instead of blocking its event loop for seconds.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The file system calls the write makes: node:fs, or a twin in a test. */
+/** The file system calls the synchronous write makes: node:fs, or a twin in a test. */
 export type AtomicWriteFs = Pick<typeof fs, 'openSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
 
-export interface AtomicWriteOptions {
+/**
+ * The calls the asynchronous write makes: node:fs/promises, or a twin in a test. It writes,
+ * fsyncs and closes through the `FileHandle` that `open` returns (`writeFile`, `sync`, `close`).
+ */
+export type AtomicWriteAsyncFs = Pick<typeof fs.promises, 'open' | 'rename' | 'rm'>;
+
+export interface AtomicWriteOptions<F = AtomicWriteFs> {
   /** The temp file (in the same directory as the file); default `<file>.tmp-<pid>-<random>`, unique per write. */
   temp?: string;
-  fs?: AtomicWriteFs;
+  fs?: F;
+}
+
+export type AtomicWriteAsyncOptions = AtomicWriteOptions<AtomicWriteAsyncFs>;
+
+function tempOf(file: string, options: AtomicWriteOptions<unknown>): string {
+  return options.temp ?? `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -28,16 +43,23 @@ export interface AtomicWriteOptions {
  */
 const NO_DIRECTORY_FSYNC = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EBADF', 'ENOTSUP']);
 
+/** Rethrows the error of a directory's fsync unless that directory cannot have one. */
+function directorySyncFailed(error: unknown): void {
+  if (!NO_DIRECTORY_FSYNC.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+}
+
 /**
  * Writes `data` to `file` atomically and durably (see the module comment). On failure the temp
  * file is removed and the error is thrown as it came: the caller says which file it was for.
+ * A temp file that exists already is another writer's: the write fails (EEXIST) and leaves it be.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const ops = options.fs ?? fs;
-  const temp = options.temp ?? `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const temp = tempOf(file, options);
+  // 'wx': a temp file that exists is another writer's, never ours to truncate nor to remove.
+  const fd = ops.openSync(temp, 'wx');
   try {
-    // 'wx': a temp file that exists is another writer's, never ours to truncate.
-    withFd(ops, temp, 'wx', (fd) => {
+    closing(ops, fd, () => {
       ops.writeFileSync(fd, data);
       ops.fsyncSync(fd);
     });
@@ -50,22 +72,39 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
     }
     throw error;
   }
-  syncDirectory(ops, path.dirname(file));
-}
-
-function syncDirectory(ops: AtomicWriteFs, dir: string): void {
   try {
-    withFd(ops, dir, 'r', (fd) => ops.fsyncSync(fd));
+    const dir = ops.openSync(path.dirname(file), 'r');
+    closing(ops, dir, () => ops.fsyncSync(dir));
   } catch (error) {
-    if (!NO_DIRECTORY_FSYNC.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    directorySyncFailed(error);
   }
 }
 
-function withFd(ops: AtomicWriteFs, file: string, flags: string, use: (fd: number) => void): void {
-  const fd = ops.openSync(file, flags);
+function closing(ops: AtomicWriteFs, fd: number, use: () => void): void {
   try {
-    use(fd);
+    use();
   } finally {
     ops.closeSync(fd);
   }
+}
+
+/**
+ * `writeFileAtomic` with the same steps and guarantees, through node:fs/promises: nothing of it
+ * blocks the event loop. Rejects as `writeFileAtomic` throws.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, options: AtomicWriteAsyncOptions = {}): Promise<void> {
+  const ops = options.fs ?? fs.promises;
+  const temp = tempOf(file, options);
+  // 'wx', and outside the cleanup below: see writeFileAtomic.
+  const handle = await ops.open(temp, 'wx');
+  try {
+    await handle.writeFile(data).then(() => handle.sync()).finally(() => handle.close());
+    await ops.rename(temp, file);
+  } catch (error) {
+    // nothing more to do when the removal fails too: the write's own error is what matters
+    await ops.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  const dir = await ops.open(path.dirname(file), 'r').catch(directorySyncFailed);
+  await dir?.sync().finally(() => dir.close()).catch(directorySyncFailed);
 }
