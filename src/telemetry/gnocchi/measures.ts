@@ -7,7 +7,8 @@ import { formatTimestamp, US_PER_MS, US_PER_SECOND } from '../../model/time.js';
 import type { SampleQuery } from '../../model/types.js';
 import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
-import { parseMeasures, type ResourceTimeline } from './samples.js';
+import { parseMeasures } from './buckets.js';
+import type { ResourceTimeline } from './samples.js';
 import { nextMarker, type GnocchiRequest } from './search.js';
 import type { GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
