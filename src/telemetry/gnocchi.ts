@@ -11,7 +11,7 @@
  * 3. the measures of all of them in one `POST /v1/aggregates` per aggregation method (resource
  *    search by id, at that granularity, from the look-back start to the window end);
  * 4. measures → buckets (gnocchi/buckets.ts) → samples (gnocchi/samples.ts), so the usage
- *    transforms stay the same.
+ *    transforms stay the same; a metric's measures that disagree on an instant fail the tenant.
  *
  * Every error names the tenant, the meter and the Gnocchi resource type and metric. Auth is
  * Keystone (`X-Auth-Token`, endpoint of service type `metric` from the catalog unless
