@@ -10,7 +10,8 @@
  *    preferences the policy holds, and the window must still be inside the level's timespan;
  * 3. the measures of all of them in one `POST /v1/aggregates` per aggregation method (resource
  *    search by id, at that granularity, from the look-back start to the window end);
- * 4. buckets → samples by gnocchi-samples.ts, so the usage transforms stay the same.
+ * 4. measures → buckets (gnocchi/buckets.ts) → samples (gnocchi/samples.ts), so the usage
+ *    transforms stay the same; a metric's measures that disagree on an instant fail the tenant.
  *
  * Every error names the tenant, the meter and the Gnocchi resource type and metric. Auth is
  * Keystone (`X-Auth-Token`, endpoint of service type `metric` from the catalog unless
@@ -23,7 +24,8 @@ import type { Micros } from '../model/time.js';
 import type { Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
-import { buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow } from './gnocchi/samples.js';
+import { parseMeasures } from './gnocchi/buckets.js';
+import { buildTimelines, bucketsToSamples, type GnocchiResourceRow } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
 import type { GnocchiMeter, GnocchiSettings } from '../config/gnocchi.js';

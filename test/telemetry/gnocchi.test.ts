@@ -13,9 +13,11 @@ import { ConfigError, TelemetryError } from '../../src/model/errors.js';
 import { basicAuth, GnocchiCollector, openGnocchi } from '../../src/telemetry/gnocchi.js';
 import { aliveFilter, nextMarker } from '../../src/telemetry/gnocchi/search.js';
 import { LIST_METRICS_AFTER } from '../../src/telemetry/gnocchi/measures.js';
+import { GnocchiProblem } from '../../src/telemetry/gnocchi/problem.js';
 import { parseTimestamp } from '../../src/model/time.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
-import { bucketTime, buildTimelines, bucketsToSamples, parseMeasures, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
+import { bucketTime, parseMeasures } from '../../src/telemetry/gnocchi/buckets.js';
+import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
 import type { GnocchiSettings } from '../../src/config/gnocchi.js';
 import { HttpClient, type FetchLike } from '../../src/http/index.js';
@@ -203,6 +205,47 @@ describe('buckets → samples → usage', () => {
       const whole = usage(read(s, edges[0]!, edges[3]!), s, { start: edges[0]!, end: edges[3]! });
       expect(Object.fromEntries([...total].map(([k, v]) => [k, v.toString()]))).toEqual(whole);
     }
+  });
+
+  it('makes samples without an id, one per instant of a resource, whatever falls inside buckets', () => {
+    // Started, resized (two revisions written at one instant) and deleted inside buckets, with a bucket missing.
+    const t = timeline(
+      { started_at: '2024-05-10T00:30:00+00:00', ended_at: '2024-05-10T05:30:00+00:00', revision_start: '2024-05-10T02:15:00+00:00', flavor_name: 'm1.large' },
+      [
+        { started_at: '2024-05-10T00:30:00+00:00', revision_start: '2024-05-10T00:30:00+00:00', revision_end: '2024-05-10T02:15:00+00:00' },
+        { started_at: '2024-05-10T00:30:00+00:00', revision_start: '2024-05-10T02:15:00+00:00', revision_end: '2024-05-10T02:15:00+00:00', flavor_name: 'm1.medium' },
+      ],
+    );
+    const rows = [...hourly('2024-05-10T00:00Z', '2024-05-10T03:00Z', 1), ...hourly('2024-05-10T04:00Z', '2024-05-10T08:00Z', 1)];
+    for (const s of [INSTANCE, VOLUME, TRAFFIC]) {
+      const samples = samplesOf(t, rows, s, DAY.end);
+      expect(samples.every((sample) => sample.id === null)).toBe(true);
+      expect(new Set(samples.map((sample) => sample.timestamp)).size).toBe(samples.length);
+    }
+    expect(usage(samplesOf(t, rows, INSTANCE, DAY.end), INSTANCE, DAY)).toEqual({ 'm1.small': '1.75', 'm1.large': '2.25' });
+  });
+
+  it('keeps a repeated row once, and refuses two measures of a metric at one time, or buckets that overlap', () => {
+    const t = timeline();
+    const rows = hourly('2024-05-10T00:00Z', '2024-05-10T04:00Z', 1);
+    expect(samplesOf(t, [...rows, rows[2]!], VOLUME, DAY.end)).toEqual(samplesOf(t, rows, VOLUME, DAY.end));
+    const fails = (extra: [string, number, number], message: string) => {
+      const read = () => samplesOf(t, [...rows, extra], VOLUME, DAY.end);
+      expect(read).toThrow(GnocchiProblem);
+      expect(read).toThrow(`${message}; which one is right cannot be told: check the Gnocchi server and its storage, then bill again`);
+    };
+    fails(['2024-05-10T02:00:00+00:00', 3600, 2], 'Gnocchi answered two measures at 2024-05-10T02:00:00Z for metric m-1 of resource vm-1 (values 1 and 2)');
+    fails(['2024-05-10T02:00:00+00:00', 300, 1], 'Gnocchi answered two measures at 2024-05-10T02:00:00Z for metric m-1 of resource vm-1 (1 over 1 h and 1 over 5 min)');
+    fails(['2024-05-10T02:30:00+00:00', 3600, 1],
+      'Gnocchi answered overlapping measures for metric m-1 of resource vm-1: the bucket at 2024-05-10T02:00:00Z holds 1 h, yet the next one starts at 2024-05-10T02:30:00Z');
+  });
+
+  it('lets two meters read one metric (vCPU-hours beside instance hours): their samples do not collide', () => {
+    const VCPUS = spec({ meter: 'vcpus', transform: 'gauge', unit: 'vcpu-hour' });
+    const rows = hourly('2024-05-10T00:00Z', '2024-05-10T03:00Z', 2);
+    const samples = [...samplesOf(timeline(), rows, INSTANCE, DAY.end), ...samplesOf(timeline(), rows, VCPUS, DAY.end)];
+    const { records } = computeUsage(samples, [INSTANCE, VCPUS], { window: DAY, trustSources: [/^openstack$/], datacenterOf: (s) => s.region });
+    expect(records.map((r) => [r.service, r.quantity.toString()])).toEqual([['m1.small', '3'], ['vcpus', '6']]);
   });
 
   it('drops rows it cannot read and sorts the rest', () => {
@@ -404,6 +447,28 @@ describe('the collector against a scripted Gnocchi', () => {
       fails(pages([{ body: [history[0]], headers: link('vm-2@7') }]), `${where} links its next page at marker vm-2@7, not at its last row vm-1`));
     it('a full page of history without a next link', () =>
       fails(pages([{ body: [history[0]] }]), `${where}: a full page came without a Link to the next page`));
+  });
+
+  it('fails the tenant when Gnocchi gives one metric to two resources, naming the metric and both, before reading measures', async () => {
+    const claimed = [row({ id: 'vm-1', metrics: { vcpus: 'm-1' } }), row({ id: 'vm-2', metrics: { vcpus: 'm-1' } })];
+    const { c, calls } = collector(gnocchi({ search: () => ({ status: 200, body: claimed }) }));
+    await expect(c.samples(query)).rejects.toThrow(
+      `tenant ${PROJECT}: meter instance (Gnocchi instance/vcpus): Gnocchi gives metric vcpus (m-1) to two resources, vm-1 and vm-2, though a metric belongs to one; ` +
+        'whose measures they are cannot be told: check the Gnocchi server (its resource index), then bill again',
+    );
+    expect(calls.some((call) => call.startsWith('POST /v1/aggregates'))).toBe(false);
+  });
+
+  it('fails the tenant when Gnocchi answers two values of a metric at one time, naming metric, resource and time', async () => {
+    const rows = hourly('2024-05-01T00:00Z', '2024-05-02T00:00Z');
+    const measures = { 'vm-1': { vcpus: { mean: rows } }, 'vm-2': { vcpus: { mean: [...rows, ['2024-05-01T05:00:00+00:00', 3600, 2]] } } };
+    const { c } = collector(gnocchi({ aggregates: () => ({ status: 200, body: { measures } }) }));
+    const error = await c.samples(query).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect((error as Error).message).toBe(
+      `tenant ${PROJECT}: meter instance (Gnocchi instance/vcpus): Gnocchi answered two measures at 2024-05-01T05:00:00Z for metric m-2 of resource vm-2 (values 1 and 2); ` +
+        'which one is right cannot be told: check the Gnocchi server and its storage, then bill again',
+    );
   });
 
   it('names tenant, meter, metric and policy when the archive policy lacks the granularity or the aggregation', async () => {

@@ -7,7 +7,8 @@ import { formatTimestamp, US_PER_MS, US_PER_SECOND } from '../../model/time.js';
 import type { SampleQuery } from '../../model/types.js';
 import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
-import { parseMeasures, type ResourceTimeline } from './samples.js';
+import { parseMeasures } from './buckets.js';
+import type { ResourceTimeline } from './samples.js';
 import { nextMarker, type GnocchiRequest } from './search.js';
 import type { GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
@@ -39,6 +40,30 @@ export interface Planned {
   unit: string;
 }
 
+/**
+ * The timelines that have a metric of this name. In Gnocchi a metric belongs to one resource: one
+ * claimed by two would give both the same measures (billed twice, or either one's), so it is a
+ * GnocchiProblem naming the metric and both resources.
+ */
+function withMetric(timelines: readonly ResourceTimeline[], name: string): ResourceTimeline[] {
+  const owners = new Map<string, string>();
+  const found: ResourceTimeline[] = [];
+  for (const timeline of timelines) {
+    const metricId = timeline.metrics[name];
+    if (typeof metricId !== 'string') continue;
+    const owner = owners.get(metricId);
+    if (owner !== undefined) {
+      throw new GnocchiProblem(
+        `Gnocchi gives metric ${name} (${metricId}) to two resources, ${owner} and ${timeline.id}, though a metric belongs to one; ` +
+          'whose measures they are cannot be told: check the Gnocchi server (its resource index), then bill again',
+      );
+    }
+    owners.set(metricId, timeline.id);
+    found.push(timeline);
+  }
+  return found;
+}
+
 /** Archive policies and measures, with the metrics and names already asked kept for the run. */
 export class GnocchiMeasures {
   private readonly metrics = new Map<string, Promise<MetricInfo>>();
@@ -59,8 +84,7 @@ export class GnocchiMeasures {
   async plan(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], query: SampleQuery, where: string): Promise<Planned[]> {
     const granularity = this.settings.granularity;
     return Promise.all(
-      timelines
-        .filter((timeline) => typeof timeline.metrics[meter.metric] === 'string')
+      withMetric(timelines, meter.metric)
         .map(async (timeline): Promise<Planned> => {
           const metricId = timeline.metrics[meter.metric]!;
           const info = await this.metricNamed(base, meter.metric, metricId);

@@ -18,9 +18,19 @@
  * - counter: the bucket's aggregate (last by default) of the cumulative value at t, no end
  *   samples (an end sample of 0 would read as a counter reset).
  * - sum: the bucket's aggregate (sum) at t.
+ *
+ * Samples carry no id (`id: null`), which spares the usage step a key per sample: it takes two
+ * samples of one meter and resource at one time with one volume for copies of one. What an id
+ * `gnocchi:<metric>:<t>` guaranteed, the collector checks instead: one metric's buckets hold each
+ * instant once and do not overlap (`distinctBuckets`: a conflict fails the tenant, as two samples
+ * of one id with two values did), and a metric is one resource's (measures.ts `withMetric`). So a
+ * resource's samples of one meter are at distinct times: a bucket's at its start (or
+ * `started_at`), a revision's strictly inside that bucket, an end sample where no later bucket
+ * makes one.
  */
 import { parseTimestamp, type Micros } from '../../model/time.js';
 import type { Sample, SampleType, TransformName } from '../../model/types.js';
+import { distinctBuckets, type Bucket } from './buckets.js';
 
 /** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
 export interface GnocchiResourceRow {
@@ -47,13 +57,6 @@ export interface ResourceTimeline {
   endedAt: Micros | null;
   metrics: Record<string, string>;
   revisions: Revision[];
-}
-
-/** A measure bucket: start time, width, aggregated value. */
-export interface Bucket {
-  t: Micros;
-  granularityUs: Micros;
-  value: number;
 }
 
 /** Fields that describe the revision rather than the resource: not copied into sample metadata. */
@@ -89,9 +92,12 @@ export function buildTimelines(rows: readonly GnocchiResourceRow[]): ResourceTim
   for (const [id, list] of byId) {
     const current = list.find((row) => row.revision_end === null || row.revision_end === undefined);
     if (!current) continue;
+    // Two revisions written at one instant: the one that ended then (at its start) comes first, so
+    // the one in force after it is the later, whatever order Gnocchi listed them in.
     const revisions = list
-      .map((row) => ({ start: time(row.revision_start) ?? Number.NEGATIVE_INFINITY, attributes: attributesOf(row) }))
-      .sort((a, b) => a.start - b.start);
+      .map((row) => ({ row, start: time(row.revision_start) ?? Number.NEGATIVE_INFINITY, end: time(row.revision_end) ?? Number.POSITIVE_INFINITY }))
+      .sort((a, b) => a.start - b.start || a.end - b.end)
+      .map(({ row, start }) => ({ start, attributes: attributesOf(row) }));
     timelines.push({
       id,
       projectId: typeof current.project_id === 'string' ? current.project_id : null,
@@ -112,60 +118,6 @@ export function revisionAt(timeline: ResourceTimeline, t: Micros): Revision | un
     else break;
   }
   return found ?? timeline.revisions[0];
-}
-
-/** Days `bucketTime` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
-const days = new Map<number, Micros>();
-const MAX_DAYS = 4096;
-
-/** The two digits at `at` as a number, or -1. */
-function digitPair(text: string, at: number): number {
-  const a = text.charCodeAt(at) - 48;
-  const b = text.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/** The midnight of the `YYYY-MM-DD` that starts `text`, parsed once per day; undefined if it is no date. */
-function dayOf(text: string): Micros | undefined {
-  const [c, y, m, d] = [digitPair(text, 0), digitPair(text, 2), digitPair(text, 5), digitPair(text, 8)];
-  if ((c | y | m | d) < 0 || text[4] !== '-' || text[7] !== '-') return undefined;
-  const key = ((c * 100 + y) * 100 + m) * 100 + d;
-  let us = days.get(key);
-  if (us === undefined) {
-    us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
-    if (us === undefined) return undefined;
-    if (days.size >= MAX_DAYS) days.clear();
-    days.set(key, us);
-  }
-  return us;
-}
-
-/**
- * A bucket's timestamp. Gnocchi writes them all as `YYYY-MM-DDTHH:MM:SS+00:00`: those are read
- * field by field with each day parsed once; anything else goes through parseTimestamp.
- */
-export function bucketTime(text: string): Micros | undefined {
-  if (text.length === 25 && text.endsWith('+00:00') && text[10] === 'T' && text[13] === ':' && text[16] === ':') {
-    const day = dayOf(text);
-    const [h, m, s] = [digitPair(text, 11), digitPair(text, 14), digitPair(text, 17)];
-    if (day !== undefined && (h | m | s) >= 0 && h <= 23 && m <= 59 && s <= 59) return day + ((h * 60 + m) * 60 + s) * 1_000_000;
-  }
-  return parseTimestamp(text);
-}
-
-/** `[t, granularity, value]` rows of a Gnocchi answer → buckets, sorted, unreadable rows dropped. */
-export function parseMeasures(rows: unknown): Bucket[] {
-  if (!Array.isArray(rows)) return [];
-  const buckets: Bucket[] = [];
-  for (const row of rows) {
-    if (!Array.isArray(row) || row.length < 3) continue;
-    const t = typeof row[0] === 'string' ? bucketTime(row[0]) : undefined;
-    const g = Number(row[1]);
-    const value = row[2];
-    if (t === undefined || !Number.isFinite(g) || g <= 0 || typeof value !== 'number' || !Number.isFinite(value)) continue;
-    buckets.push({ t, granularityUs: Math.round(g * 1_000_000), value });
-  }
-  return buckets.sort((a, b) => a.t - b.t);
 }
 
 export interface SampleContext {
@@ -238,14 +190,17 @@ function startsAt(buckets: readonly Bucket[], from: number, t: Micros): boolean 
   return i < buckets.length && buckets[i]!.t === t;
 }
 
-/** One resource's buckets of one metric → samples (see the module comment for the rules). */
-export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly Bucket[], ctx: SampleContext): Sample[] {
+/**
+ * One resource's buckets of one metric (sorted, as parseMeasures returns them) → samples (see the
+ * module comment for the rules). Buckets that conflict are a GnocchiProblem (`distinctBuckets`).
+ */
+export function bucketsToSamples(timeline: ResourceTimeline, sorted: readonly Bucket[], ctx: SampleContext): Sample[] {
+  const buckets = distinctBuckets(sorted, ctx.metricId, timeline.id);
   const samples: Sample[] = [];
   // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
   const unit = ctx.transform === 'uptime' ? 'instance' : ctx.unit;
   const type = SAMPLE_TYPE[ctx.transform];
-  const idPrefix = `gnocchi:${ctx.metricId}:`;
-  const sample = (t: Micros, volume: number, metadata: Readonly<Record<string, unknown>>, suffix = ''): Sample => ({
+  const sample = (t: Micros, volume: number, metadata: Readonly<Record<string, unknown>>): Sample => ({
     meter: ctx.meter,
     resourceId: timeline.id,
     projectId: timeline.projectId,
@@ -254,7 +209,7 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
     unit,
     type,
     metadata,
-    id: idPrefix + t + suffix,
+    id: null,
     source: ctx.source,
     region: ctx.region,
   });
@@ -278,10 +233,13 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
     const volume = uptime ? 1 : b.value;
     samples.push(sample(a, volume, metadataOf(a)));
     // A revision (a resize, a volume retype) that starts inside the bucket takes the rest of it,
-    // at the bucket's value: the time splits between the services of the two revisions.
+    // at the bucket's value: the time splits between the services of the two revisions. Revisions
+    // are sorted: two that start at one instant make one sample (of the later one, in force then).
+    let split = a;
     for (const revision of timeline.revisions) {
-      if (revision.start > a && revision.start < e && revision.start < ctx.end) {
-        samples.push(sample(revision.start, volume, metadataAt(timeline, revision.start, uptime ? 'active' : 'plain'), ':revision'));
+      if (revision.start > split && revision.start < e && revision.start < ctx.end) {
+        split = revision.start;
+        samples.push(sample(split, volume, metadataAt(timeline, split, uptime ? 'active' : 'plain')));
       }
     }
     // The next bucket continues this one only if it has a measure and the resource still lives then.
@@ -291,8 +249,8 @@ export function bucketsToSamples(timeline: ResourceTimeline, buckets: readonly B
       const marker = { 'gnocchi.end': deleted ? 'ended_at' : 'no measure after this bucket' };
       samples.push(
         uptime
-          ? sample(e, 0, metadataAt(timeline, e, { ...marker, status: deleted ? 'deleted' : 'unmeasured' }), ':end')
-          : sample(e, 0, metadataAt(timeline, e, marker), ':end'),
+          ? sample(e, 0, metadataAt(timeline, e, { ...marker, status: deleted ? 'deleted' : 'unmeasured' }))
+          : sample(e, 0, metadataAt(timeline, e, marker)),
       );
     }
   }
