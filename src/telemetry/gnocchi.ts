@@ -24,7 +24,7 @@ import type { Micros } from '../model/time.js';
 import type { Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
-import { parseMeasures } from './gnocchi/buckets.js';
+import { distinctBuckets, packBuckets, parseMeasures, unpackBuckets } from './gnocchi/buckets.js';
 import { buildTimelines, bucketsToSamples, type GnocchiResourceRow } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
@@ -33,7 +33,7 @@ import { HttpError, type AuthProvider, type HttpClient, type HttpResponse, type 
 import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
 import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
-import { telemetryMeterOf, type CheckItem, type MeterSpec, type Sample, type SampleQuery, type Tenant } from '../model/types.js';
+import { telemetryMeterOf, type CheckItem, type Collected, type MeterSpec, type Sample, type SampleQuery, type SampleSeries, type Tenant } from '../model/types.js';
 
 /** Gnocchi's `[api] max_limit` default: a larger `limit` is clamped silently. */
 export const GNOCCHI_MAX_PAGE = 1000;
@@ -147,20 +147,29 @@ export class GnocchiCollector implements Collector {
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
+    return concatAll((await this.collect(query)).series.map((series) => series.samples()));
+  }
+
+  /**
+   * The samples of `samples()`, one series per resource, kept as packed buckets until the usage
+   * step reads them. Everything that can fail (HTTP, the answers' checks) happens here; making a
+   * series' samples cannot.
+   */
+  async collect(query: SampleQuery): Promise<Collected> {
     const meter = this.settings.meters.get(query.meter);
     // Meters outside meters.ini are never asked for by the core; nothing to read for them.
-    if (!meter) return [];
+    if (!meter) return { samples: [], series: [] };
     let endpoints: ResolvedEndpoint[];
     try {
       endpoints = await this.endpoints();
     } catch (error) {
       throw new TelemetryError(`tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): no Gnocchi endpoint: ${errorMessage(error)}`, { cause: error });
     }
-    const batches = await Promise.all(endpoints.map((endpoint) => this.samplesAt(endpoint, meter, query, endpoints.length)));
-    return batches.length === 1 ? batches[0]! : concatAll(batches);
+    const batches = await Promise.all(endpoints.map((endpoint) => this.seriesAt(endpoint, meter, query, endpoints.length)));
+    return { samples: [], series: concatAll(batches) };
   }
 
-  private async samplesAt(endpoint: ResolvedEndpoint, meter: GnocchiMeter, query: SampleQuery, regions: number): Promise<Sample[]> {
+  private async seriesAt(endpoint: ResolvedEndpoint, meter: GnocchiMeter, query: SampleQuery, regions: number): Promise<SampleSeries[]> {
     const where = prefix(query, meter, endpoint, regions);
     const spec = this.specs.get(meter.meter);
     const transform = spec?.transform ?? meter.transform;
@@ -177,14 +186,12 @@ export class GnocchiCollector implements Collector {
 
       step = 'read measures';
       const measures = await this.measures.measures(endpoint.url, meter, timelines, planned, query);
-      const perResource: Sample[][] = [];
-      for (const p of planned) {
-        const buckets = parseMeasures(measures.get(p.timeline.id));
-        perResource.push(bucketsToSamples(p.timeline, buckets, {
-          meter: meter.meter, transform, metricId: p.metricId, unit: p.unit, region: endpoint.region, source: this.settings.source, end: query.end,
-        }));
-      }
-      return concatAll(perResource);
+      return planned.map(({ timeline, metricId, unit }): SampleSeries => {
+        const ctx = { meter: meter.meter, transform, metricId, unit, region: endpoint.region, source: this.settings.source, end: query.end };
+        // Checked now, so that a conflict fails here, with the tenant and meter named.
+        const packed = packBuckets(distinctBuckets(parseMeasures(measures.get(timeline.id)), metricId, timeline.id));
+        return { samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
+      });
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });
       throw new TelemetryError(`${where}: ${this.explain(error, endpoint, meter, step)}`, { cause: error });

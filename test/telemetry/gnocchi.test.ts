@@ -371,6 +371,26 @@ describe('the collector against a scripted Gnocchi', () => {
     expect(calls.find((call) => call.startsWith('POST /v1/aggregates'))).toContain('granularity=3600');
   });
 
+  it('collect() hands one series per resource, read on demand, with the samples samples() gives', async () => {
+    const { c, calls } = collector(gnocchi());
+    const collected = await c.collect(query);
+    expect(collected.samples).toEqual([]);
+    expect(collected.series).toHaveLength(2);
+    const requests = calls.length;
+    const read = collected.series.flatMap((series) => series.samples());
+    expect(calls).toHaveLength(requests); // reading a series asks nothing more
+    expect(read).toEqual(await c.samples(query));
+    expect(collected.series[0]!.samples()).toEqual(collected.series[0]!.samples()); // made anew, the same each time
+    expect(usage(read, INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
+  });
+
+  it('collect() fails on conflicting measures itself, not when a series is read', async () => {
+    const twice = [['2024-05-01T05:00:00+00:00', 3600, 1], ['2024-05-01T05:00:00+00:00', 3600, 2]];
+    const { c } = collector(gnocchi({ aggregates: () => ({ status: 200, body: { measures: { 'vm-2': { vcpus: { mean: twice } } } } }) }));
+    await expect(c.collect(query)).rejects.toThrow(TelemetryError);
+    await expect(c.collect(query)).rejects.toThrow(/^tenant \S+: meter instance \(Gnocchi instance\/vcpus\): Gnocchi answered two measures at 2024-05-01T05:00:00/);
+  });
+
   it('lists the archive policies of a metric name at once when a run asks many metrics of it', async () => {
     const many = Array.from({ length: LIST_METRICS_AFTER + 8 }, (_, i) => row({ id: `vm-${i}`, metrics: { vcpus: `m-${i}` } }));
     // The list, not GET /v1/metric/{id}, is where the last metric's policy comes from: it lacks the granularity there.
