@@ -78,7 +78,7 @@ export class HttpClient {
     let hop: Hop = { method: method.toUpperCase(), url: withQuery(url, init.query), body };
     for (let redirects = 0; ; redirects++) {
       const result = await this.exchange(hop, init, ok);
-      if (ok(result.status) || !REDIRECT_STATUSES.has(result.status)) return response(hop.method, safeUrl(hop.url), result, this.secrets);
+      if (ok(result.status) || !REDIRECT_STATUSES.has(result.status)) return response(hop.method, hop.url, result, this.secrets);
       hop = redirectTarget(hop, result.status, result.headers.get('location'), redirects);
     }
   }
@@ -89,7 +89,6 @@ export class HttpClient {
    */
   private async exchange(hop: Hop, init: RequestInit, ok: (status: number) => boolean): Promise<Extract<Attempt, { kind: 'response' }>> {
     const { method, url: fullUrl, body } = hop;
-    const shownUrl = safeUrl(fullUrl);
     const idempotent = init.idempotent ?? IDEMPOTENT.has(method);
     const baseHeaders: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'artifice', ...init.headers };
     if (body !== undefined && !Object.keys(baseHeaders).some((k) => k.toLowerCase() === 'content-type')) baseHeaders['Content-Type'] = 'application/json';
@@ -117,7 +116,7 @@ export class HttpClient {
           continue;
         }
         const text = redacted(result.text, this.secrets);
-        throw new HttpError({ method, url: shownUrl, status: result.status, body: clip(text, 4096), detail: errorDetail(text), attempts: attempt });
+        throw new HttpError({ method, url: safeUrl(fullUrl), status: result.status, body: clip(text, 4096), detail: errorDetail(text), attempts: attempt });
       }
 
       const retryable = !PERMANENT.has(result.code) && (!result.sent || (idempotent && isBroken(result.code)));
@@ -127,7 +126,7 @@ export class HttpClient {
       }
       const hint = result.sent && !idempotent && isBroken(result.code) ? ' (not retried: the request may have been processed)' : '';
       throw new HttpError(
-        { method, url: shownUrl, code: result.code, detail: `${result.detail}${hint}`, attempts: attempt },
+        { method, url: safeUrl(fullUrl), code: result.code, detail: `${result.detail}${hint}`, attempts: attempt },
         { cause: result.cause },
       );
     }
@@ -180,7 +179,8 @@ function redacted(text: string, secrets: Secrets | undefined): string {
   return secrets ? secrets.redact(text) : text;
 }
 
-function response(method: string, shownUrl: string, result: Extract<Attempt, { kind: 'response' }>, secrets: Secrets | undefined): HttpResponse {
+/** The answer; `url` is made safe to show (safeUrl) only if its JSON fails: a run makes thousands of requests. */
+function response(method: string, url: string, result: Extract<Attempt, { kind: 'response' }>, secrets: Secrets | undefined): HttpResponse {
   let parsed: { value: unknown } | undefined;
   return {
     status: result.status,
@@ -193,6 +193,7 @@ function response(method: string, shownUrl: string, result: Extract<Attempt, { k
         } catch (error) {
           const text = redacted(result.text, secrets);
           const start = oneLine(text).slice(0, 80);
+          const shownUrl = safeUrl(url);
           throw new HttpError(
             {
               method, url: shownUrl, status: result.status, body: clip(text, 4096), detail: 'not JSON',
