@@ -32,6 +32,9 @@ export interface Sample {
  * them exactly as loose samples: filtered, sorted and de-duplicated alike.
  */
 export interface SampleSeries {
+  /** The meter and resource of every sample of the series. */
+  readonly meter: string;
+  readonly resourceId: string;
   /** The samples, made anew on each call. */
   samples(): Sample[];
 }

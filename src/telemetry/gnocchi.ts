@@ -190,7 +190,7 @@ export class GnocchiCollector implements Collector {
         const ctx = { meter: meter.meter, transform, metricId, unit, region: endpoint.region, source: this.settings.source, end: query.end };
         // Checked now, so that a conflict fails here, with the tenant and meter named.
         const packed = packBuckets(distinctBuckets(parseMeasures(measures.get(timeline.id)), metricId, timeline.id));
-        return { samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
+        return { meter: meter.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
       });
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });

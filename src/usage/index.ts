@@ -9,7 +9,7 @@ import { counter } from './counter.js';
 import { gauge } from './gauge.js';
 import { max } from './max.js';
 import { compareText } from './order.js';
-import { prepareSamples, type SampleSeries } from './prepare.js';
+import { prepareSamples, type PreparedSeries } from './prepare.js';
 import { sum } from './sum.js';
 import type { Transform } from './transform.js';
 import type { UsageOptions, UsageResult } from './types.js';
@@ -47,7 +47,7 @@ function refuseOtherUnit(samples: readonly Sample[], spec: MeterSpec, unit: stri
 }
 
 /** The records of one spec for one resource: one per service. */
-function specUsage(spec: MeterSpec, { resourceId, samples }: SampleSeries, options: UsageOptions): UsageRecord[] {
+function specUsage(spec: MeterSpec, { resourceId, samples }: PreparedSeries, options: UsageOptions): UsageRecord[] {
   if (spec.transform === 'gauge' || spec.transform === 'counter' || spec.transform === 'max') refuseNegative(samples, spec);
   refuseAbsurdVolume(samples, spec);
   if (spec.sampleUnit !== undefined) refuseOtherUnit(samples, spec, spec.sampleUnit);
@@ -73,9 +73,6 @@ function specUsage(spec: MeterSpec, { resourceId, samples }: SampleSeries, optio
 
 /** `samples`: loose samples, or what a collector collected (loose samples and series, read here). */
 export function computeUsage(samples: readonly Sample[] | Collected, specs: readonly MeterSpec[], options: UsageOptions): UsageResult {
-  // Collectors return samples before the window end only; ignoring later ones makes a file
-  // with extra data give what a bounded API query gives.
-  const prepared = prepareSamples(samples, options.trustSources, options.window.end);
   // Several sections may read one telemetry meter (`[instance.license] meter = instance`).
   const specsByMeter = new Map<string, MeterSpec[]>();
   for (const spec of specs) {
@@ -84,12 +81,13 @@ export function computeUsage(samples: readonly Sample[] | Collected, specs: read
   }
   const records: UsageRecord[] = [];
   const unknownMeters = new Set<string>();
-
-  for (const series of prepared.series) {
+  // Collectors return samples before the window end only; ignoring later ones makes a file
+  // with extra data give what a bounded API query gives.
+  const prepared = prepareSamples(samples, options.trustSources, options.window.end, (series) => {
     const meterSpecs = specsByMeter.get(series.meter);
     if (!meterSpecs) unknownMeters.add(series.meter);
     else for (const spec of meterSpecs) records.push(...specUsage(spec, series, options));
-  }
+  });
 
   return {
     records: records.sort(compareRecords),

@@ -2,20 +2,17 @@
 import { DataError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import { compareText, sampleOrder } from './order.js';
-import { concatAll } from '../model/arrays.js';
-import type { Collected, Sample } from '../model/types.js';
+import type { Collected, Sample, SampleSeries } from '../model/types.js';
 
-/** One resource's samples of one meter. */
-export interface SampleSeries {
+/** One resource's samples of one meter: trusted and unique, in the total order of `sampleOrder`. */
+export interface PreparedSeries {
   meter: string;
   resourceId: string;
-  /** Trusted and unique, in the total order of `sampleOrder`. */
   samples: Sample[];
 }
 
-export interface PreparedSamples {
-  /** One series per meter and resource, ordered by meter then resource id. */
-  series: SampleSeries[];
+/** What was kept and dropped, once every series was visited. */
+export interface PreparedCounts {
   /** How many samples were kept: before the end, trusted, not duplicates. */
   kept: number;
   /** How many samples were dropped because their source matched no trusted pattern. */
@@ -37,43 +34,70 @@ function conflicts(a: Sample, b: Sample): string[] {
   return differ;
 }
 
-/** Trusted samples before `end`, by meter then resource, each list in arrival order. */
-interface Grouped {
-  byMeter: Map<string, Map<string, Sample[]>>;
-  untrusted: number;
-  untrustedSources: Set<string>;
+/** Samples before `end` whose source is trusted; the others counted. */
+class Admission {
+  untrusted = 0;
+  readonly untrustedSources = new Set<string>();
+  /** A month holds a handful of sources and many samples: each source is matched once. */
+  private readonly trust = new Map<string, boolean>();
+
+  constructor(private readonly trustSources: readonly RegExp[], private readonly end: number) {}
+
+  admits(s: Sample): boolean {
+    if (s.timestamp >= this.end) return false;
+    let ok = this.trust.get(s.source);
+    if (ok === undefined) this.trust.set(s.source, (ok = this.trustSources.some((pattern) => pattern.test(s.source))));
+    if (!ok) {
+      this.untrusted++;
+      this.untrustedSources.add(s.source);
+    }
+    return ok;
+  }
 }
 
-function groupTrusted({ samples, series }: Collected, trustSources: readonly RegExp[], end: number): Grouped {
-  const byMeter = new Map<string, Map<string, Sample[]>>();
-  const untrustedSources = new Set<string>();
-  let untrusted = 0;
-  // A month holds a handful of sources and many samples: each source is matched once.
-  const trust = new Map<string, boolean>();
-  // Collectors give a resource's samples one after another: its list is kept at hand.
-  let list: Sample[] = [];
-  let listMeter: string | undefined;
-  let listResource: string | undefined;
-  // A series' samples are made here, read once, and dropped with the tenant's usage.
-  for (const s of series.length === 0 ? samples : concatAll([samples, ...series.map((one) => one.samples())])) {
-    if (s.timestamp >= end) continue;
-    let ok = trust.get(s.source);
-    if (ok === undefined) trust.set(s.source, (ok = trustSources.some((pattern) => pattern.test(s.source))));
-    if (!ok) {
-      untrusted++;
-      untrustedSources.add(s.source);
-      continue;
-    }
-    if (s.meter !== listMeter || s.resourceId !== listResource) {
-      let resources = byMeter.get(s.meter);
-      if (!resources) byMeter.set(s.meter, (resources = new Map()));
-      let found = resources.get(s.resourceId);
-      if (!found) resources.set(s.resourceId, (found = []));
-      [list, listMeter, listResource] = [found, s.meter, s.resourceId];
-    }
-    list.push(s);
+/** What one meter and resource gathers: loose samples admitted, and series not read yet. */
+interface Group {
+  loose: Sample[];
+  series: SampleSeries[];
+}
+
+/** Groups by meter, then resource: loose samples as they are admitted, series unread. */
+function groupSamples({ samples, series }: Collected, admission: Admission): Map<string, Map<string, Group>> {
+  const byMeter = new Map<string, Map<string, Group>>();
+  const groupOf = (meter: string, resourceId: string): Group => {
+    let resources = byMeter.get(meter);
+    if (!resources) byMeter.set(meter, (resources = new Map()));
+    let group = resources.get(resourceId);
+    if (!group) resources.set(resourceId, (group = { loose: [], series: [] }));
+    return group;
+  };
+  // Collectors give a resource's samples one after another: its group is kept at hand.
+  let at: { meter: string; resourceId: string; group: Group } | undefined;
+  for (const s of samples) {
+    if (!admission.admits(s)) continue;
+    if (s.meter !== at?.meter || s.resourceId !== at.resourceId) at = { meter: s.meter, resourceId: s.resourceId, group: groupOf(s.meter, s.resourceId) };
+    at.group.loose.push(s);
   }
-  return { byMeter, untrusted, untrustedSources };
+  for (const one of series) groupOf(one.meter, one.resourceId).series.push(one);
+  return byMeter;
+}
+
+/** A group's samples: its loose ones, and its series read now (each sample admitted, and checked to be the series'). */
+function readGroup(group: Group, meter: string, resourceId: string, admission: Admission): Sample[] {
+  if (group.series.length === 0) return group.loose;
+  const all = [...group.loose];
+  for (const one of group.series) {
+    for (const s of one.samples()) {
+      if (s.meter !== meter || s.resourceId !== resourceId) {
+        throw new DataError(
+          `the collector's series of ${meter} for resource ${resourceId} holds a sample of ${s.meter} for resource ${s.resourceId}: ` +
+            'this is a defect of the collector; report it',
+        );
+      }
+      if (admission.admits(s)) all.push(s);
+    }
+  }
+  return all;
 }
 
 /**
@@ -118,25 +142,30 @@ function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>,
  * resource + timestamp + volume. Sorting comes first, so the copy kept among duplicates is the
  * same whatever order they arrived in. Two samples of one id that disagree on what is billed
  * (volume 10 and 100000) are a `DataError` naming both: a billing tool must not pick one silently.
- * Grouping before sorting sorts each resource's series alone, which costs one pass when a
- * collector gives it in time order already (the Gnocchi collector does).
+ *
+ * Each group goes to `visit` in turn (by meter, then resource id), and is not kept: a collector's
+ * series are read only then, so a tenant's month of samples never lives all at once. Grouping
+ * before sorting sorts each resource's samples alone, which costs one pass when they come in time
+ * order already (the Gnocchi collector's do).
  */
-export function prepareSamples(samples: readonly Sample[] | Collected, trustSources: readonly RegExp[], end = Number.POSITIVE_INFINITY): PreparedSamples {
-  const { byMeter, untrusted, untrustedSources } = groupTrusted('series' in samples ? samples : { samples, series: [] }, trustSources, end);
+export function prepareSamples(
+  samples: readonly Sample[] | Collected, trustSources: readonly RegExp[], end: number, visit: (series: PreparedSeries) => void,
+): PreparedCounts {
+  const admission = new Admission(trustSources, end);
+  const byMeter = groupSamples('series' in samples ? samples : { samples, series: [] }, admission);
   const order = sampleOrder();
   const seenIds = new Map<string, Sample>();
-  const series: SampleSeries[] = [];
-  let trusted = 0;
+  let admitted = 0;
   let kept = 0;
   for (const meter of [...byMeter.keys()].sort(compareText)) {
     const resources = byMeter.get(meter)!;
     for (const resourceId of [...resources.keys()].sort(compareText)) {
-      const list = resources.get(resourceId)!;
+      const list = readGroup(resources.get(resourceId)!, meter, resourceId, admission);
       const unique = dropDuplicates(list.sort(order), seenIds, order);
-      trusted += list.length;
+      admitted += list.length;
       kept += unique.length;
-      series.push({ meter, resourceId, samples: unique });
+      if (unique.length > 0) visit({ meter, resourceId, samples: unique });
     }
   }
-  return { series, kept, untrusted, untrustedSources: [...untrustedSources].sort(), duplicates: trusted - kept };
+  return { kept, untrusted: admission.untrusted, untrustedSources: [...admission.untrustedSources].sort(), duplicates: admitted - kept };
 }

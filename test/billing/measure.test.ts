@@ -76,7 +76,7 @@ describe('collectors that keep series compact', () => {
       },
       collect: async (q) => ({
         samples: q.meter === 'volume.size' ? hourly('vol-1', 48) : [],
-        series: q.meter === 'volume.size' ? [{ samples: () => (read++, hourly('vol-2', 24)) }] : [],
+        series: q.meter === 'volume.size' ? [{ meter: 'volume.size', resourceId: 'vol-2', samples: () => (read++, hourly('vol-2', 24)) }] : [],
       }),
     };
     const quantities = async (collector: Collector) =>

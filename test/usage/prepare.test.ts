@@ -1,11 +1,16 @@
 import { DataError } from '../../src/model/errors.js';
-import { prepareSamples } from '../../src/usage/prepare.js';
+import { prepareSamples, type PreparedSeries } from '../../src/usage/prepare.js';
 import { at, sample, shuffled } from './helpers.js';
 import type { Sample } from '../../src/model/types.js';
 
 const TRUST = [/^(?:openstack|ceilometer)$/];
+/** What prepareSamples gives: its counts, and the series it visited, in order. */
+function prepared(samples: Parameters<typeof prepareSamples>[0], end = Number.POSITIVE_INFINITY) {
+  const series: PreparedSeries[] = [];
+  return { ...prepareSamples(samples, TRUST, end, (one) => series.push(one)), series };
+}
 /** Every kept sample, series after series. */
-const kept = (samples: Sample[], end?: number) => prepareSamples(samples, TRUST, end).series.flatMap((s) => s.samples);
+const kept = (samples: Sample[], end?: number) => prepared(samples, end).series.flatMap((s) => s.samples);
 
 describe('prepareSamples', () => {
   it('drops samples whose source matches no trusted pattern (full match)', () => {
@@ -15,7 +20,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-01T00:02Z', source: 'p-1:openstack' }),
       sample({ timestamp: '2024-05-01T00:03Z', source: 'openstack2' }),
     ];
-    const result = prepareSamples(samples, TRUST);
+    const result = prepared(samples);
     expect(kept(samples).map((s) => s.source)).toEqual(['openstack', 'ceilometer']);
     expect(result.untrusted).toBe(2);
     expect(result.duplicates).toBe(0);
@@ -32,7 +37,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-01T01:00Z', volume: 5, resourceId: 'vm-2' }), // other resource: kept
       sample({ timestamp: '2024-05-01T01:00Z', volume: 5, meter: 'vcpus' }), // other meter: kept
     ];
-    const result = prepareSamples(samples, TRUST);
+    const result = prepared(samples);
     expect(result.duplicates).toBe(2);
     expect(result.kept).toBe(6);
     expect(kept(samples)).toHaveLength(6);
@@ -49,11 +54,11 @@ describe('prepareSamples', () => {
     const small = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-1', volume: 10 });
     const big = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-1', volume: 100000 });
     for (const order of [[small, big], [big, small]]) {
-      expect(() => prepareSamples(order, TRUST)).toThrow(DataError);
-      expect(() => prepareSamples(order, TRUST)).toThrow('sample dup-1 appears twice with different values (volume 10 and 100000)');
+      expect(() => prepared(order)).toThrow(DataError);
+      expect(() => prepared(order)).toThrow('sample dup-1 appears twice with different values (volume 10 and 100000)');
     }
     const later = sample({ timestamp: '2024-05-01T01:00Z', id: 'dup-2', resourceId: 'vm-9' });
-    expect(() => prepareSamples([sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-2' }), later], TRUST)).toThrow(
+    expect(() => prepared([sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-2' }), later])).toThrow(
       /sample dup-2 appears twice with different values \(timestamp 2024-05-01T00:00:00(?:\.0+)?Z and 2024-05-01T01:00:00(?:\.0+)?Z; resource \S+ and vm-9\)/,
     );
   });
@@ -82,7 +87,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-01T01:00Z', resourceId: 'vm-1' }),
       sample({ timestamp: '2024-05-01T00:00Z', resourceId: 'vm-1' }),
     ];
-    const { series } = prepareSamples(samples, TRUST);
+    const { series } = prepared(samples);
     expect(series.map((s) => [s.meter, s.resourceId, s.samples.map((x) => x.timestamp)])).toEqual([
       ['instance', 'vm-1', [at('2024-05-01T00:00Z'), at('2024-05-01T01:00Z')]],
       ['instance', 'vm-2', [at('2024-05-01T00:00Z')]],
@@ -96,7 +101,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-02T00:00Z' }),
       sample({ timestamp: '2024-05-02T00:00Z', source: 'p-1:openstack' }),
     ];
-    const result = prepareSamples(samples, TRUST, at('2024-05-02T00:00Z'));
+    const result = prepared(samples, at('2024-05-02T00:00Z'));
     expect(result.kept).toBe(1);
     expect(result.untrusted).toBe(0);
   });
@@ -110,7 +115,7 @@ describe('prepareSamples', () => {
       sample({ timestamp: '2024-05-01T01:00Z', volume: 5 }),
     ];
     for (let seed = 1; seed <= 6; seed++) {
-      const result = prepareSamples(shuffled(samples, seed), TRUST);
+      const result = prepared(shuffled(samples, seed));
       expect(result.duplicates).toBe(1);
       expect(result.series[0]!.samples.map((s) => [s.volume, s.id])).toEqual([[4, null], [5, null], [5, 'x'], [5, null]]);
     }
@@ -118,14 +123,14 @@ describe('prepareSamples', () => {
 
   it('a copy without id in another unit fails like one with an id', () => {
     const samples = [sample({ timestamp: '2024-05-01T00:00Z', volume: 5 }), sample({ timestamp: '2024-05-01T00:00Z', volume: 5, unit: 'GB' })];
-    expect(() => prepareSamples(samples, TRUST)).toThrow("appears twice with different values (unit 'GB' and 'instance')");
+    expect(() => prepared(samples)).toThrow("appears twice with different values (unit 'GB' and 'instance')");
   });
 
   it('names the two copies of an id in the total order, whichever resource comes first', () => {
     const late = sample({ timestamp: '2024-05-01T01:00Z', id: 'dup-3', resourceId: 'vm-0' });
     const early = sample({ timestamp: '2024-05-01T00:00Z', id: 'dup-3', resourceId: 'vm-9' });
     for (const order of [[late, early], [early, late]]) {
-      expect(() => prepareSamples(order, TRUST)).toThrow(/\(timestamp 2024-05-01T00:00:00(?:\.0+)?Z and 2024-05-01T01:00:00(?:\.0+)?Z; resource vm-9 and vm-0\)/);
+      expect(() => prepared(order)).toThrow(/\(timestamp 2024-05-01T00:00:00(?:\.0+)?Z and 2024-05-01T01:00:00(?:\.0+)?Z; resource vm-9 and vm-0\)/);
     }
   });
 });
@@ -135,6 +140,8 @@ describe('prepareSamples with series', () => {
     const loose = [sample({ timestamp: '2024-05-01T01:00Z', id: 'a' }), sample({ timestamp: '2024-05-01T00:00Z' })];
     const series = [
       {
+        meter: 'instance',
+        resourceId: 'vm-1',
         samples: () => [
           sample({ timestamp: '2024-05-01T00:00Z' }), // a copy of a loose one
           sample({ timestamp: '2024-05-01T02:00Z', source: 'p-1:openstack' }),
@@ -143,14 +150,34 @@ describe('prepareSamples with series', () => {
         ],
       },
     ];
-    const result = prepareSamples({ samples: loose, series }, TRUST, at('2024-05-01T03:00Z'));
+    const result = prepared({ samples: loose, series }, at('2024-05-01T03:00Z'));
     expect(result.series.map((s) => s.samples.map((x) => x.timestamp))).toEqual([[at('2024-05-01T00:00Z'), at('2024-05-01T00:30Z'), at('2024-05-01T01:00Z')]]);
     expect([result.kept, result.duplicates, result.untrusted]).toEqual([3, 1, 1]);
   });
 
   it('a series whose sample repeats a loose id with another volume fails', () => {
     const loose = [sample({ timestamp: '2024-05-01T00:00Z', id: 'x', volume: 1 })];
-    const series = [{ samples: () => [sample({ timestamp: '2024-05-01T00:00Z', id: 'x', volume: 2 })] }];
-    expect(() => prepareSamples({ samples: loose, series }, TRUST)).toThrow('sample x appears twice with different values (volume 1 and 2)');
+    const series = [{ meter: 'instance', resourceId: 'vm-1', samples: () => [sample({ timestamp: '2024-05-01T00:00Z', id: 'x', volume: 2 })] }];
+    expect(() => prepared({ samples: loose, series })).toThrow('sample x appears twice with different values (volume 1 and 2)');
+  });
+});
+
+describe('prepareSamples visiting series', () => {
+  it('reads a series only when its group is visited, and visits each group once, in order', () => {
+    const events: string[] = [];
+    const series = (resourceId: string) => ({
+      meter: 'instance',
+      resourceId,
+      samples: () => (events.push(`read ${resourceId}`), [sample({ timestamp: '2024-05-01T00:00Z', resourceId })]),
+    });
+    prepareSamples({ samples: [sample({ timestamp: '2024-05-01T01:00Z', resourceId: 'vm-2' })], series: [series('vm-3'), series('vm-2')] }, TRUST, Infinity, (one) =>
+      events.push(`visit ${one.resourceId} ${one.samples.length}`),
+    );
+    expect(events).toEqual(['read vm-2', 'visit vm-2 2', 'read vm-3', 'visit vm-3 1']);
+  });
+
+  it('refuses a series that holds another resource\'s sample', () => {
+    const series = [{ meter: 'instance', resourceId: 'vm-1', samples: () => [sample({ timestamp: '2024-05-01T00:00Z', resourceId: 'vm-2' })] }];
+    expect(() => prepared({ samples: [], series })).toThrow("the collector's series of instance for resource vm-1 holds a sample of instance for resource vm-2");
   });
 });
