@@ -25,7 +25,7 @@ import type { Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
 import { distinctBuckets, packBuckets, parseMeasures, unpackBuckets } from './gnocchi/buckets.js';
-import { buildTimelines, bucketsToSamples, type GnocchiResourceRow } from './gnocchi/samples.js';
+import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline, type SampleContext } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
 import type { GnocchiMeter, GnocchiSettings } from '../config/gnocchi.js';
@@ -67,6 +67,40 @@ export interface GnocchiCollectorOptions {
   /** Called by close(), e.g. to release the HTTP client's sockets. */
   onClose?: () => void;
 }
+/**
+ * One resource's measures as a series: checked now (a conflict fails the collector's query, with
+ * the tenant and meter named), kept packed, made into samples when the usage step reads them.
+ * A function of its own so that the series' closure holds only what it needs: made inside
+ * `seriesAt`, it would keep that scope alive, and with it the whole raw answer.
+ */
+function packedSeries(timeline: ResourceTimeline, rows: unknown, ctx: SampleContext): SampleSeries {
+  const packed = packBuckets(distinctBuckets(parseMeasures(rows), ctx.metricId, timeline.id));
+  return { meter: ctx.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
+}
+
+/**
+ * One resource id in two regions' answers (a `swift_account` is named after its project in every
+ * region): the usage step measures a resource's samples as one series, so the two regions' months
+ * would be mixed into one wrong quantity. The tenant fails instead (docs/gnocchi.md, "Limits").
+ */
+function refuseSharedResources(batches: SampleSeries[][], endpoints: ResolvedEndpoint[], query: SampleQuery, meter: GnocchiMeter): void {
+  const regionOf = new Map<string, string>();
+  batches.forEach((batch, i) => {
+    const region = endpoints[i]!.region;
+    for (const { resourceId } of batch) {
+      const other = regionOf.get(resourceId);
+      if (other !== undefined && other !== region) {
+        throw new TelemetryError(
+          `tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): resource ${resourceId} is in region ${other} ` +
+            `and in region ${region}; artifice measures a resource once per tenant, so the two regions' usage would be mixed into one wrong ` +
+            'quantity: the tenant is not billed (a known limit, docs/gnocchi.md "Limits")',
+        );
+      }
+      regionOf.set(resourceId, region);
+    }
+  });
+}
+
 /** `tenant P: meter M (Gnocchi type/metric[, region R]): …` */
 function prefix(query: Pick<SampleQuery, 'projectId' | 'meter'>, meter: GnocchiMeter, endpoint: ResolvedEndpoint, regions: number): string {
   const where = regions > 1 ? `, region ${endpoint.region}` : '';
@@ -166,6 +200,7 @@ export class GnocchiCollector implements Collector {
       throw new TelemetryError(`tenant ${query.projectId}: meter ${query.meter} (Gnocchi ${meter.resourceType}/${meter.metric}): no Gnocchi endpoint: ${errorMessage(error)}`, { cause: error });
     }
     const batches = await Promise.all(endpoints.map((endpoint) => this.seriesAt(endpoint, meter, query, endpoints.length)));
+    if (batches.length > 1) refuseSharedResources(batches, endpoints, query, meter);
     return { samples: [], series: concatAll(batches) };
   }
 
@@ -186,12 +221,10 @@ export class GnocchiCollector implements Collector {
 
       step = 'read measures';
       const measures = await this.measures.measures(endpoint.url, meter, timelines, planned, query);
-      return planned.map(({ timeline, metricId, unit }): SampleSeries => {
-        const ctx = { meter: meter.meter, transform, metricId, unit, region: endpoint.region, source: this.settings.source, end: query.end };
-        // Checked now, so that a conflict fails here, with the tenant and meter named.
-        const packed = packBuckets(distinctBuckets(parseMeasures(measures.get(timeline.id)), metricId, timeline.id));
-        return { meter: meter.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
-      });
+      return planned.map(({ timeline, metricId, unit }) =>
+        packedSeries(timeline, measures.get(timeline.id), {
+          meter: meter.meter, transform, metricId, unit, region: endpoint.region, source: this.settings.source, end: query.end,
+        }));
     } catch (error) {
       if (error instanceof GnocchiProblem) throw new TelemetryError(`${where}: ${error.message}`, { cause: error.cause });
       throw new TelemetryError(`${where}: ${this.explain(error, endpoint, meter, step)}`, { cause: error });

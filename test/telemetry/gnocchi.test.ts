@@ -308,7 +308,12 @@ describe('settings', () => {
 describe('the collector against a scripted Gnocchi', () => {
   type Handler = (method: string, url: URL, body: unknown) => { status: number; body?: unknown; headers?: Record<string, string> } | Error;
 
-  function collector(handler: Handler, options: { pageSize?: number; now?: number; specs?: MeterSpec[]; settings?: Partial<GnocchiSettings> } = {}) {
+  const ONE_REGION = [{ url: 'http://gnocchi:8041/v1', region: 'RegionOne', source: '[telemetry] url' }];
+
+  function collector(
+    handler: Handler,
+    options: { pageSize?: number; now?: number; specs?: MeterSpec[]; settings?: Partial<GnocchiSettings>; endpoints?: typeof ONE_REGION } = {},
+  ) {
     const calls: string[] = [];
     const fetch: FetchLike = async (url, init) => {
       const u = new URL(url);
@@ -327,7 +332,7 @@ describe('the collector against a scripted Gnocchi', () => {
     const http = new HttpClient({ fetch, retries: 0 });
     const c = new GnocchiCollector({
       settings, specs, http, auth: basicAuth('admin'), pageSize: options.pageSize, now: () => options.now ?? Date.parse('2024-06-02T00:00:00Z'),
-      endpoints: async () => [{ url: 'http://gnocchi:8041/v1', region: 'RegionOne', source: '[telemetry] url' }],
+      endpoints: async () => options.endpoints ?? ONE_REGION,
     });
     return { c, calls };
   }
@@ -389,6 +394,26 @@ describe('the collector against a scripted Gnocchi', () => {
     const { c } = collector(gnocchi({ aggregates: () => ({ status: 200, body: { measures: { 'vm-2': { vcpus: { mean: twice } } } } }) }));
     await expect(c.collect(query)).rejects.toThrow(TelemetryError);
     await expect(c.collect(query)).rejects.toThrow(/^tenant \S+: meter instance \(Gnocchi instance\/vcpus\): Gnocchi answered two measures at 2024-05-01T05:00:00/);
+  });
+
+  it('fails a tenant whose resource is in two regions\' answers, rather than mix their usage', async () => {
+    const regions = [
+      { url: 'http://gnocchi:8041/v1', region: 'RegionOne', source: '[region:RegionOne] url' },
+      { url: 'http://gnocchi-two:8041/v1', region: 'RegionTwo', source: '[region:RegionTwo] url' },
+    ];
+    const { c } = collector(gnocchi(), { endpoints: regions });
+    await expect(c.collect(query)).rejects.toThrow(
+      /: resource vm-1 is in region RegionOne and in region RegionTwo; artifice measures a resource once per tenant/,
+    );
+    // Each region with resources of its own: both billed, each sample tagged with its region.
+    const split = collector((method, url, body) => {
+      const answer = gnocchi()(method, url, body);
+      if (answer instanceof Error || url.pathname !== '/v1/search/resource/instance') return answer;
+      const own = url.hostname === 'gnocchi' ? 'vm-1' : 'vm-2';
+      return { ...answer, body: (answer.body as GnocchiResourceRow[]).filter((r) => r.id === own) };
+    }, { endpoints: regions });
+    const { series } = await split.c.collect(query);
+    expect(series.map((one) => [one.resourceId, one.samples()[0]!.region])).toEqual([['vm-1', 'RegionOne'], ['vm-2', 'RegionTwo']]);
   });
 
   it('lists the archive policies of a metric name at once when a run asks many metrics of it', async () => {
