@@ -108,13 +108,12 @@ export function buildProgram(deps: Deps, run: (action: () => Promise<Action>, op
  * to 4× when a program allocates fast, as a run does (every answer is parsed, used, dropped): a
  * 1,000-tenant run peaked at 320 MiB while holding under 50 MiB. At most 100% keeps that run near
  * 210 MiB for some 10% more CPU (docs/performance.md, "Memory"). V8 reads it at each collection,
- * so it works when set at start; a `--heap-growing-percent` the user gave node is kept.
+ * so it works when set at start; a `--heap-growing-percent` given to node is kept.
  */
 const HEAP_GROWTH = '--heap-growing-percent=100';
 
 function boundHeapGrowth(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /heap[-_]growing[-_]percent/.test(arg));
-  if (!given) v8.setFlagsFromString(HEAP_GROWTH);
+  if (!process.execArgv.some((arg) => /heap[-_]growing[-_]percent/.test(arg))) v8.setFlagsFromString(HEAP_GROWTH);
 }
 
 export async function main(argv: string[], deps: Deps = processDeps()): Promise<number> {

@@ -127,7 +127,7 @@ function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>,
     const differ = conflicts(first, second);
     if (differ.length > 0) {
       throw new DataError(
-        `sample ${sample.id} appears twice with different values (${differ.join('; ')}); which one is right cannot be ` +
+        `sample ${sample.id ?? '(no id)'} appears twice with different values (${differ.join('; ')}); which one is right cannot be ` +
           'told: remove the wrong copy at its source, then bill again',
       );
     }
