@@ -24,7 +24,7 @@ import type { Micros } from '../model/time.js';
 import type { Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
-import { distinctBuckets, packBuckets, parseMeasures, unpackBuckets } from './gnocchi/buckets.js';
+import { distinctBuckets, parseMeasures } from './gnocchi/buckets.js';
 import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline, type SampleContext } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
@@ -69,13 +69,13 @@ export interface GnocchiCollectorOptions {
 }
 /**
  * One resource's measures as a series: checked now (a conflict fails the collector's query, with
- * the tenant and meter named), kept packed, made into samples when the usage step reads them.
+ * the tenant and meter named), kept as arrays of numbers, made into samples when the usage step reads them.
  * A function of its own so that the series' closure holds only what it needs: made inside
  * `seriesAt`, it would keep that scope alive, and with it the whole raw answer.
  */
 function packedSeries(timeline: ResourceTimeline, rows: unknown, ctx: SampleContext): SampleSeries {
-  const packed = packBuckets(distinctBuckets(parseMeasures(rows), ctx.metricId, timeline.id));
-  return { meter: ctx.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, unpackBuckets(packed), ctx) };
+  const buckets = distinctBuckets(parseMeasures(rows), ctx.metricId, timeline.id);
+  return { meter: ctx.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, buckets, ctx) };
 }
 
 /**

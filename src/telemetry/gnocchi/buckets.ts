@@ -6,40 +6,25 @@ import { formatTimestamp, parseTimestamp, US_PER_SECOND, type Micros } from '../
 import { formatSeconds } from './policy.js';
 import { GnocchiProblem } from './problem.js';
 
-/** A measure bucket: start time, width, aggregated value. */
-export interface Bucket {
-  t: Micros;
-  granularityUs: Micros;
-  value: number;
-}
-
 /**
- * Buckets in three arrays of numbers (start, width, value), which V8 stores unboxed: what a
- * tenant's series hold while its other meters are read. A month of hourly buckets is then three
- * objects, not 744 that the garbage collector copies on each pass. (Typed arrays would be
- * smaller still, but their memory lives outside the heap and is freed late, which raised a long
- * run's peak memory.)
+ * A metric's buckets in time order, in three arrays of numbers (start, width, value), which V8
+ * stores unboxed: bucket i starts at `t[i]`, lasts `granularityUs[i]` and holds `value[i]`. A
+ * month of hourly buckets is then three objects, not 744 that the garbage collector copies on
+ * each pass while a tenant's other meters are read. (Typed arrays would be smaller still, but
+ * their memory lives outside the heap and is freed late, which raised a long run's peak memory.)
  */
-export interface PackedBuckets {
-  t: number[];
-  granularityUs: number[];
+export interface Buckets {
+  t: Micros[];
+  granularityUs: Micros[];
   value: number[];
 }
 
-export function packBuckets(buckets: readonly Bucket[]): PackedBuckets {
-  const packed: PackedBuckets = { t: [], granularityUs: [], value: [] };
-  for (const b of buckets) {
-    packed.t.push(b.t);
-    packed.granularityUs.push(b.granularityUs);
-    packed.value.push(b.value);
-  }
-  return packed;
-}
+const none = (): Buckets => ({ t: [], granularityUs: [], value: [] });
 
-export function unpackBuckets(packed: PackedBuckets): Bucket[] {
-  const buckets: Bucket[] = [];
-  for (let i = 0; i < packed.t.length; i++) buckets.push({ t: packed.t[i]!, granularityUs: packed.granularityUs[i]!, value: packed.value[i]! });
-  return buckets;
+function pushBucket(to: Buckets, from: Buckets, i: number): void {
+  to.t.push(from.t[i]!);
+  to.granularityUs.push(from.granularityUs[i]!);
+  to.value.push(from.value[i]!);
 }
 
 /** Days `bucketTime` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
@@ -85,9 +70,9 @@ export function bucketTime(text: string): Micros | undefined {
 }
 
 /** `[t, granularity, value]` rows of a Gnocchi answer → buckets, sorted, unreadable rows dropped. */
-export function parseMeasures(rows: unknown): Bucket[] {
-  if (!Array.isArray(rows)) return [];
-  const buckets: Bucket[] = [];
+export function parseMeasures(rows: unknown): Buckets {
+  const buckets = none();
+  if (!Array.isArray(rows)) return buckets;
   // Gnocchi answers in time order: the sort (a comparison per row even then) is done only if not.
   let sorted = true;
   let last = Number.NEGATIVE_INFINITY;
@@ -97,11 +82,18 @@ export function parseMeasures(rows: unknown): Bucket[] {
     const g = Number(row[1]);
     const value = row[2];
     if (t === undefined || !Number.isFinite(g) || g <= 0 || typeof value !== 'number' || !Number.isFinite(value)) continue;
-    buckets.push({ t, granularityUs: Math.round(g * 1_000_000), value });
+    buckets.t.push(t);
+    buckets.granularityUs.push(Math.round(g * 1_000_000));
+    buckets.value.push(value);
     if (t < last) sorted = false;
     last = t;
   }
-  return sorted ? buckets : buckets.sort((a, b) => a.t - b.t);
+  if (sorted) return buckets;
+  // A stable sort by start, as the rows came otherwise.
+  const order = buckets.t.map((_, i) => i).sort((i, j) => buckets.t[i]! - buckets.t[j]!);
+  const inOrder = none();
+  for (const i of order) pushBucket(inOrder, buckets, i);
+  return inOrder;
 }
 
 /** How a conflict's message ends: what the operator can do. */
@@ -115,34 +107,36 @@ const CHECK = 'which one is right cannot be told: check the Gnocchi server and i
  * resource and the time. Samples carry no id, so the usage step would not see such a conflict: it
  * would merge or keep both copies, and bill one of two values silently.
  */
-export function distinctBuckets(buckets: readonly Bucket[], metricId: string, resourceId: string): readonly Bucket[] {
-  let kept: Bucket[] | undefined;
-  for (let i = 1; i < buckets.length; i++) {
-    const before = buckets[i - 1]!;
-    const b = buckets[i]!;
-    if (b.t >= before.t + before.granularityUs) {
-      kept?.push(b);
+export function distinctBuckets(buckets: Buckets, metricId: string, resourceId: string): Buckets {
+  const { t, granularityUs: width, value } = buckets;
+  let kept: Buckets | undefined;
+  for (let i = 1; i < t.length; i++) {
+    if (t[i]! >= t[i - 1]! + width[i - 1]!) {
+      if (kept) pushBucket(kept, buckets, i);
       continue;
     }
     const of = `for metric ${metricId} of resource ${resourceId}`;
-    if (b.t !== before.t) {
+    if (t[i] !== t[i - 1]) {
       throw new GnocchiProblem(
-        `Gnocchi answered overlapping measures ${of}: the bucket at ${formatTimestamp(before.t)} holds ${width(before)}, yet the next one starts at ` +
-          `${formatTimestamp(b.t)}; ${CHECK}`,
+        `Gnocchi answered overlapping measures ${of}: the bucket at ${formatTimestamp(t[i - 1]!)} holds ${seconds(width[i - 1]!)}, yet the next one starts at ` +
+          `${formatTimestamp(t[i]!)}; ${CHECK}`,
       );
     }
-    if (b.granularityUs !== before.granularityUs || b.value !== before.value) {
-      const values = b.granularityUs === before.granularityUs
-        ? `values ${before.value} and ${b.value}`
-        : `${before.value} over ${width(before)} and ${b.value} over ${width(b)}`;
-      throw new GnocchiProblem(`Gnocchi answered two measures at ${formatTimestamp(b.t)} ${of} (${values}); ${CHECK}`);
+    if (width[i] !== width[i - 1] || value[i] !== value[i - 1]) {
+      const values = width[i] === width[i - 1]
+        ? `values ${value[i - 1]} and ${value[i]}`
+        : `${value[i - 1]} over ${seconds(width[i - 1]!)} and ${value[i]} over ${seconds(width[i]!)}`;
+      throw new GnocchiProblem(`Gnocchi answered two measures at ${formatTimestamp(t[i]!)} ${of} (${values}); ${CHECK}`);
     }
     // A repeated row: the copy starts at the first one.
-    kept ??= buckets.slice(0, i);
+    if (!kept) {
+      kept = none();
+      for (let j = 0; j < i; j++) pushBucket(kept, buckets, j);
+    }
   }
   return kept ?? buckets;
 }
 
-function width(bucket: Bucket): string {
-  return formatSeconds(bucket.granularityUs / US_PER_SECOND);
+function seconds(granularityUs: Micros): string {
+  return formatSeconds(granularityUs / US_PER_SECOND);
 }

@@ -116,11 +116,11 @@ export class GnocchiMeasures {
     const res = await this.request('GET', `${base}/metric/${encodeURIComponent(metricId)}/measures`, {
       query: [['start', formatTimestamp(horizon)], ['granularity', String(this.settings.granularity)], ['aggregation', aggregation]],
     });
-    const later = parseMeasures(res.json<unknown>());
+    const later = parseMeasures(res.json<unknown>()).t;
     if (later.length > 0) {
       throw new GnocchiProblem(
         `metric ${metricId} of resource ${timeline.id}: its archive policy '${policyName}' keeps ${formatSeconds(timespan)} at ${formatSeconds(this.settings.granularity)} before its newest measure ` +
-          `(${formatTimestamp(later[later.length - 1]!.t)}), so measures from ${formatTimestamp(query.start)} on are partly gone; ` +
+          `(${formatTimestamp(later[later.length - 1]!)}), so measures from ${formatTimestamp(query.start)} on are partly gone; ` +
           `bill the window sooner, or use a granularity whose timespan covers it ([gnocchi] granularity)`,
       );
     }

@@ -30,7 +30,7 @@
  */
 import { parseTimestamp, type Micros } from '../../model/time.js';
 import type { Sample, SampleType, TransformName } from '../../model/types.js';
-import { distinctBuckets, type Bucket } from './buckets.js';
+import { distinctBuckets, type Buckets } from './buckets.js';
 
 /** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
 export interface GnocchiResourceRow {
@@ -183,19 +183,19 @@ function metadataCursor(timeline: ResourceTimeline, kind: 'plain' | 'active'): (
   };
 }
 
-/** Whether some bucket from `from` on (buckets sorted by start) starts exactly at `t`. */
-function startsAt(buckets: readonly Bucket[], from: number, t: Micros): boolean {
+/** Whether some bucket from `from` on (starts sorted) starts exactly at `t`. */
+function startsAt(starts: readonly Micros[], from: number, t: Micros): boolean {
   let i = from;
-  while (i < buckets.length && buckets[i]!.t < t) i++;
-  return i < buckets.length && buckets[i]!.t === t;
+  while (i < starts.length && starts[i]! < t) i++;
+  return i < starts.length && starts[i] === t;
 }
 
 /**
  * One resource's buckets of one metric (sorted, as parseMeasures returns them) → samples (see the
  * module comment for the rules). Buckets that conflict are a GnocchiProblem (`distinctBuckets`).
  */
-export function bucketsToSamples(timeline: ResourceTimeline, sorted: readonly Bucket[], ctx: SampleContext): Sample[] {
-  const buckets = distinctBuckets(sorted, ctx.metricId, timeline.id);
+export function bucketsToSamples(timeline: ResourceTimeline, sorted: Buckets, ctx: SampleContext): Sample[] {
+  const { t: starts, granularityUs: widths, value: values } = distinctBuckets(sorted, ctx.metricId, timeline.id);
   const samples: Sample[] = [];
   // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
   const unit = ctx.transform === 'uptime' ? 'instance' : ctx.unit;
@@ -216,7 +216,7 @@ export function bucketsToSamples(timeline: ResourceTimeline, sorted: readonly Bu
 
   if (ctx.transform === 'counter' || ctx.transform === 'sum') {
     const plainAt = metadataCursor(timeline, 'plain');
-    for (const b of buckets) if (b.t < ctx.end) samples.push(sample(b.t, b.value, plainAt(b.t)));
+    for (let i = 0; i < starts.length; i++) if (starts[i]! < ctx.end) samples.push(sample(starts[i]!, values[i]!, plainAt(starts[i]!)));
     return samples;
   }
 
@@ -224,13 +224,13 @@ export function bucketsToSamples(timeline: ResourceTimeline, sorted: readonly Bu
   const metadataOf = metadataCursor(timeline, uptime ? 'active' : 'plain');
   const from = timeline.startedAt ?? Number.NEGATIVE_INFINITY;
   const until = timeline.endedAt ?? Number.POSITIVE_INFINITY;
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i]!;
-    const bucketEnd = b.t + b.granularityUs;
-    const a = Math.max(b.t, from);
+  for (let i = 0; i < starts.length; i++) {
+    const bucketStart = starts[i]!;
+    const bucketEnd = bucketStart + widths[i]!;
+    const a = Math.max(bucketStart, from);
     const e = Math.min(bucketEnd, until);
     if (a >= e || a >= ctx.end) continue;
-    const volume = uptime ? 1 : b.value;
+    const volume = uptime ? 1 : values[i]!;
     samples.push(sample(a, volume, metadataOf(a)));
     // A revision (a resize, a volume retype) that starts inside the bucket takes the rest of it,
     // at the bucket's value: the time splits between the services of the two revisions. Revisions
@@ -243,7 +243,7 @@ export function bucketsToSamples(timeline: ResourceTimeline, sorted: readonly Bu
       }
     }
     // The next bucket continues this one only if it has a measure and the resource still lives then.
-    const continued = e === bucketEnd && until > bucketEnd && startsAt(buckets, i + 1, bucketEnd);
+    const continued = e === bucketEnd && until > bucketEnd && startsAt(starts, i + 1, bucketEnd);
     if (!continued && e < ctx.end) {
       const deleted = e === until;
       const marker = { 'gnocchi.end': deleted ? 'ended_at' : 'no measure after this bucket' };
