@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replay } from './floor.js';
 import { MONTH } from './synthetic/model.js';
+import { tenantConcurrency } from '../src/config/defaults.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -120,7 +121,7 @@ export async function httpBench(options: HttpBenchOptions): Promise<Record<strin
     const committed = Number(summary.committed ?? NaN);
     return {
       backend: options.backend, tenants: options.tenants, resources: options.resources, interval_s: options.interval, latency_ms: options.latency,
-      concurrency: options.concurrency ?? 4, http_concurrency: options.httpConcurrency ?? 8,
+      concurrency: options.concurrency ?? tenantConcurrency(options.backend), http_concurrency: options.httpConcurrency ?? 8,
       artifice_ms: Math.round(stats.wall_ms), floor_ms: Math.round(floor.ms), ratio: Number((stats.wall_ms / floor.ms).toFixed(3)),
       artifice_cpu_s: Number(((stats.cpu_user_us + stats.cpu_system_us) / 1e6).toFixed(2)),
       samples: served.samples, samples_per_second: Math.round(served.samples / (stats.wall_ms / 1000)),

@@ -44,6 +44,19 @@ async function configErrorAsync(promise: Promise<unknown>): Promise<ConfigError>
 /** A [main] section with one key added to the minimal file. */
 const withMain = (lines: string) => `[main]\n${lines}\n${MINIMAL}`;
 
+describe('parseConfig: tenants billed at once', () => {
+  const ceilometer = (main: string) => parseConfig(`[main]\n${main}\n[telemetry]\nbackend = ceilometer\nurl = http://ceilometer:8777/\n`, FILE);
+
+  it('are 2 by default with Ceilometer (a tenant reads each meter as its own stream of pages), 4 otherwise', () => {
+    expect(ceilometer('').main.concurrency).toBe(2);
+    expect(parseConfig(MINIMAL, FILE).main.concurrency).toBe(4);
+  });
+
+  it('are what [main] concurrency says, whatever the backend', () => {
+    expect(ceilometer('concurrency = 6').main.concurrency).toBe(6);
+  });
+});
+
 describe('parseConfig: defaults', () => {
   let config: Config;
   beforeAll(() => {

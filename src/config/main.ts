@@ -5,7 +5,7 @@ import type { LedgerJournal } from '../ledger/types.js';
 import { isLedgerUrl } from '../ledger/url.js';
 import { readSecretFile } from './sources.js';
 import { packageFile } from '../model/paths.js';
-import { DEFAULTS, LIMITS } from './defaults.js';
+import { DEFAULTS, LIMITS, tenantConcurrency } from './defaults.js';
 import { compileSources, type Reader } from './reader.js';
 
 export interface TenantFilter {
@@ -36,7 +36,7 @@ export interface MainConfig {
   readonly statusFile: string;
   /** Absolute path of the OpenMetrics text file every `bill` run writes for node_exporter's textfile collector; none when not set. */
   readonly metricsFile?: string;
-  /** Tenants billed at once by `bill` (default 4; `--concurrency` overrides). */
+  /** Tenants billed at once by `bill` (default 4, 2 with Ceilometer; `--concurrency` overrides). */
   readonly concurrency: number;
   /** Hours after a month is billable (end + settle_hours) by which the monthly run is expected to have billed it (default 24). */
   readonly graceHours: number;
@@ -65,7 +65,7 @@ export function parseMain(at: Reader, dir: string): MainConfig {
     // Next to an SQLite ledger; with a PostgreSQL ledger, next to the config.
     statusFile: at.path('main', 'status_file', dir) ?? path.join(url ? dir : path.dirname(database), DEFAULTS.statusFile),
     metricsFile: at.path('main', 'metrics_file', dir),
-    concurrency: at.integer('main', 'concurrency', 1, 64) ?? DEFAULTS.concurrency,
+    concurrency: at.integer('main', 'concurrency', 1, 64) ?? tenantConcurrency(at.string('telemetry', 'backend')),
     graceHours: at.number('main', 'grace_hours', 0, LIMITS.hours) ?? DEFAULTS.graceHours,
     tenants: tenantFilter(at),
   };
