@@ -85,5 +85,18 @@ describe('collectors that keep series compact', () => {
     // 10 GB held from each sample, the last one for the fixture's max_gap (6 h).
     expect(await quantities(compact)).toEqual([['vol-1', '530', 48], ['vol-2', '290', 24]]);
     expect(read).toBeGreaterThan(0);
+    // A price change inside the window measures its parts from the same series, read again.
+    const parts = async (collector: Collector) => {
+      const { usageIn } = await measure({ config: f.config, collector }, { id: 'tenant-01' }, MAY);
+      const middle = MAY.start + 30 * 3_600_000_000;
+      return [usageIn({ start: MAY.start, end: middle }), usageIn({ start: middle, end: MAY.end })].map((records) =>
+        records.map((r) => [r.resourceId, r.quantity.toString()]),
+      );
+    };
+    const before = read;
+    expect(await parts(compact)).toEqual(await parts(loose));
+    // vol-1 holds 53 h (30 + 23), vol-2 29 h, all before the middle.
+    expect(await parts(compact)).toEqual([[['vol-1', '300'], ['vol-2', '290']], [['vol-1', '230']]]);
+    expect(read).toBeGreaterThan(before);
   });
 });

@@ -57,6 +57,19 @@ describe('service templates', () => {
     expect(summary(computeUsage(samples, VOLUMES, OPTIONS).records)).toEqual([{ resource: 'vol-r', service: 'volume.size.hdd', quantity: '100' }]);
   });
 
+  it('a metadata object seen again after another carries what was reported last, not what it carried before', () => {
+    // Collectors share one metadata object between samples (Gnocchi: one per revision): `none`
+    // reports no type at 01:00 (hdd carried) and again at 03:00 and 04:00, after ssd (ssd carried).
+    const [hdd, none, ssd] = [{ volume_type: 'hdd' }, {}, { volume_type: 'ssd' }];
+    const samples = [hdd, none, ssd, none, none].map((metadata, h) =>
+      sample({ meter: 'volume.size', resourceId: 'vol-r', timestamp: `2024-05-01T0${h}:00Z`, volume: 100, unit: 'GB', metadata }),
+    );
+    expect(summary(computeUsage(samples, VOLUMES, OPTIONS).records)).toEqual([
+      { resource: 'vol-r', service: 'volume.size.hdd', quantity: '200' },
+      { resource: 'vol-r', service: 'volume.size.ssd', quantity: '300' },
+    ]);
+  });
+
   it('uptime: service = flavor is {flavor|unknown}, as before, and {flavor} per flavor works alike', () => {
     const legacy = specs('[instance]\ntransform = uptime\nunit = hour\n');
     const template = specs('[instance]\ntransform = uptime\nservice = vm.{flavor|unknown}\nunit = hour\n');

@@ -83,6 +83,14 @@ describe('uptime', () => {
     expect(usage.sampleTimes).toEqual([at('2024-05-01T01:30Z'), at('2024-05-01T02:00Z'), at('2024-05-01T02:30Z')]);
   });
 
+  it('gives a metadata object seen again after another the state reported last, not the one it carried before', () => {
+    // One shared object without a state (as a collector shares one per revision): running after
+    // `active`, stopped after `shutoff`.
+    const [active, silent, shutoff] = [{ 'flavor.name': 'm1.small', status: 'active' }, { 'flavor.name': 'm1.small' }, { 'flavor.name': 'm1.small', status: 'shutoff' }];
+    const samples = [active, silent, shutoff, silent, silent].map((metadata, h) => sample({ timestamp: `2024-05-01T0${h}:00Z`, metadata }));
+    expect(hoursByService(run(samples))).toEqual({ 'm1.small': '2' });
+  });
+
   it('counts an instance that never reported a state as running', () => {
     const samples = [vm('2024-05-01T00:00Z', {}), vm('2024-05-01T00:30Z', {})];
     expect(hoursByService(run(samples))).toEqual({ 'm1.small': '1.5' });
