@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { ArtificeError, ConfigError, EXIT, TelemetryError, errorMessage } from '../model/errors.js';
+import { concatAll } from '../model/arrays.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
 import { CeilometerReader } from './ceilometer/reader.js';
 import { GONE_HINT, simpleQuery, type Filter } from './ceilometer/query.js';
@@ -14,7 +15,7 @@ import { HttpError, type HttpClient } from '../http/index.js';
 import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
 import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
 import type { TenantDirectory } from './tenants.js';
-import { telemetryMeterOf, type CheckItem, type MeterSpec, type Sample, type SampleQuery, type Tenant } from '../model/types.js';
+import { telemetryMeterOf, type CheckItem, type Collected, type MeterSpec, type Sample, type SampleQuery, type Tenant } from '../model/types.js';
 
 export { simpleQuery } from './ceilometer/query.js';
 
@@ -116,9 +117,14 @@ export class CeilometerCollector implements Collector {
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
+    return concatAll((await this.collect(query)).series.map((series) => series.samples()));
+  }
+
+  /** The samples of `samples()`, one series per resource and region, kept packed until the usage step reads them. */
+  async collect(query: SampleQuery): Promise<Collected> {
     const endpoints = await this.endpoints();
     const batches = await Promise.all(endpoints.map((endpoint) => this.reader.samples(endpoint, query)));
-    return batches.flat();
+    return { samples: [], series: concatAll(batches) };
   }
 
   /**

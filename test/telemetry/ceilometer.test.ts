@@ -386,6 +386,20 @@ describe('CeilometerCollector against pages that break the paging contract', () 
     expect(fake.requests.filter((r) => r.path === '/v2/meters/instance/statistics')).toHaveLength(1);
   });
 
+  it('collect() hands one series per resource, read on demand, with the samples samples() gives', async () => {
+    fake = await FakeCeilometer.start({ samples: thirty() });
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 10\n'), fast);
+    const collected = await c.collect(q);
+    const requests = fake.requests.length;
+    const read = collected.series.flatMap((series) => series.samples());
+    expect(fake.requests).toHaveLength(requests); // reading a series asks nothing more
+    expect(collected.samples).toEqual([]);
+    expect(new Set(collected.series.map((series) => series.resourceId)).size).toBe(collected.series.length);
+    expect(read).toHaveLength(30);
+    expect(sortedKeys(read)).toEqual(sortedKeys(await c.samples(q)));
+    await c.close();
+  });
+
   it('shares one metadata object among the samples of a resource that report the same metadata, across pages', async () => {
     const samples = thirty();
     samples[7] = { ...samples[7]!, metadata: { status: 'stopped', 'flavor.name': 'm1.small' } };

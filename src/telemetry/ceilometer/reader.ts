@@ -23,7 +23,8 @@ import type { KeystoneAuth, ResolvedEndpoint } from '../keystone.js';
 import { GONE_HINT, simpleQuery, type Filter } from './query.js';
 import { normalizeCeilometerSample } from './sample.js';
 import { reportedCount } from './statistics.js';
-import type { Sample, SampleQuery } from '../../model/types.js';
+import { sameMetadata, TakenSamples } from './taken.js';
+import type { Sample, SampleQuery, SampleSeries } from '../../model/types.js';
 
 interface PageItem {
   sample: Sample;
@@ -36,21 +37,6 @@ interface PageItem {
 /** The sample's JSON as served: identical copies have identical keys. */
 function keyOf(item: PageItem): string {
   return (item.key ??= JSON.stringify(item.raw));
-}
-
-/** Same keys, same values (metadata values are strings, as the API flattens them). */
-function sameMetadata(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
-  return true;
-}
-
-/** Two normalized samples with the same content: every field artifice reads, metadata included. */
-function sameSample(a: Sample, b: Sample): boolean {
-  return a.meter === b.meter && a.resourceId === b.resourceId && a.projectId === b.projectId && a.timestamp === b.timestamp && a.volume === b.volume &&
-    a.unit === b.unit && a.type === b.type && a.source === b.source && a.region === b.region && sameMetadata(a.metadata, b.metadata);
 }
 
 /**
@@ -110,37 +96,27 @@ export class CeilometerReader {
    * against the number Ceilometer's statistics report for the same query: a page cut short or
    * padded fails the tenant rather than billing part of its month.
    */
-  async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<Sample[]> {
+  async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<SampleSeries[]> {
     const where = `${query.meter} samples of ${query.projectId} from ${endpoint.region}`;
     const taken = await this.read(endpoint, query, where);
-    const ids = new Map<string, Sample>();
-    for (const item of taken) {
-      const id = item.sample.id;
-      if (id === null) continue;
-      const before = ids.get(id);
-      if (before === undefined) ids.set(id, item.sample);
-      else if (!sameSample(before, item.sample)) {
-        throw new TelemetryError(`${where}: the server served sample ${id} twice with different content; its pages cannot be trusted`);
-      }
-    }
     const reported = await reportedCount(this.http, this.keystone, endpoint, query, where);
-    if (reported !== taken.length) {
+    if (reported !== taken.count) {
       throw new TelemetryError(
-        `${where}: read ${taken.length} samples, but Ceilometer's statistics report ${reported} for the same query; a page was cut short or padded, so none of them is billed`,
+        `${where}: read ${taken.count} samples, but Ceilometer's statistics report ${reported} for the same query; a page was cut short or padded, so none of them is billed`,
       );
     }
-    return taken.map((item) => item.sample);
+    return taken.series();
   }
 
   /** Every page of `query`, newest first (see the header comment). */
-  private async read(endpoint: ResolvedEndpoint, query: SampleQuery, where: string): Promise<PageItem[]> {
+  private async read(endpoint: ResolvedEndpoint, query: SampleQuery, where: string): Promise<TakenSamples> {
     const { projectId, meter, start, end } = query;
     const fixed: Filter[] = [['project_id', 'eq', projectId], ['meter', 'eq', meter]];
     const lower: Filter = ['timestamp', 'ge', formatNaiveUtc(start)];
     let upper: { op: 'lt' | 'le'; t: Micros } = { op: 'lt', t: end };
     /** Content keys already taken at `upper.t`, while upper.op is `le`. */
     let carry = new Map<string, number>();
-    const taken: PageItem[] = [];
+    const taken = new TakenSamples(where);
     const L = this.pageSize;
     const lastOfResource = new Map<string, Sample>();
     /** A page read: its samples keep only what is billed, their strings and metadata shared (see internSample). */
@@ -164,7 +140,7 @@ export class CeilometerReader {
             continue;
           }
         }
-        taken.push(item);
+        taken.push(item.sample);
       }
       if (page.length < L) {
         done(page);
@@ -178,15 +154,17 @@ export class CeilometerReader {
         for (const item of page) if (item.sample.timestamp === oldest) carry.set(keyOf(item), (carry.get(keyOf(item)) ?? 0) + 1);
         done(page);
         upper = { op: 'le', t: oldest };
+        taken.settle(upper);
         continue;
       }
       done(page);
       // A full page of one instant: fetch that instant alone, then go on below it.
       const group = await this.instant(endpoint, fixed, query, oldest, 2 * L, where);
       done(group);
-      for (let i = taken.length - 1; i >= 0; i--) if (taken[i]!.sample.timestamp === oldest) taken.splice(i, 1);
-      taken.push(...group);
+      taken.dropAt(oldest);
+      for (const item of group) taken.push(item.sample);
       upper = { op: 'lt', t: oldest };
+      taken.settle(upper);
       carry = new Map();
     }
     return taken;
