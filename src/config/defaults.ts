@@ -103,7 +103,7 @@ export function checkKnown(sections: IniSections, file: string): void {
  * `[main] concurrency` unless given. A Ceilometer tenant reads each of its meters as its own
  * stream of pages, so 2 tenants keep the default 8 requests in flight busy, and its month of
  * 10-minute samples, each with its id, is the largest a run holds: 2 at once bill in about the
- * same time as 4, with some three quarters of the peak memory (docs/performance.md, "Memory").
+ * same time as 4, with a lower peak (docs/performance.md, "Memory").
  */
 export function tenantConcurrency(backend: string | undefined): number {
   return backend === 'ceilometer' ? 2 : DEFAULTS.concurrency;
