@@ -435,6 +435,16 @@ describe('CeilometerCollector against pages that break the paging contract', () 
     await c.close();
   });
 
+  it('names an id served with two contents before a count that differs, on a single page too', async () => {
+    const samples = thirty();
+    fake = await FakeCeilometer.start({ samples });
+    const c = openCeilometer(iniFor(fake.url, 'page_size = 100\n'), fast);
+    // One short page (3 samples, the statistics say 30) in which one id comes twice, with two volumes.
+    fake.fail({ kind: 'status', status: 200, body: [samples[29], { ...samples[29], volume: 99 }, samples[28]] }, 1, nthPage(1));
+    await expect(c.samples(q)).rejects.toThrow(`the server served sample ${samples[29]!.id} twice with different content`);
+    await c.close();
+  });
+
   it('fails the tenant on a redirect to another origin, naming it, and sends nothing there', async () => {
     other = await FakeCeilometer.start({ samples: [] });
     fake = await FakeCeilometer.start({ samples: thirty() });

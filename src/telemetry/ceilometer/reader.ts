@@ -98,14 +98,16 @@ export class CeilometerReader {
    */
   async samples(endpoint: ResolvedEndpoint, query: SampleQuery): Promise<SampleSeries[]> {
     const where = `${query.meter} samples of ${query.projectId} from ${endpoint.region}`;
-    const taken = await this.read(endpoint, query, where);
+    // Every id checked (series() packs the rest) before the count, as docs/ceilometer.md orders
+    // them; and the ids' maps are let go before the statistics are asked.
+    const [count, series] = await this.read(endpoint, query, where).then((taken) => [taken.count, taken.series()] as const);
     const reported = await reportedCount(this.http, this.keystone, endpoint, query, where);
-    if (reported !== taken.count) {
+    if (reported !== count) {
       throw new TelemetryError(
-        `${where}: read ${taken.count} samples, but Ceilometer's statistics report ${reported} for the same query; a page was cut short or padded, so none of them is billed`,
+        `${where}: read ${count} samples, but Ceilometer's statistics report ${reported} for the same query; a page was cut short or padded, so none of them is billed`,
       );
     }
-    return taken.series();
+    return series;
   }
 
   /** Every page of `query`, newest first (see the header comment). */

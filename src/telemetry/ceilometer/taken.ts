@@ -56,9 +56,13 @@ export class TakenSamples {
   /** Taken, not packed yet: paging may still drop those at the current upper bound. */
   private tail: Sample[] = [];
   private readonly columns = new Map<string, Column>();
-  /** Where each id was packed (two maps rather than an object per id). */
-  private readonly idColumn = new Map<string, Column>();
-  private readonly idIndex = new Map<string, number>();
+  /**
+   * Where each sample with an id was packed: the id's order of packing, then that sample's column
+   * and place in it (one map entry and two array slots a sample, not an object).
+   */
+  private readonly idOrder = new Map<string, number>();
+  private readonly packedColumn: Column[] = [];
+  private readonly packedIndex: number[] = [];
   private packed = 0;
 
   /** `where`: what is read, for messages (`instance samples of P from R`). */
@@ -117,11 +121,12 @@ export class TakenSamples {
   /** Copies of one sample are fine (identical content); one id with two contents is not. */
   private checkId(s: Sample, column: Column): void {
     const id = s.id!;
-    const before = this.idColumn.get(id);
-    if (before === undefined) {
-      this.idColumn.set(id, column);
-      this.idIndex.set(id, column.t.length);
-    } else if (!sameSample(sampleAt(before, this.idIndex.get(id)!), s)) {
+    const order = this.idOrder.get(id);
+    if (order === undefined) {
+      this.idOrder.set(id, this.packedColumn.length);
+      this.packedColumn.push(column);
+      this.packedIndex.push(column.t.length);
+    } else if (!sameSample(sampleAt(this.packedColumn[order]!, this.packedIndex[order]!), s)) {
       throw new TelemetryError(`${this.where}: the server served sample ${id} twice with different content; its pages cannot be trusted`);
     }
   }
