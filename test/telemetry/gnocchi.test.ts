@@ -16,7 +16,7 @@ import { LIST_METRICS_AFTER } from '../../src/telemetry/gnocchi/measures.js';
 import { GnocchiProblem } from '../../src/telemetry/gnocchi/problem.js';
 import { parseTimestamp } from '../../src/model/time.js';
 import { choosePolicy, parseTimespan, type ArchivePolicy } from '../../src/telemetry/gnocchi/policy.js';
-import { bucketTime, parseMeasures } from '../../src/telemetry/gnocchi/buckets.js';
+import { bucketTime, distinctBuckets, parseMeasures } from '../../src/telemetry/gnocchi/buckets.js';
 import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline } from '../../src/telemetry/gnocchi/samples.js';
 import { parseGnocchi as readGnocchiSettings } from '../../src/config/gnocchi.js';
 import type { GnocchiSettings } from '../../src/config/gnocchi.js';
@@ -59,8 +59,9 @@ function hourly(from: string, to: string, value = 1): [string, number, number][]
   return rows;
 }
 
+/** What the collector does with one resource's measures: parse, check, then make samples. */
 function samplesOf(timeline: ResourceTimeline, rows: unknown, meterSpec: MeterSpec, end = MAY.end): Sample[] {
-  return bucketsToSamples(timeline, parseMeasures(rows), {
+  return bucketsToSamples(timeline, distinctBuckets(parseMeasures(rows), 'm-1', timeline.id), {
     meter: meterSpec.meter, transform: meterSpec.transform, metricId: 'm-1', unit: '', region: 'RegionOne', source: 'openstack', end,
   });
 }
@@ -193,7 +194,7 @@ describe('buckets → samples → usage', () => {
     const read = (s: MeterSpec, from: number, to: number) => {
       const first = Math.floor((from - s.lookbackUs) / HOUR) * HOUR;
       const answered = rows.filter(([ts]) => at(ts) >= first && at(ts) < to);
-      return bucketsToSamples(t, parseMeasures(answered), {
+      return bucketsToSamples(t, distinctBuckets(parseMeasures(answered), 'm-1', t.id), {
         meter: s.meter, transform: s.transform, metricId: 'm-1', unit: '', region: 'RegionOne', source: 'openstack', end: to,
       });
     };

@@ -30,7 +30,7 @@
  */
 import { parseTimestamp, type Micros } from '../../model/time.js';
 import type { Sample, SampleType, TransformName } from '../../model/types.js';
-import { distinctBuckets, type Buckets } from './buckets.js';
+import type { Buckets } from './buckets.js';
 
 /** One row of `POST /v1/search/resource/{type}?history=true`: a resource as it was in one revision. */
 export interface GnocchiResourceRow {
@@ -191,11 +191,12 @@ function startsAt(starts: readonly Micros[], from: number, t: Micros): boolean {
 }
 
 /**
- * One resource's buckets of one metric (sorted, as parseMeasures returns them) → samples (see the
- * module comment for the rules). Buckets that conflict are a GnocchiProblem (`distinctBuckets`).
+ * One resource's buckets of one metric → samples (see the module comment for the rules). The
+ * buckets are sorted and distinct, as `distinctBuckets` returns them: the collector checks them
+ * once, when it reads the answer, and this runs each time the usage step reads the series.
  */
-export function bucketsToSamples(timeline: ResourceTimeline, sorted: Buckets, ctx: SampleContext): Sample[] {
-  const { t: starts, granularityUs: widths, value: values } = distinctBuckets(sorted, ctx.metricId, timeline.id);
+export function bucketsToSamples(timeline: ResourceTimeline, buckets: Buckets, ctx: SampleContext): Sample[] {
+  const { t: starts, granularityUs: widths, value: values } = buckets;
   const samples: Sample[] = [];
   // An uptime sample stands for the instance (its metric, vcpus, only says it was up).
   const unit = ctx.transform === 'uptime' ? 'instance' : ctx.unit;
