@@ -10,7 +10,7 @@ import { concatAll } from '../model/arrays.js';
 import { formatNaiveUtc, formatTimestamp, type Micros } from '../model/time.js';
 import { CeilometerReader } from './ceilometer/reader.js';
 import { GONE_HINT, simpleQuery, type Filter } from './ceilometer/query.js';
-import type { Collector } from './contract.js';
+import { allSamples, type Collector } from './contract.js';
 import { HttpError, type HttpClient } from '../http/index.js';
 import { keystoneCheck, type KeystoneAuth, type ResolvedEndpoint } from './keystone.js';
 import { openTelemetryClient, resolveEndpoints, type CollectorIo } from './keystone/client.js';
@@ -117,7 +117,7 @@ export class CeilometerCollector implements Collector {
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
-    return concatAll((await this.collect(query)).series.map((series) => series.samples()));
+    return allSamples(await this.collect(query));
   }
 
   /** The samples of `samples()`, one series per resource and region, kept packed until the usage step reads them. */

@@ -3,6 +3,7 @@
  * normalized samples through it, so usage transforms never know where samples came from.
  */
 import type { Micros } from '../model/time.js';
+import { concatAll } from '../model/arrays.js';
 import type { CheckItem, Collected, MeterSpec, Sample, SampleQuery, Tenant } from '../model/types.js';
 
 export interface Collector {
@@ -37,3 +38,7 @@ export interface Collector {
   close(): Promise<void>;
 }
 
+/** Every sample of what `collect()` answered, its series read: `samples()` of a collector that collects. */
+export function allSamples({ samples, series }: Collected): Sample[] {
+  return concatAll([samples, ...series.map((one) => one.samples())]);
+}

@@ -21,7 +21,7 @@ import type { Config } from '../config.js';
 import { concatAll } from '../model/arrays.js';
 import { ConfigError, TelemetryError, errorMessage } from '../model/errors.js';
 import type { Micros } from '../model/time.js';
-import type { Collector } from './contract.js';
+import { allSamples, type Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
 import { distinctBuckets, parseMeasures } from './gnocchi/buckets.js';
@@ -181,7 +181,7 @@ export class GnocchiCollector implements Collector {
   }
 
   async samples(query: SampleQuery): Promise<Sample[]> {
-    return concatAll((await this.collect(query)).series.map((series) => series.samples()));
+    return allSamples(await this.collect(query));
   }
 
   /**
