@@ -2,6 +2,7 @@
  * What one attempt of a request gave, classified for the retry rules of src/http/client.ts, and
  * the small tools of retrying: Retry-After, backoff formatting, a semaphore for the requests in flight.
  */
+import type { AnswerBody } from './body.js';
 import { errorMessage } from '../model/errors.js';
 
 export const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -57,7 +58,7 @@ export class TimeoutError extends Error {
 
 /** What one attempt gave: a response, or a network failure classified for retrying. */
 export type Attempt =
-  | { kind: 'response'; status: number; headers: { get(name: string): string | null }; text: string }
+  | { kind: 'response'; status: number; headers: { get(name: string): string | null }; body: AnswerBody }
   | { kind: 'error'; code: string; detail: string; sent: boolean; cause: unknown };
 
 export function classify(error: unknown, timeoutMs: number): Attempt {

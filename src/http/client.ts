@@ -25,6 +25,7 @@ import { ConfigError, errorMessage } from '../model/errors.js';
 import type { Secrets } from '../model/secrets.js';
 import { decodeUtf8, jsonEscape } from '../model/text.js';
 import { classify, IDEMPOTENT, isBroken, parseRetryAfter, PERMANENT, realSleep, Semaphore, TimeoutError, type Attempt } from './attempt.js';
+import { AnswerBody } from './body.js';
 import { clip, errorDetail, HttpError, oneLine, safeUrl } from './errors.js';
 import { redirectTarget, REDIRECT_STATUSES, type Hop } from './redirect.js';
 import type { FetchLike, HttpOptions, HttpResponse, RequestInit } from './types.js';
@@ -115,7 +116,7 @@ export class HttpClient {
           await this.sleep(this.delay(attempt, result.headers.get('retry-after')));
           continue;
         }
-        const text = redacted(result.text, this.secrets);
+        const text = redacted(result.body.text(), this.secrets);
         throw new HttpError({ method, url: safeUrl(fullUrl), status: result.status, body: clip(text, 4096), detail: errorDetail(text), attempts: attempt });
       }
 
@@ -160,8 +161,8 @@ export class HttpClient {
       const exchange = (async () => {
         // Redirects are followed by `request`, never by fetch (see redirect.ts).
         const res = await this.fetch(url, { method, headers, body, signal: controller.signal, agent: this.agent, redirect: 'manual' });
-        const text = await res.text();
-        return { kind: 'response' as const, status: res.status, headers: res.headers, text };
+        const answer = res.bytes ? AnswerBody.ofBytes(asBuffer(await res.bytes())) : AnswerBody.ofText(await res.text());
+        return { kind: 'response' as const, status: res.status, headers: res.headers, body: answer };
       })();
       exchange.catch(() => undefined);
       return await Promise.race([exchange, timeout]);
@@ -174,6 +175,11 @@ export class HttpClient {
   }
 }
 
+/** The bytes as a Buffer, without copying them. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** An answer's text as an error may quote it: without the secrets, before any clipping. */
 function redacted(text: string, secrets: Secrets | undefined): string {
   return secrets ? secrets.redact(text) : text;
@@ -182,16 +188,20 @@ function redacted(text: string, secrets: Secrets | undefined): string {
 /** The answer; `url` is made safe to show (safeUrl) only if its JSON fails: a run makes thousands of requests. */
 function response(method: string, url: string, result: Extract<Attempt, { kind: 'response' }>, secrets: Secrets | undefined): HttpResponse {
   let parsed: { value: unknown } | undefined;
+  const body = result.body;
   return {
     status: result.status,
     headers: result.headers,
-    text: result.text,
+    get text() {
+      return body.text();
+    },
+    bytes: () => body.bytes(),
     json<T>(): T {
       if (!parsed) {
         try {
-          parsed = { value: JSON.parse(result.text) };
+          parsed = { value: JSON.parse(body.text()) };
         } catch (error) {
-          const text = redacted(result.text, secrets);
+          const text = redacted(body.text(), secrets);
           const start = oneLine(text).slice(0, 80);
           const shownUrl = safeUrl(url);
           throw new HttpError(
@@ -219,5 +229,6 @@ export function withQuery(url: string, query: [string, string][] | undefined): s
 const nodeFetch: FetchLike = async (url, init) => {
   const { default: fetch } = await import('node-fetch');
   const res = await fetch(url, init as Parameters<typeof fetch>[1]);
-  return { status: res.status, headers: res.headers, text: async () => decodeUtf8(Buffer.from(await res.arrayBuffer()), jsonEscape) };
+  const bytes = async () => Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, bytes, text: async () => decodeUtf8(await bytes(), jsonEscape) };
 };

@@ -4,7 +4,13 @@ import type { Secrets } from '../model/secrets.js';
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; agent?: unknown; redirect?: 'manual' },
-) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  /** The body's bytes (the Fetch standard's `Response.bytes()`), when the fetch has them: read instead of `text()`, which is then never called. */
+  bytes?(): Promise<Uint8Array>;
+}>;
 
 /**
  * Supplies auth headers; on a 401 the client calls `invalidate()` and retries once with fresh
@@ -57,7 +63,10 @@ export type HttpIo = Pick<HttpOptions, 'fetch' | 'sleep' | 'random' | 'now'>;
 export interface HttpResponse {
   status: number;
   headers: { get(name: string): string | null };
-  text: string;
+  /** The body as UTF-8 text, decoded on first read. */
+  readonly text: string;
+  /** The body's bytes (a reader that parses them itself, e.g. Gnocchi's measures, skips decoding them). */
+  bytes(): Buffer;
   /** The body parsed as JSON; throws an HttpError naming method and URL if it is not JSON. */
   json<T = unknown>(): T;
 }
