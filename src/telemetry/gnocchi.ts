@@ -24,7 +24,7 @@ import type { Micros } from '../model/time.js';
 import { allSamples, type Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
-import { distinctBuckets, parseMeasures } from './gnocchi/buckets.js';
+import { distinctBuckets, type Buckets } from './gnocchi/buckets.js';
 import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline, type SampleContext } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
@@ -73,8 +73,8 @@ export interface GnocchiCollectorOptions {
  * A function of its own so that the series' closure holds only what it needs: made inside
  * `seriesAt`, it would keep that scope alive, and with it the whole raw answer.
  */
-function packedSeries(timeline: ResourceTimeline, rows: unknown, ctx: SampleContext): SampleSeries {
-  const buckets = distinctBuckets(parseMeasures(rows), ctx.metricId, timeline.id);
+function packedSeries(timeline: ResourceTimeline, measures: Buckets | undefined, ctx: SampleContext): SampleSeries {
+  const buckets = distinctBuckets(measures ?? { t: [], granularityUs: [], value: [] }, ctx.metricId, timeline.id);
   return { meter: ctx.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, buckets, ctx) };
 }
 

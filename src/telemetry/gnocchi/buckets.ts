@@ -27,44 +27,64 @@ function pushBucket(to: Buckets, from: Buckets, i: number): void {
   to.value.push(from.value[i]!);
 }
 
-/** Days `bucketTime` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
+/** Days `stampAt` has parsed (YYYYMMDD → epoch µs of its midnight): a month of buckets has some 31. */
 const days = new Map<number, Micros>();
 const MAX_DAYS = 4096;
+const lastDay = { key: -1, us: 0 };
 
-/** `-`, `T`, `:`: a timestamp is read with char codes and plain locals, as it is for every bucket of a run (millions). */
-const [DASH, LETTER_T, COLON] = [45, 84, 58];
+/** `-`, `T`, `:`, `+`, `0`: a timestamp is read with byte values and plain locals, as it is for every bucket of a run (millions). */
+const [DASH, LETTER_T, COLON, PLUS, ZERO] = [45, 84, 58, 43, 48];
+
+/** Bytes a timestamp of Gnocchi's own form has: `YYYY-MM-DDTHH:MM:SS+00:00`. */
+export const STAMP_LENGTH = 25;
 
 /** The two digits at `at` as a number, or -1. */
-function digitPair(text: string, at: number): number {
-  const a = text.charCodeAt(at) - 48;
-  const b = text.charCodeAt(at + 1) - 48;
+function digitPair(bytes: Uint8Array, at: number): number {
+  const a = bytes[at]! - ZERO;
+  const b = bytes[at + 1]! - ZERO;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
-/** The midnight of the `YYYY-MM-DD` that starts `text`, parsed once per day; undefined if it is no date. */
-function dayOf(text: string): Micros | undefined {
-  const c = digitPair(text, 0), y = digitPair(text, 2), m = digitPair(text, 5), d = digitPair(text, 8);
-  if ((c | y | m | d) < 0 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return undefined;
+/** The midnight of the `YYYY-MM-DD` at `at`, parsed once per day; undefined if it is no date. */
+function dayAt(bytes: Uint8Array, at: number): Micros | undefined {
+  const c = digitPair(bytes, at), y = digitPair(bytes, at + 2), m = digitPair(bytes, at + 5), d = digitPair(bytes, at + 8);
+  if ((c | y | m | d) < 0 || bytes[at + 4] !== DASH || bytes[at + 7] !== DASH) return undefined;
   const key = ((c * 100 + y) * 100 + m) * 100 + d;
+  // A day's buckets come one after another: the last day read is checked before the map.
+  if (key === lastDay.key) return lastDay.us;
   let us = days.get(key);
   if (us === undefined) {
-    us = parseTimestamp(`${text.slice(0, 10)}T00:00:00Z`);
+    us = parseTimestamp(`${Buffer.from(bytes.buffer, bytes.byteOffset + at, 10).toString('latin1')}T00:00:00Z`);
     if (us === undefined) return undefined;
     if (days.size >= MAX_DAYS) days.clear();
     days.set(key, us);
   }
+  lastDay.key = key;
+  lastDay.us = us;
   return us;
 }
 
 /**
- * A bucket's timestamp. Gnocchi writes them all as `YYYY-MM-DDTHH:MM:SS+00:00`: those are read
- * field by field with each day parsed once; anything else goes through parseTimestamp.
+ * The instant of the timestamp in Gnocchi's own form at `at` (`YYYY-MM-DDTHH:MM:SS+00:00`, how
+ * Gnocchi writes them all), read field by field with each day parsed once; undefined if the bytes
+ * there are not that form (parseTimestamp reads the others). The caller checks the length.
  */
+export function stampAt(bytes: Uint8Array, at: number): Micros | undefined {
+  if (bytes[at + 10] !== LETTER_T || bytes[at + 13] !== COLON || bytes[at + 16] !== COLON) return undefined;
+  if (bytes[at + 19] !== PLUS || digitPair(bytes, at + 20) !== 0 || bytes[at + 22] !== COLON || digitPair(bytes, at + 23) !== 0) return undefined;
+  const day = dayAt(bytes, at);
+  const h = digitPair(bytes, at + 11), m = digitPair(bytes, at + 14), s = digitPair(bytes, at + 17);
+  if (day === undefined || (h | m | s) < 0 || h > 23 || m > 59 || s > 59) return undefined;
+  return day + ((h * 60 + m) * 60 + s) * 1_000_000;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** A bucket's timestamp: Gnocchi's own form by `stampAt`, anything else by parseTimestamp. */
 export function bucketTime(text: string): Micros | undefined {
-  if (text.length === 25 && text.endsWith('+00:00') && text.charCodeAt(10) === LETTER_T && text.charCodeAt(13) === COLON && text.charCodeAt(16) === COLON) {
-    const day = dayOf(text);
-    const h = digitPair(text, 11), m = digitPair(text, 14), s = digitPair(text, 17);
-    if (day !== undefined && (h | m | s) >= 0 && h <= 23 && m <= 59 && s <= 59) return day + ((h * 60 + m) * 60 + s) * 1_000_000;
+  if (text.length === STAMP_LENGTH && PRINTABLE_ASCII.test(text)) {
+    const t = stampAt(Buffer.from(text, 'latin1'), 0);
+    if (t !== undefined) return t;
   }
   return parseTimestamp(text);
 }

@@ -7,9 +7,11 @@ import { formatTimestamp, US_PER_MS, US_PER_SECOND } from '../../model/time.js';
 import type { SampleQuery } from '../../model/types.js';
 import { choosePolicy, formatSeconds, type ArchivePolicy } from './policy.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './problem.js';
-import { parseMeasures } from './buckets.js';
+import { readAggregates } from './aggregates.js';
+import { parseMeasures, type Buckets } from './buckets.js';
 import type { ResourceTimeline } from './samples.js';
 import { nextMarker, type GnocchiRequest } from './search.js';
+import type { HttpResponse } from '../../http/index.js';
 import type { GnocchiMeter, GnocchiSettings } from '../../config/gnocchi.js';
 
 /** Resources per `/v1/aggregates` request (the id list travels in the body). */
@@ -204,7 +206,7 @@ export class GnocchiMeasures {
    * chunk. With no resource holding the metric, Gnocchi is asked anyway, so that its own answer
    * (400 Metrics not found) says the metric name is wrong, rather than billing nothing.
    */
-  async measures(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], planned: Planned[], query: SampleQuery): Promise<Map<string, unknown>> {
+  async measures(base: string, meter: GnocchiMeter, timelines: ResourceTimeline[], planned: Planned[], query: SampleQuery): Promise<Map<string, Buckets>> {
     const groups = new Map<string, string[]>();
     for (const p of planned) {
       let ids = groups.get(p.aggregation);
@@ -212,7 +214,7 @@ export class GnocchiMeasures {
       ids.push(p.timeline.id);
     }
     if (planned.length === 0) groups.set(meter.aggregations[0]!, timelines.map((t) => t.id));
-    const found = new Map<string, unknown>();
+    const found = new Map<string, Buckets>();
     for (const [aggregation, ids] of groups) {
       for (let i = 0; i < ids.length; i += AGGREGATES_CHUNK) {
         const chunk = ids.slice(i, i + AGGREGATES_CHUNK);
@@ -234,18 +236,35 @@ export class GnocchiMeasures {
               `(Gnocchi answered 400 Metrics not found: ${error instanceof Error ? error.message : String(error)}); check the metric name (${metricKey(this.settings, meter)})`,
           );
         }
-        const body = res.json<{ measures?: Record<string, Record<string, Record<string, unknown>>> }>();
-        const measures = body?.measures;
-        if (!measures || typeof measures !== 'object') {
-          throw new GnocchiProblem(`POST ${base}/aggregates answered without "measures"`);
-        }
+        const read = readAggregates(res.bytes(), meter.metric, aggregation) ?? aggregatesOfText(res, base, meter.metric, aggregation, chunk);
         for (const id of chunk) {
-          const rows = measures[id]?.[meter.metric]?.[aggregation];
-          if (rows !== undefined) found.set(id, rows);
+          const buckets = read.get(id);
+          if (buckets !== undefined) found.set(id, buckets);
         }
       }
     }
     return found;
   }
 
+}
+
+/**
+ * An aggregates answer that readAggregates does not read (another form, or not JSON at all):
+ * its text parsed as JSON, each of `ids`' rows by parseMeasures.
+ */
+function aggregatesOfText(res: HttpResponse, base: string, metric: string, aggregation: string, ids: string[]): Map<string, Buckets> {
+  const body = res.json<{ measures?: Record<string, Record<string, Record<string, unknown>>> } | null>();
+  const measures = body?.measures;
+  if (!measures || typeof measures !== 'object') throw new GnocchiProblem(`POST ${base}/aggregates answered without "measures"`);
+  const found = new Map<string, Buckets>();
+  for (const id of ids) {
+    const rows = ownMember(ownMember(ownMember(measures, id), metric), aggregation);
+    if (rows !== undefined) found.set(id, parseMeasures(rows));
+  }
+  return found;
+}
+
+/** `value[key]` if value is an object that has `key` as its own member (never Object.prototype's). */
+function ownMember(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }

@@ -1,0 +1,325 @@
+/**
+ * A `POST /v1/aggregates` answer read straight from its bytes into buckets:
+ * `{"measures": {"<resource id>": {"<metric>": {"<aggregation>": [[t, g, v], …]}}}, …}`.
+ *
+ * A month of hourly measures is 744 rows per resource. `JSON.parse` makes an array and a
+ * string of each row, and the text it parses is itself decoded from the bytes first: most of the
+ * garbage of a large run. This reader makes neither. It is a fast path only: it reads answers
+ * in exactly the form above, whose rows are well-formed, and for them gives what `JSON.parse`
+ * and parseMeasures give. Anything else (a string escape in a key, a row that parseMeasures
+ * would drop or sort, a value of another type, bytes that are not JSON at all) makes it answer
+ * `undefined`, and the caller reads the text as before, with its checks and its messages.
+ */
+import { parseTimestamp, type Micros } from '../../model/time.js';
+import { STAMP_LENGTH, stampAt, type Buckets } from './buckets.js';
+
+/** Thrown inside the reader when the answer is not in the form it reads; never leaves this module. */
+class OtherForm {}
+const OTHER_FORM = new OtherForm();
+
+const [TAB, LF, CR, SPACE, QUOTE, PLUS, COMMA, MINUS, DOT, COLON] = [9, 10, 13, 32, 34, 43, 44, 45, 46, 58];
+const [ZERO, NINE, UPPER_E, BRACKET, BACKSLASH, CLOSE_BRACKET, LOWER_E, BRACE, CLOSE_BRACE] = [48, 57, 69, 91, 92, 93, 101, 123, 125];
+/** Bytes that may follow a backslash in a JSON string (`u` is followed by four hex digits). */
+const ESCAPES = new Set([...'"\\/bfnrtu'].map((c) => c.charCodeAt(0)));
+const HEX = /^[0-9a-fA-F]{4}$/;
+const LITERALS = ['true', 'false', 'null'].map((word) => Buffer.from(word, 'latin1'));
+
+/** 10^k, each exact in a double, for k up to 22. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/**
+ * Significant digits a number may have to be read as `integer / 10^k`: its digits then make an
+ * integer below 2^53, and the one division is rounded correctly, as `JSON.parse` rounds. Longer
+ * numbers, and those with an exponent, go through `Number()`.
+ */
+const EXACT_DIGITS = 15;
+
+const isDigit = (byte: number | undefined): boolean => byte !== undefined && byte >= ZERO && byte <= NINE;
+
+/**
+ * The buckets of `metric` / `aggregation` in the answer, by resource id, or undefined if the
+ * answer is not in the form this reader reads (then `JSON.parse` the text).
+ */
+export function readAggregates(bytes: Uint8Array, metric: string, aggregation: string): Map<string, Buckets> | undefined {
+  try {
+    return new AggregatesReader(bytes, metric, aggregation).read();
+  } catch (error) {
+    if (error === OTHER_FORM) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Rows are read into typed arrays that grow as needed, then copied into buckets of their exact
+ * size: arrays grown by `push` would be copied at each growth, and leave the garbage collector
+ * the copies of every resource's month.
+ */
+class Scratch {
+  constructor(
+    readonly t = new Float64Array(1024),
+    readonly granularityUs = new Float64Array(1024),
+    readonly value = new Float64Array(1024),
+  ) {}
+
+  grown(): Scratch {
+    const more = (from: Float64Array) => {
+      const to = new Float64Array(from.length * 2);
+      to.set(from);
+      return to;
+    };
+    return new Scratch(more(this.t), more(this.granularityUs), more(this.value));
+  }
+
+  /** The first `n` rows as buckets. */
+  buckets(n: number): Buckets {
+    return { t: copied(this.t, n), granularityUs: copied(this.granularityUs, n), value: copied(this.value, n) };
+  }
+}
+
+function copied(from: Float64Array, n: number): number[] {
+  const to = new Array<number>(n);
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
+  return to;
+}
+
+class AggregatesReader {
+  private at = 0;
+  private scratch = new Scratch();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly metric: string,
+    private readonly aggregation: string,
+  ) {}
+
+  /** The whole answer: one object whose `measures` member is read; other members are checked and skipped. */
+  read(): Map<string, Buckets> {
+    let found: Map<string, Buckets> | undefined;
+    this.object((key) => {
+      if (key === 'measures') found = this.measures();
+      else this.skipValue();
+    });
+    if (this.space() !== -1 || !found) throw OTHER_FORM;
+    return found;
+  }
+
+  /** Resource id → metric → aggregation → rows. A repeated key replaces the earlier one, as in `JSON.parse`. */
+  private measures(): Map<string, Buckets> {
+    const found = new Map<string, Buckets>();
+    this.object((id) => {
+      found.delete(id);
+      this.object((metric) => {
+        if (metric !== this.metric) return this.skipValue();
+        found.delete(id);
+        this.object((aggregation) => {
+          if (aggregation !== this.aggregation) return this.skipValue();
+          found.set(id, this.rows());
+        });
+      });
+    });
+    return found;
+  }
+
+  /** `[[t, g, v], …]`: each row three values, in time order, with a positive granularity. */
+  private rows(): Buckets {
+    this.expect(BRACKET);
+    if (this.space() === CLOSE_BRACKET) {
+      this.at++;
+      return { t: [], granularityUs: [], value: [] };
+    }
+    const scratch = this.scratch;
+    let n = 0;
+    let last = Number.NEGATIVE_INFINITY;
+    for (;; n++) {
+      this.expect(BRACKET);
+      const t = this.timestamp();
+      this.expect(COMMA);
+      const g = this.number();
+      this.expect(COMMA);
+      const value = this.number();
+      this.expect(CLOSE_BRACKET);
+      // parseMeasures drops such a row, or sorts the rows: it does that, not this reader.
+      if (!(g > 0 && Number.isFinite(g)) || !Number.isFinite(value) || t < last) throw OTHER_FORM;
+      if (n === scratch.t.length) this.scratch = scratch.grown();
+      scratch.t[n] = t;
+      scratch.granularityUs[n] = Math.round(g * 1_000_000);
+      scratch.value[n] = value;
+      last = t;
+      if (this.endOf(CLOSE_BRACKET)) return scratch.buckets(n + 1);
+    }
+  }
+
+  /** A row's timestamp: Gnocchi's own form read in place, any other ASCII string by parseTimestamp. */
+  private timestamp(): Micros {
+    if (this.space() !== QUOTE) throw OTHER_FORM;
+    const start = this.at + 1;
+    if (this.bytes[start + STAMP_LENGTH] === QUOTE) {
+      const t = stampAt(this.bytes, start);
+      if (t !== undefined) {
+        this.at = start + STAMP_LENGTH + 1;
+        return t;
+      }
+    }
+    const t = parseTimestamp(this.key());
+    if (t === undefined) throw OTHER_FORM;
+    return t;
+  }
+
+  /** `{ "key": value, … }`, `member` reading each value. */
+  private object(member: (key: string) => void): void {
+    this.expect(BRACE);
+    if (this.space() === CLOSE_BRACE) {
+      this.at++;
+      return;
+    }
+    do {
+      const key = this.key();
+      this.expect(COLON);
+      member(key);
+    } while (!this.endOf(CLOSE_BRACE));
+  }
+
+  /** After a member or an element: true at `close`, false at a comma (both passed). */
+  private endOf(close: number): boolean {
+    const byte = this.space();
+    this.at++;
+    if (byte === close) return true;
+    if (byte !== COMMA) throw OTHER_FORM;
+    return false;
+  }
+
+  /** A string of printable ASCII without escapes (an id, a name), as a string. */
+  private key(): string {
+    if (this.space() !== QUOTE) throw OTHER_FORM;
+    const bytes = this.bytes;
+    const start = this.at + 1;
+    let end = start;
+    for (let byte = bytes[end]; byte !== QUOTE; byte = bytes[++end]) {
+      if (byte === undefined || byte < SPACE || byte > 0x7e || byte === BACKSLASH) throw OTHER_FORM;
+    }
+    this.at = end + 1;
+    return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  }
+
+  /**
+   * A JSON number, as `JSON.parse` reads it. Up to EXACT_DIGITS digits and no exponent, it is
+   * `integer / 10^k`; otherwise `Number()` of its text.
+   */
+  private number(): number {
+    const bytes = this.bytes;
+    this.space();
+    const start = this.at;
+    let at = start;
+    const negative = bytes[at] === MINUS;
+    if (negative) at++;
+    let integer = 0;
+    let digits = 0;
+    let fraction = 0;
+    if (bytes[at] === ZERO) at++;
+    else if (isDigit(bytes[at])) for (; isDigit(bytes[at]); at++, digits++) integer = integer * 10 + bytes[at]! - ZERO;
+    else throw OTHER_FORM;
+    if (bytes[at] === DOT) {
+      at++;
+      if (!isDigit(bytes[at])) throw OTHER_FORM;
+      for (; isDigit(bytes[at]); at++, digits++, fraction++) integer = integer * 10 + bytes[at]! - ZERO;
+    }
+    let exact = digits <= EXACT_DIGITS;
+    if (bytes[at] === LOWER_E || bytes[at] === UPPER_E) {
+      at++;
+      if (bytes[at] === PLUS || bytes[at] === MINUS) at++;
+      if (!isDigit(bytes[at])) throw OTHER_FORM;
+      while (isDigit(bytes[at])) at++;
+      exact = false;
+    }
+    this.at = at;
+    if (!exact) return Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, at - start).toString('latin1'));
+    const magnitude = integer / POWERS_OF_TEN[fraction]!;
+    return negative ? -magnitude : magnitude;
+  }
+
+  /**
+   * Any JSON value, checked and skipped (what the answer holds besides the measures asked for,
+   * such as Gnocchi's `references`). Iterative: an answer nested a million deep is no risk.
+   */
+  private skipValue(): void {
+    const open: number[] = [];
+    for (;;) {
+      const byte = this.space();
+      if (byte === BRACE || byte === BRACKET) {
+        this.at++;
+        const close = byte === BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+        if (this.space() !== close) {
+          open.push(close);
+          if (close === CLOSE_BRACE) this.memberName();
+          continue;
+        }
+        this.at++;
+      } else if (byte === QUOTE) this.skipString();
+      else if (byte === MINUS || isDigit(byte)) this.number();
+      else this.literal();
+      // After a value: close what it ends, or go on to the next element or member.
+      for (;;) {
+        const close = open[open.length - 1];
+        if (close === undefined) return;
+        if (this.endOf(close)) {
+          open.pop();
+          continue;
+        }
+        if (close === CLOSE_BRACE) this.memberName();
+        break;
+      }
+    }
+  }
+
+  /** `"name":` of a member that is skipped. */
+  private memberName(): void {
+    this.skipString();
+    this.expect(COLON);
+  }
+
+  /**
+   * Any JSON string. A byte above 0x7f is accepted as it is: decoded, it is a character, or (not
+   * UTF-8) `\\xNN`, valid inside a string either way (src/model/text.ts).
+   */
+  private skipString(): void {
+    if (this.space() !== QUOTE) throw OTHER_FORM;
+    const bytes = this.bytes;
+    let at = this.at + 1;
+    for (;;) {
+      const byte = bytes[at];
+      if (byte === undefined || byte < SPACE) throw OTHER_FORM;
+      if (byte === QUOTE) break;
+      if (byte === BACKSLASH) {
+        const escaped = bytes[at + 1];
+        if (escaped === undefined || !ESCAPES.has(escaped)) throw OTHER_FORM;
+        if (escaped === 0x75 && !HEX.test(Buffer.from(bytes.buffer, bytes.byteOffset + at + 2, Math.min(4, bytes.length - at - 2)).toString('latin1'))) throw OTHER_FORM;
+        at += escaped === 0x75 ? 6 : 2;
+        continue;
+      }
+      at++;
+    }
+    this.at = at + 1;
+  }
+
+  /** `true`, `false` or `null`. */
+  private literal(): void {
+    const word = LITERALS.find((w) => w.every((byte, k) => this.bytes[this.at + k] === byte));
+    if (!word) throw OTHER_FORM;
+    this.at += word.length;
+  }
+
+  /** Passes `byte` after any whitespace, or throws. */
+  private expect(byte: number): void {
+    if (this.space() !== byte) throw OTHER_FORM;
+    this.at++;
+  }
+
+  /** Passes JSON whitespace; the byte after it, or -1 at the end. */
+  private space(): number {
+    const bytes = this.bytes;
+    let at = this.at;
+    let byte = bytes[at];
+    while (byte === SPACE || byte === LF || byte === CR || byte === TAB) byte = bytes[++at];
+    this.at = at;
+    return byte ?? -1;
+  }
+}
