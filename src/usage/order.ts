@@ -6,6 +6,14 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * -1, 0 or 1 (NaN ties, as a difference's NaN does in a sort). Not `a - b`: a difference of two
+ * timestamps in µs is too large for a small integer, and a sort boxes each one it is given.
+ */
+function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareNullableText(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
@@ -38,9 +46,9 @@ export function sampleOrder(): (a: Sample, b: Sample) => number {
     return key;
   };
   return (a, b) =>
-    a.timestamp - b.timestamp ||
+    compareNumbers(a.timestamp, b.timestamp) ||
     compareNullableText(a.id, b.id) ||
-    a.volume - b.volume ||
+    compareNumbers(a.volume, b.volume) ||
     compareText(a.meter, b.meter) ||
     compareText(a.resourceId, b.resourceId) ||
     compareText(a.source, b.source) ||

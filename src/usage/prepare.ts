@@ -1,4 +1,5 @@
 /** Trust filtering, de-duplication and ordering of samples, before any transform (docs/architecture.md, "Samples to usage"). */
+import { concatAll } from '../model/arrays.js';
 import { DataError } from '../model/errors.js';
 import { formatTimestamp } from '../model/time.js';
 import { compareText, sampleOrder } from './order.js';
@@ -82,22 +83,32 @@ function groupSamples({ samples, series }: Collected, admission: Admission): Map
   return byMeter;
 }
 
-/** A group's samples: its loose ones, and its series read now (each sample admitted, and checked to be the series'). */
+/**
+ * A group's samples: its loose ones, and its series read now. A resource's samples most often
+ * come as one series, all admitted: that array (made for this call, see SampleSeries) is used as
+ * it is, not copied.
+ */
 function readGroup(group: Group, meter: string, resourceId: string, admission: Admission): Sample[] {
   if (group.series.length === 0) return group.loose;
-  const all = [...group.loose];
-  for (const one of group.series) {
-    for (const s of one.samples()) {
-      if (s.meter !== meter || s.resourceId !== resourceId) {
-        throw new DataError(
-          `the collector's series of ${meter} for resource ${resourceId} holds a sample of ${s.meter} for resource ${s.resourceId}: ` +
-            'this is a defect of the collector; report it',
-        );
-      }
-      if (admission.admits(s)) all.push(s);
+  const lists = [group.loose, ...group.series.map((one) => admitted(one.samples(), meter, resourceId, admission))].filter((list) => list.length > 0);
+  return lists.length === 1 ? lists[0]! : concatAll(lists);
+}
+
+/** A series' admitted samples, each checked to be the series': the array itself when all are, else a copy of those. */
+function admitted(samples: Sample[], meter: string, resourceId: string, admission: Admission): Sample[] {
+  let kept: Sample[] | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    if (s.meter !== meter || s.resourceId !== resourceId) {
+      throw new DataError(
+        `the collector's series of ${meter} for resource ${resourceId} holds a sample of ${s.meter} for resource ${s.resourceId}: ` +
+          'this is a defect of the collector; report it',
+      );
     }
+    if (admission.admits(s)) kept?.push(s);
+    else kept ??= samples.slice(0, i);
   }
-  return all;
+  return kept ?? samples;
 }
 
 /**
@@ -105,10 +116,12 @@ function readGroup(group: Group, meter: string, resourceId: string, admission: A
  * of that id, in any series (`seenIds` spans them); one without an id, of the kept one with the
  * same timestamp and volume, which the order puts right before it. Returns the unique samples.
  */
-function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>, order: (a: Sample, b: Sample) => number): Sample[] {
-  const unique: Sample[] = [];
+function dropDuplicates(sorted: Sample[], seenIds: Map<string, Sample>, order: (a: Sample, b: Sample) => number): Sample[] {
+  // Copied only from the first duplicate on: most series have none.
+  let unique: Sample[] | undefined;
   let lastWithoutId: Sample | undefined;
-  for (const sample of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const sample = sorted[i]!;
     let kept: Sample | undefined;
     if (sample.id !== null) {
       kept = seenIds.get(sample.id);
@@ -119,9 +132,10 @@ function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>,
       lastWithoutId = sample;
     }
     if (kept === undefined) {
-      unique.push(sample);
+      unique?.push(sample);
       continue;
     }
+    unique ??= sorted.slice(0, i);
     // Name the two in the total order, so the message does not depend on which series came first.
     const [first, second] = order(kept, sample) <= 0 ? [kept, sample] : [sample, kept];
     const differ = conflicts(first, second);
@@ -132,7 +146,7 @@ function dropDuplicates(sorted: readonly Sample[], seenIds: Map<string, Sample>,
       );
     }
   }
-  return unique;
+  return unique ?? sorted;
 }
 
 /**
