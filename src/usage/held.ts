@@ -27,6 +27,12 @@ export function holdsByService(
   const labels = labelSamples(samples, spec, flavorNames);
   const tallies = new ServiceTally(() => ({ heldByVolume: new Map<number, number>(), sampleTimes: [] as Micros[], gaps: [] as Gap[] }));
   const gaps: { after: number; start: Micros; end: Micros }[] = [];
+  // Consecutive holds of one service at one volume (most of a month) are summed here, and added
+  // to the service's map once the run ends: one map update per run, not per sample.
+  const run = { tally: undefined as HeldService | undefined, volume: 0, us: 0 };
+  const endRun = () => {
+    if (run.tally) run.tally.heldByVolume.set(run.volume, (run.tally.heldByVolume.get(run.volume) ?? 0) + run.us);
+  };
   forEachHold(
     samples,
     window,
@@ -37,11 +43,18 @@ export function holdsByService(
       const billed = billedBy(labels[i]!, sample, spec);
       if (!billed) return;
       const tally = tallies.of(billed);
-      tally.heldByVolume.set(sample.volume, (tally.heldByVolume.get(sample.volume) ?? 0) + (end - start));
+      if (tally === run.tally && sample.volume === run.volume) run.us += end - start;
+      else {
+        endRun();
+        run.tally = tally;
+        run.volume = sample.volume;
+        run.us = end - start;
+      }
       tally.sampleTimes.push(sample.timestamp);
     },
     (after, start, end) => gaps.push({ after, start, end }),
   );
+  endRun();
   // A gap belongs to the service whose hold ran out; a service that never held has no record to carry it.
   for (const { after, start, end } of gaps) {
     const label = labels[after]!;
