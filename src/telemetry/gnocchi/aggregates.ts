@@ -35,6 +35,50 @@ const EXACT_DIGITS = 15;
 
 const isDigit = (byte: number | undefined): boolean => byte !== undefined && byte >= ZERO && byte <= NINE;
 
+/** Where the JSON whitespace at `at` ends. */
+function spaceAt(bytes: Uint8Array, at: number): number {
+  let byte = bytes[at];
+  while (byte === SPACE || byte === LF || byte === CR || byte === TAB) byte = bytes[++at];
+  return at;
+}
+
+/** Where the number `numberAt` last read ends: a module variable, not an object per number. */
+let numberEnd = 0;
+
+/**
+ * The JSON number at `at`, as `JSON.parse` reads it, or NaN if there is none (no JSON number
+ * is NaN). Up to EXACT_DIGITS digits and no exponent, it is `integer / 10^k`; otherwise
+ * `Number()` of its text. Sets `numberEnd`.
+ */
+function numberAt(bytes: Uint8Array, start: number): number {
+  let at = start;
+  const negative = bytes[at] === MINUS;
+  if (negative) at++;
+  let integer = 0;
+  let digits = 0;
+  let fraction = 0;
+  if (bytes[at] === ZERO) at++;
+  else if (isDigit(bytes[at])) for (; isDigit(bytes[at]); at++, digits++) integer = integer * 10 + bytes[at]! - ZERO;
+  else return Number.NaN;
+  if (bytes[at] === DOT) {
+    at++;
+    if (!isDigit(bytes[at])) return Number.NaN;
+    for (; isDigit(bytes[at]); at++, digits++, fraction++) integer = integer * 10 + bytes[at]! - ZERO;
+  }
+  let exact = digits <= EXACT_DIGITS;
+  if (bytes[at] === LOWER_E || bytes[at] === UPPER_E) {
+    at++;
+    if (bytes[at] === PLUS || bytes[at] === MINUS) at++;
+    if (!isDigit(bytes[at])) return Number.NaN;
+    while (isDigit(bytes[at])) at++;
+    exact = false;
+  }
+  numberEnd = at;
+  if (!exact) return Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, at - start).toString('latin1'));
+  const magnitude = integer / POWERS_OF_TEN[fraction]!;
+  return negative ? -magnitude : magnitude;
+}
+
 /**
  * The buckets of `metric` / `aggregation` in the answer, by resource id, or undefined if the
  * answer is not in the form this reader reads (then `JSON.parse` the text).
@@ -119,49 +163,56 @@ class AggregatesReader {
     return found;
   }
 
-  /** `[[t, g, v], …]`: each row three values, in time order, with a positive granularity. */
+  /**
+   * `[[t, g, v], …]`: each row three values, in time order, with a positive granularity. The
+   * rows are most of the answer, so this loop keeps its place in a local and reads numbers with
+   * `numberAt` rather than through the reader's own methods.
+   */
   private rows(): Buckets {
     this.expect(BRACKET);
     if (this.space() === CLOSE_BRACKET) {
       this.at++;
       return { t: [], granularityUs: [], value: [] };
     }
-    const scratch = this.scratch;
-    let n = 0;
+    const bytes = this.bytes;
+    let at = this.at;
     let last = Number.NEGATIVE_INFINITY;
-    for (;; n++) {
-      this.expect(BRACKET);
-      const t = this.timestamp();
-      this.expect(COMMA);
-      const g = this.number();
-      this.expect(COMMA);
-      const value = this.number();
-      this.expect(CLOSE_BRACKET);
-      // parseMeasures drops such a row, or sorts the rows: it does that, not this reader.
+    for (let n = 0; ; n++) {
+      at = spaceAt(bytes, at);
+      if (bytes[at] !== BRACKET) throw OTHER_FORM;
+      at = spaceAt(bytes, at + 1);
+      if (bytes[at] !== QUOTE) throw OTHER_FORM;
+      let t = bytes[at + 1 + STAMP_LENGTH] === QUOTE ? stampAt(bytes, at + 1) : undefined;
+      if (t === undefined) {
+        this.at = at;
+        t = parseTimestamp(this.key());
+        if (t === undefined) throw OTHER_FORM;
+        at = this.at;
+      } else at += STAMP_LENGTH + 2;
+      at = spaceAt(bytes, at);
+      if (bytes[at] !== COMMA) throw OTHER_FORM;
+      const g = numberAt(bytes, spaceAt(bytes, at + 1));
+      at = spaceAt(bytes, numberEnd);
+      if (bytes[at] !== COMMA) throw OTHER_FORM;
+      const value = numberAt(bytes, spaceAt(bytes, at + 1));
+      at = spaceAt(bytes, numberEnd);
+      if (bytes[at] !== CLOSE_BRACKET) throw OTHER_FORM;
+      // NaN: no number there. parseMeasures drops the other rows refused here, or sorts them: it does that, not this reader.
       if (!(g > 0 && Number.isFinite(g)) || !Number.isFinite(value) || t < last) throw OTHER_FORM;
-      if (n === scratch.t.length) this.scratch = scratch.grown();
+      if (n === this.scratch.t.length) this.scratch = this.scratch.grown();
+      const scratch = this.scratch;
       scratch.t[n] = t;
       scratch.granularityUs[n] = Math.round(g * 1_000_000);
       scratch.value[n] = value;
       last = t;
-      if (this.endOf(CLOSE_BRACKET)) return scratch.buckets(n + 1);
-    }
-  }
-
-  /** A row's timestamp: Gnocchi's own form read in place, any other ASCII string by parseTimestamp. */
-  private timestamp(): Micros {
-    if (this.space() !== QUOTE) throw OTHER_FORM;
-    const start = this.at + 1;
-    if (this.bytes[start + STAMP_LENGTH] === QUOTE) {
-      const t = stampAt(this.bytes, start);
-      if (t !== undefined) {
-        this.at = start + STAMP_LENGTH + 1;
-        return t;
+      at = spaceAt(bytes, at + 1);
+      const next = bytes[at++];
+      if (next === CLOSE_BRACKET) {
+        this.at = at;
+        return scratch.buckets(n + 1);
       }
+      if (next !== COMMA) throw OTHER_FORM;
     }
-    const t = parseTimestamp(this.key());
-    if (t === undefined) throw OTHER_FORM;
-    return t;
   }
 
   /** `{ "key": value, … }`, `member` reading each value. */
@@ -200,40 +251,12 @@ class AggregatesReader {
     return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
   }
 
-  /**
-   * A JSON number, as `JSON.parse` reads it. Up to EXACT_DIGITS digits and no exponent, it is
-   * `integer / 10^k`; otherwise `Number()` of its text.
-   */
+  /** A JSON number, as `JSON.parse` reads it (numberAt). */
   private number(): number {
-    const bytes = this.bytes;
-    this.space();
-    const start = this.at;
-    let at = start;
-    const negative = bytes[at] === MINUS;
-    if (negative) at++;
-    let integer = 0;
-    let digits = 0;
-    let fraction = 0;
-    if (bytes[at] === ZERO) at++;
-    else if (isDigit(bytes[at])) for (; isDigit(bytes[at]); at++, digits++) integer = integer * 10 + bytes[at]! - ZERO;
-    else throw OTHER_FORM;
-    if (bytes[at] === DOT) {
-      at++;
-      if (!isDigit(bytes[at])) throw OTHER_FORM;
-      for (; isDigit(bytes[at]); at++, digits++, fraction++) integer = integer * 10 + bytes[at]! - ZERO;
-    }
-    let exact = digits <= EXACT_DIGITS;
-    if (bytes[at] === LOWER_E || bytes[at] === UPPER_E) {
-      at++;
-      if (bytes[at] === PLUS || bytes[at] === MINUS) at++;
-      if (!isDigit(bytes[at])) throw OTHER_FORM;
-      while (isDigit(bytes[at])) at++;
-      exact = false;
-    }
-    this.at = at;
-    if (!exact) return Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, at - start).toString('latin1'));
-    const magnitude = integer / POWERS_OF_TEN[fraction]!;
-    return negative ? -magnitude : magnitude;
+    const value = numberAt(this.bytes, spaceAt(this.bytes, this.at));
+    if (Number.isNaN(value)) throw OTHER_FORM;
+    this.at = numberEnd;
+    return value;
   }
 
   /**
@@ -315,11 +338,7 @@ class AggregatesReader {
 
   /** Passes JSON whitespace; the byte after it, or -1 at the end. */
   private space(): number {
-    const bytes = this.bytes;
-    let at = this.at;
-    let byte = bytes[at];
-    while (byte === SPACE || byte === LF || byte === CR || byte === TAB) byte = bytes[++at];
-    this.at = at;
-    return byte ?? -1;
+    this.at = spaceAt(this.bytes, this.at);
+    return this.bytes[this.at] ?? -1;
   }
 }

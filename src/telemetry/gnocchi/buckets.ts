@@ -78,12 +78,19 @@ export function stampAt(bytes: Uint8Array, at: number): Micros | undefined {
   return day + ((h * 60 + m) * 60 + s) * 1_000_000;
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** bucketTime's text as bytes, for stampAt: one array for every call. */
+const textBytes = new Uint8Array(STAMP_LENGTH);
 
 /** A bucket's timestamp: Gnocchi's own form by `stampAt`, anything else by parseTimestamp. */
 export function bucketTime(text: string): Micros | undefined {
-  if (text.length === STAMP_LENGTH && PRINTABLE_ASCII.test(text)) {
-    const t = stampAt(Buffer.from(text, 'latin1'), 0);
+  if (text.length === STAMP_LENGTH) {
+    let ascii = true;
+    for (let i = 0; i < STAMP_LENGTH && ascii; i++) {
+      const code = text.charCodeAt(i);
+      ascii = code < 0x80;
+      textBytes[i] = code;
+    }
+    const t = ascii ? stampAt(textBytes, 0) : undefined;
     if (t !== undefined) return t;
   }
   return parseTimestamp(text);

@@ -66,6 +66,13 @@ describe('readAggregates', () => {
     expect(agrees(' \n\t{ "measures" : { } } \r\n')).toBe(true);
   });
 
+  it('reads a month at any granularity, past the size its scratch arrays start with', () => {
+    const rows = Array.from({ length: 31 * 24 * 6 }, (_, i) => row(new Date(Date.UTC(2026, 9, 1) + i * 600_000).toISOString().replace('.000Z', '+00:00'), '600.0', String(i % 7)));
+    expect(agrees(answer(rows))).toBe(true);
+    const read = byBytes(Buffer.from(answer(rows)))!.get('r-1')!;
+    expect([read.t.length, read.value[4463], read.t[4463]]).toEqual([4464, 4463 % 7, (Date.UTC(2026, 9, 1) + 4463 * 600_000) * 1000]);
+  });
+
   it('gives every number the double JSON.parse gives', () => {
     const numbers = [
       '0', '-0', '-0.0', '1', '2.5', '0.1', '0.30000000000000004', '3.3333333333333335', '123456789012345', '1234567890123456', '12345678901234567890',
