@@ -25,9 +25,17 @@ export class AnswerBody {
     return this.bytesRead;
   }
 
-  /** UTF-8; a byte that is not part of valid UTF-8 reads `\\xNN`, so JSON around it stays JSON (src/model/text.ts). */
+  /**
+   * UTF-8; a byte that is not part of valid UTF-8 reads `\\xNN`, so JSON around it stays JSON
+   * (src/model/text.ts). Once decoded, the bytes are let go: a reader of the text (Ceilometer's
+   * pages, kept while paging) would otherwise hold each answer twice. Bytes asked for after that
+   * are the text's own UTF-8.
+   */
   text(): string {
-    this.textRead ??= decodeUtf8(this.bytesRead!, jsonEscape);
+    if (this.textRead === undefined) {
+      this.textRead = decodeUtf8(this.bytesRead!, jsonEscape);
+      this.bytesRead = undefined;
+    }
     return this.textRead;
   }
 }

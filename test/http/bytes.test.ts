@@ -1,7 +1,7 @@
-/** What the HTTP client makes of an answer's bytes: invalid UTF-8 stays visible as \xNN, on real sockets. */
+/** What the HTTP client makes of an answer's bytes: kept as sent until the text is read; invalid UTF-8 stays visible as \xNN, on real sockets. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpClient } from '../../src/http/index.js';
+import { HttpClient, type FetchLike } from '../../src/http/index.js';
 
 let server: http.Server;
 let base: string;
@@ -24,4 +24,35 @@ it('an answer with a name that is not UTF-8 reads it with \\xNN, and UTF-8 names
   } finally {
     client.close();
   }
+});
+
+it('the bytes of an answer are as sent, and its text is decoded only when read', async () => {
+  const client = new HttpClient({ retries: 0 });
+  try {
+    const res = await client.request('GET', `${base}/v3/projects`);
+    expect(res.bytes().subarray(23, 26)).toEqual(Buffer.from([0x61, 0x66, 0xe9]));
+    expect(res.text).toBe('{"projects":[{"name":"caf\\\\xe9"},{"name":"東京"}]}');
+    // Once decoded, the bytes asked for are the text's.
+    expect(res.bytes().toString('utf8')).toBe(res.text);
+  } finally {
+    client.close();
+  }
+});
+
+it('a fetch that gives bytes is read by them, never by text()', async () => {
+  const fetch: FetchLike = async () => ({
+    status: 200,
+    headers: { get: () => null },
+    text: () => Promise.reject(new Error('text() must not be called when bytes() is there')),
+    bytes: async () => new Uint8Array(Buffer.from('{"a":"\u00e9"}')),
+  });
+  const client = new HttpClient({ retries: 0, fetch });
+  const res = await client.request('GET', 'http://127.0.0.1:1/x');
+  expect([res.bytes().length, res.json()]).toEqual([10, { a: 'é' }]);
+});
+
+it('a fetch that gives only text answers bytes as its UTF-8', async () => {
+  const fetch: FetchLike = async () => ({ status: 200, headers: { get: () => null }, text: async () => '{"a":"東"}' });
+  const res = await new HttpClient({ retries: 0, fetch }).request('GET', 'http://127.0.0.1:1/x');
+  expect(res.bytes()).toEqual(Buffer.from('{"a":"東"}', 'utf8'));
 });
