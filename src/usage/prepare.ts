@@ -44,15 +44,23 @@ class Admission {
 
   constructor(private readonly trustSources: readonly RegExp[], private readonly end: number) {}
 
+  /** The last source looked up, and its answer: a series' samples most often share one. */
+  private lastSource: string | undefined;
+  private lastOk = false;
+
   admits(s: Sample): boolean {
     if (s.timestamp >= this.end) return false;
-    let ok = this.trust.get(s.source);
-    if (ok === undefined) this.trust.set(s.source, (ok = this.trustSources.some((pattern) => pattern.test(s.source))));
-    if (!ok) {
+    if (s.source !== this.lastSource) {
+      let ok = this.trust.get(s.source);
+      if (ok === undefined) this.trust.set(s.source, (ok = this.trustSources.some((pattern) => pattern.test(s.source))));
+      this.lastSource = s.source;
+      this.lastOk = ok;
+    }
+    if (!this.lastOk) {
       this.untrusted++;
       this.untrustedSources.add(s.source);
     }
-    return ok;
+    return this.lastOk;
   }
 }
 
