@@ -263,7 +263,8 @@ describe('bucket timestamps', () => {
     for (const text of ['2024-05-10T14:00:00+00:00', '2024-05-10T23:59:59+00:00', '2024-05-11T00:00:00+00:00', '2024-02-29T12:30:00+00:00', '2024-05-10T14:00:00.250000+00:00', '2024-05-10T14:00:00+02:00']) {
       expect(bucketTime(text)).toBe(parseTimestamp(text));
     }
-    for (const text of ['2024-13-10T14:00:00+00:00', '2024-05-10T24:00:00+00:00', '2024-05-10T14:60:00+00:00', '2024-05-1xT14:00:00+00:00']) {
+    // The last two: a character whose low byte is a digit (U+0130 ends in 0x30) is not that digit.
+    for (const text of ['2024-13-10T14:00:00+00:00', '2024-05-10T24:00:00+00:00', '2024-05-10T14:60:00+00:00', '2024-05-1xT14:00:00+00:00', '2\u013024-05-10T14:00:00+00:00', '2024-05-10T14:00:00+00:0\u0130']) {
       expect(bucketTime(text)).toBeUndefined();
     }
   });
@@ -391,6 +392,20 @@ describe('the collector against a scripted Gnocchi', () => {
     expect(read).toEqual(await c.samples(query));
     expect(collected.series[0]!.samples()).toEqual(collected.series[0]!.samples()); // made anew, the same each time
     expect(usage(read, INSTANCE)).toEqual({ 'm1.small': '254.5', 'm1.medium': '513.5' });
+  });
+
+  it('an aggregates answer the byte reader declines is read by its text, to the same samples', async () => {
+    const expected = await collector(gnocchi()).c.samples(query);
+    const declined = collector(gnocchi({
+      aggregates: () => {
+        // Rows out of time order, each with a fourth value: parseMeasures sorts them and reads the first three.
+        const rows = (from: string, to: string) => hourly(from, to).reverse().map((r) => [...r, 'extra']);
+        return { status: 200, body: { measures: { 'vm-1': { vcpus: { mean: rows('2024-04-30T23:00Z', '2024-06-01T00:00Z') } }, 'vm-2': { vcpus: { mean: rows('2024-05-01T00:00Z', '2024-05-02T00:00Z') } } } } };
+      },
+    }));
+    expect(await declined.c.samples(query)).toEqual(expected);
+    const empty = collector(gnocchi({ aggregates: () => ({ status: 200, body: { references: [] } }) }));
+    await expect(empty.c.samples(query)).rejects.toThrow(/aggregates answered without "measures"/);
   });
 
   it('collect() fails on conflicting measures itself, not when a series is read', async () => {

@@ -31,6 +31,20 @@ describe('service templates', () => {
     ]);
   });
 
+  it('a volume whose type and size change back and forth sums each stretch into its own service, exactly', () => {
+    // Hours: hdd 100 GB ×2, ssd 100 GB ×1, hdd 50 GB ×1, hdd 100 GB ×2, ssd 50 GB ×1 (then nothing: max_gap ends the last hold).
+    const stretches: [string, number, number][] = [['hdd', 100, 2], ['ssd', 100, 1], ['hdd', 50, 1], ['hdd', 100, 2], ['ssd', 50, 1]];
+    let t = at('2024-05-01T00:00Z');
+    const samples: Sample[] = [];
+    for (const [type, size, hours] of stretches) {
+      for (let h = 0; h < hours; h++, t += HOUR) samples.push(sample({ meter: 'volume.size', resourceId: 'vol-r', timestamp: t, volume: size, unit: 'GB', metadata: { volume_type: type } }));
+    }
+    expect(summary(computeUsage(samples, VOLUMES, OPTIONS).records)).toEqual([
+      { resource: 'vol-r', service: 'volume.size.hdd', quantity: String(100 * 4 + 50) },
+      { resource: 'vol-r', service: 'volume.size.ssd', quantity: String(100 + 50) },
+    ]);
+  });
+
   it('an attribute carries forward to samples that do not report it', () => {
     const samples = [...vol('2024-05-01T00:00Z', '2024-05-01T01:00Z', { volume_type: 'ssd' }), ...vol('2024-05-01T01:00Z', '2024-05-01T03:00Z', {})];
     expect(summary(computeUsage(samples, VOLUMES, OPTIONS).records)).toEqual([{ resource: 'vol-r', service: 'volume.size.ssd', quantity: '300' }]);

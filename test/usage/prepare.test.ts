@@ -162,6 +162,37 @@ describe('prepareSamples with series', () => {
   });
 });
 
+describe('prepareSamples on a series alone (used as it is when nothing is dropped)', () => {
+  const one = (samples: Sample[]) => [{ meter: 'instance', resourceId: 'vm-1', samples: () => samples }];
+  const times = (result: ReturnType<typeof prepared>) => result.series.flatMap((s) => s.samples.map((x) => x.timestamp));
+
+  it('drops an untrusted sample in the middle of a series, and those at the end, keeping the others in order', () => {
+    const samples = ['00:00', '01:00', '02:00', '03:00'].map((t, i) => sample({ timestamp: `2024-05-01T${t}Z`, source: i === 1 ? 'p-1:openstack' : 'openstack' }));
+    const result = prepared({ samples: [], series: one(samples) }, at('2024-05-01T03:00Z'));
+    expect(times(result)).toEqual([at('2024-05-01T00:00Z'), at('2024-05-01T02:00Z')]);
+    expect([result.kept, result.untrusted, result.duplicates]).toEqual([2, 1, 0]);
+  });
+
+  it('sorts a series that is not in strict time order: equal timestamps go by id, then volume', () => {
+    const samples = [
+      sample({ timestamp: '2024-05-01T01:00Z', volume: 2 }),
+      sample({ timestamp: '2024-05-01T01:00Z', volume: 1 }),
+      sample({ timestamp: '2024-05-01T00:00Z', id: 'b' }),
+      sample({ timestamp: '2024-05-01T00:00Z', id: 'a' }),
+    ];
+    const result = prepared({ samples: [], series: one(samples) });
+    expect(result.series[0]!.samples.map((x) => [x.id, x.volume])).toEqual([['a', 1], ['b', 1], [null, 1], [null, 2]]);
+  });
+
+  it('drops a copy inside one series, and an id repeated by a later series of the resource, counting both', () => {
+    const first = [sample({ timestamp: '2024-05-01T00:00Z', id: 'x' }), sample({ timestamp: '2024-05-01T01:00Z' }), sample({ timestamp: '2024-05-01T01:00Z' })];
+    const later = [sample({ timestamp: '2024-05-01T00:00Z', id: 'x' }), sample({ timestamp: '2024-05-01T02:00Z' })];
+    const result = prepared({ samples: [], series: [...one(first), ...one(later)] });
+    expect(times(result)).toEqual([at('2024-05-01T00:00Z'), at('2024-05-01T01:00Z'), at('2024-05-01T02:00Z')]);
+    expect([result.kept, result.duplicates]).toEqual([3, 2]);
+  });
+});
+
 describe('prepareSamples visiting series', () => {
   it('reads a series only when its group is visited, and visits each group once, in order', () => {
     const events: string[] = [];

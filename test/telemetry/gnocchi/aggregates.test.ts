@@ -64,6 +64,11 @@ describe('readAggregates', () => {
     expect(agrees(two)).toBe(true);
     expect(byBytes(Buffer.from(two))!.get('r-2')).toEqual({ t: [Date.UTC(2026, 9, 31, 23) * 1000], granularityUs: [3600e6], value: [1.5] });
     expect(agrees(' \n\t{ "measures" : { } } \r\n')).toBe(true);
+    expect(agrees('{"measures":{"r-1":{"vcpus":{"mean":[ [ "2026-10-01T00:00:00+00:00" ,3600.0\n,\t1.5 ] ,\r\n["2026-10-01T01:00:00+00:00",3600,2]]}}}}')).toBe(true);
+    // Skipped members are checked without recursion: nesting deep enough to overflow a recursive reader.
+    const deep = `"references": ${'['.repeat(100_000)}${']'.repeat(100_000)}, `;
+    expect(agrees(answer(rows, deep))).toBe(true);
+    expect(byBytes(Buffer.from(answer(rows, deep.replace(']]', ']'))))).toBeUndefined();
   });
 
   it('reads a month at any granularity, past the size its scratch arrays start with', () => {
@@ -79,6 +84,15 @@ describe('readAggregates', () => {
       '0.000001', '1e3', '1E-7', '-2.5e+2', '9007199254740993', '1.7976931348623157e308', '5e-324', '0.1234567890123456789',
     ];
     for (const value of numbers) expect(agrees(answer([row('2026-10-01T00:00:00+00:00', '3600.0', value)]))).toBe(true);
+    // Random decimals of up to 17 significant digits, most of them read as integer / 10^k.
+    let seed = 7;
+    const digit = () => ((seed = (seed * 48271) % 2147483647), seed % 10);
+    for (let k = 0; k < 2000; k++) {
+      const integer = Array.from({ length: 1 + (k % 9) }, digit).join('').replace(/^0+(?=\d)/, '');
+      const fraction = Array.from({ length: k % 9 }, digit).join('');
+      const text = `${k % 3 === 0 ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`;
+      expect(agrees(answer([row('2026-10-01T00:00:00+00:00', '3600.0', text)]))).toBe(true);
+    }
     for (const granularity of ['60', '300.0', '3600', '86400.000', '0.5']) {
       expect(agrees(answer([row('2026-10-01T00:00:00+00:00', granularity, '1')]))).toBe(true);
     }
@@ -162,18 +176,24 @@ describe('readAggregates', () => {
         '"references": [{"id": "r-1", "name": "a\\"b", "list": [1, -0.5, true, null, {}]}], ',
       ),
     );
-    const bytes = [...Buffer.from(' ,:[]{}"\\-+.0123456789eEtfnulZT')];
+    // Bytes JSON gives a meaning to, and some it forbids or leaves to UTF-8: control characters, DEL, a lone continuation byte, a lead byte.
+    const bytes = [...Buffer.from(' ,:[]{}"\\-+.0123456789eEtfnulZT\n\t'), 0x00, 0x1f, 0x7f, 0x80, 0xc3, 0xe9, 0xff];
     const digits = [...base.keys()].filter((i) => base[i]! >= 0x30 && base[i]! <= 0x39);
     let read = 0;
     for (let k = 0; k < 3000; k++) {
       const mutated = Buffer.from(base);
       const edits = 1 + random(3);
+      let edited: Buffer = mutated;
       for (let e = 0; e < edits; e++) {
+        const where = random(edited.length);
+        const kind = random(8);
         // Most edits put a digit for a digit, which leaves JSON: a time, a value, a granularity changed.
-        if (random(4) > 0) mutated[digits[random(digits.length)]!] = 0x30 + random(10);
-        else mutated[random(mutated.length)] = bytes[random(bytes.length)]!;
+        if (kind < 5) edited[digits[random(digits.length)]!] = 0x30 + random(10);
+        else if (kind === 5) edited[where] = bytes[random(bytes.length)]!;
+        else if (kind === 6) edited = Buffer.concat([edited.subarray(0, where), Buffer.from([bytes[random(bytes.length)]!]), edited.subarray(where)]);
+        else edited = Buffer.concat([edited.subarray(0, where), edited.subarray(where + 1)]);
       }
-      const cut = random(4) === 0 ? mutated.subarray(0, random(mutated.length)) : mutated;
+      const cut = random(4) === 0 ? edited.subarray(0, random(edited.length)) : edited;
       if (agrees(cut)) read++;
     }
     // Some mutations leave a readable answer (a digit for a digit): the reader must read those.
