@@ -14,8 +14,12 @@ import { billTenant, blank, failed, type BillingContext, type StopState } from '
 
 export interface BatchOptions {
   concurrency: number;
-  /** Called as each tenant finishes, with how many are done of how many. */
-  onDone?: (outcome: Outcome, done: number, total: number) => void;
+  /**
+   * Called as each tenant finishes, with how many are done of how many. What it returns is what
+   * the batch keeps of that outcome for its result (nothing: all of it), so that a batch of
+   * thousands of tenants need not hold every tenant's usage and lines to its end.
+   */
+  onDone?: (outcome: Outcome, done: number, total: number) => Outcome | void;
 }
 
 export async function billTenants(ctx: BillingContext, tenants: Tenant[], window: BillingWindow, options: BatchOptions): Promise<Outcome[]> {
@@ -32,8 +36,7 @@ export async function billTenants(ctx: BillingContext, tenants: Tenant[], window
       const outcome = await oneTenant(billing, tenants[index]!, window);
       if (!outcome) return;
       outcome.ms = ctx.now().getTime() - started;
-      outcomes[index] = outcome;
-      options.onDone?.(outcome, ++done, tenants.length);
+      outcomes[index] = options.onDone?.(outcome, ++done, tenants.length) ?? outcome;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, tenants.length)) }, worker));

@@ -25,7 +25,7 @@ import { isBillable } from '../period.js';
 import type { Collector } from '../telemetry/contract.js';
 import { formatTimestamp } from '../model/time.js';
 import type { Tenant } from '../model/types.js';
-import { BatchProgress } from '../view/bill.js';
+import { BatchProgress, reportedPart } from '../view/bill.js';
 import { summaryJson, summaryLine } from '../view/report.js';
 import { billTenants } from './batch.js';
 import type { BillingContext, StopState } from './bill.js';
@@ -76,12 +76,15 @@ export async function previewRun(ctx: RunContext, render: Render): Promise<numbe
 async function runBatch(ctx: RunContext, billing: BillingContext, tenants: Tenant[], seen: Outcome[] = []): Promise<Outcome[]> {
   const concurrency = ctx.options.concurrency ?? ctx.config.main.concurrency;
   const progress = new BatchProgress(ctx, tenants.length, concurrency, billing.dryRun);
+  const keep = reportedPart(ctx.options, tenants.length);
   try {
     return await billTenants(billing, tenants, ctx.window, {
       concurrency,
       onDone: (outcome, done, total) => {
-        seen.push(outcome);
         progress.done(outcome, done, total);
+        const kept = keep(outcome);
+        seen.push(kept);
+        return kept;
       },
     });
   } finally {

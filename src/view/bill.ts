@@ -15,6 +15,23 @@ import {
   explainLines, explainText, withFallbacks, failuresText, linesTable, outcomesJson, paintStatus, summaryLine, summaryTable, type ExplainedLine,
 } from './report.js';
 
+/** Whether the end of the run shows each bill's lines as a table: a preview, or one tenant. */
+function detailedView(options: RunContext['options'], outcomes: number): boolean {
+  return Boolean(options.preview || options.dryRun || outcomes === 1);
+}
+
+/**
+ * What the end of the run shows of a finished tenant's outcome, for a run over `tenants` tenants:
+ * the batch keeps only that. Usage records are read only by `--explain` and the detailed view,
+ * lines also by `--json`; without them a run of thousands of tenants holds a few hundred bytes
+ * per tenant instead of tens of kilobytes (peak memory would otherwise grow with the tenants).
+ */
+export function reportedPart(options: RunContext['options'], tenants: number): (outcome: Outcome) => Outcome {
+  if (options.explain || detailedView(options, tenants)) return (outcome) => outcome;
+  if (options.json) return (outcome) => ({ ...outcome, usage: [] });
+  return (outcome) => ({ ...outcome, usage: [], lines: [] });
+}
+
 /** The batch as it goes: the progress line, a line per tenant with --verbose, failures as they happen. */
 export class BatchProgress {
   private readonly progress: Progress | undefined;
@@ -96,7 +113,7 @@ function printOutcomes(ctx: RunContext, outcomes: Outcome[], explain: ((o: Outco
     out.stdout('no tenants with telemetry in this window\n');
     return;
   }
-  const detailed = options.preview || options.dryRun || outcomes.length === 1;
+  const detailed = detailedView(options, outcomes.length);
   if (detailed && !explain) {
     for (const o of outcomes.filter((o) => o.lines.length > 0)) out.stdout(`\n${o.tenant.name ?? o.tenant.id} ${o.window.label}\n${linesTable(o, digits)}`);
     out.stdout('\n');

@@ -77,3 +77,24 @@ describe('billTenants', () => {
     expect(most).toBeGreaterThan(f.config.meterSpecs.length);
   });
 });
+
+describe('what the batch keeps of each outcome', () => {
+  it('keeps what onDone returns, after onDone has seen the whole outcome', async () => {
+    const ledger = f.open();
+    const { Adapter } = recordingAdapter();
+    const collector = hookedCollector(f.config, () => {});
+    const seen: number[] = [];
+    const outcomes = await billTenants(f.context({ collector, Adapter, ledger }), [{ id: 'tenant-01' }, { id: 'tenant-02' }], MAY, {
+      concurrency: 2,
+      onDone: (outcome) => {
+        seen.push(outcome.lines.length);
+        return { ...outcome, lines: [], usage: [] };
+      },
+    });
+    expect(seen.every((n) => n > 0)).toBe(true);
+    expect(outcomes.map((o) => [o.tenant.id, o.status, o.lines.length, o.usage.length, o.total !== null])).toEqual([
+      ['tenant-01', 'committed', 0, 0, true],
+      ['tenant-02', 'committed', 0, 0, true],
+    ]);
+  });
+});
