@@ -24,7 +24,7 @@ import type { Micros } from '../model/time.js';
 import { allSamples, type Collector } from './contract.js';
 import { GnocchiMeasures } from './gnocchi/measures.js';
 import { GnocchiProblem, isMetricsNotFound, metricKey } from './gnocchi/problem.js';
-import { distinctBuckets, type Buckets } from './gnocchi/buckets.js';
+import { distinctBuckets, noBuckets, type Buckets } from './gnocchi/buckets.js';
 import { buildTimelines, bucketsToSamples, type GnocchiResourceRow, type ResourceTimeline, type SampleContext } from './gnocchi/samples.js';
 import { aliveFilter, searchResources } from './gnocchi/search.js';
 import { gnocchiSettings } from '../config/telemetry.js';
@@ -74,7 +74,7 @@ export interface GnocchiCollectorOptions {
  * `seriesAt`, it would keep that scope alive, and with it the whole raw answer.
  */
 function packedSeries(timeline: ResourceTimeline, measures: Buckets | undefined, ctx: SampleContext): SampleSeries {
-  const buckets = distinctBuckets(measures ?? { t: [], granularityUs: [], value: [] }, ctx.metricId, timeline.id);
+  const buckets = distinctBuckets(measures ?? noBuckets(), ctx.metricId, timeline.id);
   return { meter: ctx.meter, resourceId: timeline.id, samples: () => bucketsToSamples(timeline, buckets, ctx) };
 }
 

@@ -11,7 +11,7 @@
  * `undefined`, and the caller reads the text as before, with its checks and its messages.
  */
 import { parseTimestamp, type Micros } from '../../model/time.js';
-import { STAMP_LENGTH, stampAt, type Buckets } from './buckets.js';
+import { noBuckets, STAMP_LENGTH, stampAt, type Buckets } from './buckets.js';
 
 /** Thrown inside the reader when the answer is not in the form it reads; never leaves this module. */
 class OtherForm {}
@@ -94,8 +94,7 @@ export function readAggregates(bytes: Uint8Array, metric: string, aggregation: s
 
 /**
  * Rows are read into typed arrays that grow as needed, then copied into buckets of their exact
- * size: arrays grown by `push` would be copied at each growth, and leave the garbage collector
- * the copies of every resource's month.
+ * size: arrays grown by `push` would be copied at each growth.
  */
 class Scratch {
   constructor(
@@ -113,16 +112,10 @@ class Scratch {
     return new Scratch(more(this.t), more(this.granularityUs), more(this.value));
   }
 
-  /** The first `n` rows as buckets. */
+  /** The first `n` rows as buckets (copies: the scratch arrays go on to the next resource). */
   buckets(n: number): Buckets {
-    return { t: copied(this.t, n), granularityUs: copied(this.granularityUs, n), value: copied(this.value, n) };
+    return { t: this.t.slice(0, n), granularityUs: this.granularityUs.slice(0, n), value: this.value.slice(0, n) };
   }
-}
-
-function copied(from: Float64Array, n: number): number[] {
-  const to = new Array<number>(n);
-  for (let i = 0; i < n; i++) to[i] = from[i]!;
-  return to;
 }
 
 class AggregatesReader {
@@ -172,7 +165,7 @@ class AggregatesReader {
     this.expect(BRACKET);
     if (this.space() === CLOSE_BRACKET) {
       this.at++;
-      return { t: [], granularityUs: [], value: [] };
+      return noBuckets();
     }
     const bytes = this.bytes;
     let at = this.at;

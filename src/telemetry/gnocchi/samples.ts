@@ -184,7 +184,7 @@ function metadataCursor(timeline: ResourceTimeline, kind: 'plain' | 'active'): (
 }
 
 /** Whether some bucket from `from` on (starts sorted) starts exactly at `t`. */
-function startsAt(starts: readonly Micros[], from: number, t: Micros): boolean {
+function startsAt(starts: Float64Array, from: number, t: Micros): boolean {
   let i = from;
   while (i < starts.length && starts[i]! < t) i++;
   return i < starts.length && starts[i] === t;

@@ -62,7 +62,7 @@ describe('readAggregates', () => {
     expect(agrees(answer(rows, references))).toBe(true);
     const two = `{"measures": {"r-1": {"memory": {"mean": [1, 2]}, "vcpus": {"max": [], "mean": [${rows[0]}]}}, "r-2": {"vcpus": {"mean": [${rows[1]}]}}}}`;
     expect(agrees(two)).toBe(true);
-    expect(byBytes(Buffer.from(two))!.get('r-2')).toEqual({ t: [Date.UTC(2026, 9, 31, 23) * 1000], granularityUs: [3600e6], value: [1.5] });
+    expect(byBytes(Buffer.from(two))!.get('r-2')).toEqual({ t: Float64Array.of(Date.UTC(2026, 9, 31, 23) * 1000), granularityUs: Float64Array.of(3600e6), value: Float64Array.of(1.5) });
     expect(agrees(' \n\t{ "measures" : { } } \r\n')).toBe(true);
     expect(agrees('{"measures":{"r-1":{"vcpus":{"mean":[ [ "2026-10-01T00:00:00+00:00" ,3600.0\n,\t1.5 ] ,\r\n["2026-10-01T01:00:00+00:00",3600,2]]}}}}')).toBe(true);
     // Skipped members are checked without recursion: nesting deep enough to overflow a recursive reader.
