@@ -100,7 +100,7 @@ export class HttpClient {
       attempt++;
       const authHeaders = init.auth ? await init.auth.headers() : {};
       const headers = { ...baseHeaders, ...authHeaders };
-      const result = await this.attempt(method, fullUrl, headers, body);
+      const result = await this.attempt(method, fullUrl, headers, body, init.keepBytes ?? false);
 
       if (result.kind === 'response') {
         if (ok(result.status) || REDIRECT_STATUSES.has(result.status)) return result;
@@ -147,7 +147,7 @@ export class HttpClient {
     return Math.floor(this.random() * ceiling);
   }
 
-  private async attempt(method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
+  private async attempt(method: string, url: string, headers: Record<string, string>, body: string | undefined, keepBytes: boolean): Promise<Attempt> {
     const release = await this.semaphore.acquire();
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -162,6 +162,7 @@ export class HttpClient {
         // Redirects are followed by `request`, never by fetch (see redirect.ts).
         const res = await this.fetch(url, { method, headers, body, signal: controller.signal, agent: this.agent, redirect: 'manual' });
         const answer = res.bytes ? AnswerBody.ofBytes(asBuffer(await res.bytes())) : AnswerBody.ofText(await res.text());
+        if (!keepBytes) answer.text();
         return { kind: 'response' as const, status: res.status, headers: res.headers, body: answer };
       })();
       exchange.catch(() => undefined);

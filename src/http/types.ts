@@ -65,7 +65,7 @@ export interface HttpResponse {
   headers: { get(name: string): string | null };
   /** The body as UTF-8 text, decoded on first read. */
   readonly text: string;
-  /** The body's bytes (a reader that parses them itself, e.g. Gnocchi's measures, skips decoding them). */
+  /** The body's bytes (a reader that parses them itself, e.g. Gnocchi's measures, asks for them with `keepBytes`). */
   bytes(): Buffer;
   /** The body parsed as JSON; throws an HttpError naming method and URL if it is not JSON. */
   json<T = unknown>(): T;
@@ -82,4 +82,10 @@ export interface RequestInit {
   okStatuses?: number[];
   /** The request only reads (or may be repeated safely): retry it after network errors and 5xx. Default: by method. */
   idempotent?: boolean;
+  /**
+   * The caller reads the answer's bytes (`HttpResponse.bytes()`): its text is decoded only if
+   * asked. Default: the text is decoded as the answer arrives and the bytes let go at once,
+   * which keeps large answers (Ceilometer's pages) from outliving their first garbage collection.
+   */
+  keepBytes?: boolean;
 }

@@ -26,14 +26,17 @@ it('an answer with a name that is not UTF-8 reads it with \\xNN, and UTF-8 names
   }
 });
 
-it('the bytes of an answer are as sent, and its text is decoded only when read', async () => {
+it('with keepBytes, the bytes of an answer are as sent, and its text is decoded only when read', async () => {
   const client = new HttpClient({ retries: 0 });
   try {
-    const res = await client.request('GET', `${base}/v3/projects`);
+    const res = await client.request('GET', `${base}/v3/projects`, { keepBytes: true });
     expect(res.bytes().subarray(23, 26)).toEqual(Buffer.from([0x61, 0x66, 0xe9]));
     expect(res.text).toBe('{"projects":[{"name":"caf\\\\xe9"},{"name":"東京"}]}');
     // Once decoded, the bytes asked for are the text's.
     expect(res.bytes().toString('utf8')).toBe(res.text);
+    // Without it, the text is decoded as the answer arrives: its bytes are the text's.
+    const decoded = await client.request('GET', `${base}/v3/projects`);
+    expect(decoded.bytes().toString('utf8')).toBe(res.text);
   } finally {
     client.close();
   }

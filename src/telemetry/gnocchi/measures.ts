@@ -222,6 +222,7 @@ export class GnocchiMeasures {
         try {
           res = await this.request('POST', `${base}/aggregates`, {
             idempotent: true,
+            keepBytes: true,
             query: [['start', formatTimestamp(query.start)], ['stop', formatTimestamp(query.end)], ['granularity', String(this.settings.granularity)]],
             body: { resource_type: meter.resourceType, search: { in: { id: chunk } }, operations: ['metric', meter.metric, aggregation] },
           });
