@@ -22,13 +22,15 @@ function detailedView(options: RunContext['options'], outcomes: number): boolean
 
 /**
  * What the end of the run shows of a finished tenant's outcome, for a run over `tenants` tenants:
- * the batch keeps only that. Usage records are read only by `--explain` and the detailed view,
- * lines also by `--json`; without them a run of thousands of tenants holds a few hundred bytes
- * per tenant instead of tens of kilobytes (peak memory would otherwise grow with the tenants).
+ * the batch keeps only that. Usage records are read at the end only by `--explain`; lines by
+ * every view but `--quiet` (the summary table counts them). Without them a run of thousands of
+ * tenants holds a few hundred bytes per tenant instead of tens of kilobytes, and its peak memory
+ * does not grow with the tenants.
  */
 export function reportedPart(options: RunContext['options'], tenants: number): (outcome: Outcome) => Outcome {
-  if (options.explain || detailedView(options, tenants)) return (outcome) => outcome;
-  if (options.json) return (outcome) => ({ ...outcome, usage: [] });
+  if (options.explain) return (outcome) => outcome;
+  const lines = !options.quiet || options.json || detailedView(options, tenants);
+  if (lines) return (outcome) => ({ ...outcome, usage: [] });
   return (outcome) => ({ ...outcome, usage: [], lines: [] });
 }
 

@@ -70,6 +70,14 @@ describe('output for cron and for a terminal', () => {
     expect(hasAnsi((await run(args, { cwd: cloud.dir, stdoutIsTTY: true, env: { TERM: 'dumb' } })).stdout)).toBe(false);
   });
 
+  it('the summary table of a run over several tenants counts each bill\'s lines', async () => {
+    const cloud = writeCloud(plan(3));
+    const result = await run([...bill(cloud, '--all', ...MONTH)], { cwd: cloud.dir });
+    expect(result.code).toBe(0);
+    // Each tenant of the plan bills 2 lines (see the --verbose test above).
+    for (const tenant of ['tenant-01', 'tenant-02', 'tenant-03']) expect(result.stdout).toMatch(new RegExp(`^${tenant}-name \\(${tenant}\\)\\s+2024-05\\s+committed\\s+2\\s`, 'm'));
+  });
+
   it('--quiet: the failures on stderr and the summary line on stdout, nothing else', async () => {
     const cloud = writeCloud(plan(3, (t) => (t.id === 'tenant-02' ? { ...t, flavor: 'x9.unpriced' } : t)));
     const result = await run([...bill(cloud, '--all', ...MONTH, '--quiet')], { cwd: cloud.dir, isTTY: true });

@@ -10,13 +10,16 @@ describe('reportedPart', () => {
     return [o.usage.length, o.lines.length, o.total];
   };
 
-  it('keeps usage and lines only when the end of the run shows them', () => {
+  it('keeps usage only for --explain, and lines for every view but --quiet', () => {
     expect(kept({ quiet: true }, 1000)).toEqual([0, 0, 1]);
-    expect(kept({}, 1000)).toEqual([0, 0, 1]);
+    expect(kept({}, 1000)).toEqual([0, 1, 1]);
     expect(kept({ json: true }, 1000)).toEqual([0, 1, 1]);
+    expect(kept({ json: true, quiet: true }, 1000)).toEqual([0, 1, 1]);
     expect(kept({ explain: true }, 1000)).toEqual([1, 1, 1]);
-    expect(kept({}, 1)).toEqual([1, 1, 1]);
-    expect(kept({ dryRun: true }, 1000)).toEqual([1, 1, 1]);
-    expect(kept({ preview: true }, 1000)).toEqual([1, 1, 1]);
+    expect(kept({ explain: true, quiet: true }, 1000)).toEqual([1, 1, 1]);
+    expect(kept({ quiet: true }, 1)).toEqual([0, 1, 1]);
+    expect(kept({}, 1)).toEqual([0, 1, 1]);
+    expect(kept({ dryRun: true }, 1000)).toEqual([0, 1, 1]);
+    expect(kept({ preview: true }, 1000)).toEqual([0, 1, 1]);
   });
 });
