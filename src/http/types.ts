@@ -63,7 +63,7 @@ export type HttpIo = Pick<HttpOptions, 'fetch' | 'sleep' | 'random' | 'now'>;
 export interface HttpResponse {
   status: number;
   headers: { get(name: string): string | null };
-  /** The body as UTF-8 text, decoded on first read. */
+  /** The body as UTF-8 text (with `keepBytes`, decoded on first read). */
   readonly text: string;
   /** The body's bytes (a reader that parses them itself, e.g. Gnocchi's measures, asks for them with `keepBytes`). */
   bytes(): Buffer;

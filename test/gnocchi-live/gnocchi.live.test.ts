@@ -262,7 +262,7 @@ describe('paging and history as Gnocchi serves them', () => {
         // Not every tenant's: one instance has a metric without the hourly granularity, on purpose (above).
         const ids = RESOURCES.filter((r) => r.type === type && (type !== 'instance' || r.tenant === ACME)).map((r) => r.id);
         const res = await http.request('POST', `${URL_}/v1/aggregates`, {
-          auth: basicAuth('admin'), idempotent: true,
+          auth: basicAuth('admin'), idempotent: true, keepBytes: true,
           query: [['start', '2026-02-28T23:00:00Z'], ['stop', '2026-04-01T00:00:00Z'], ['granularity', '3600']],
           body: { resource_type: type, search: { in: { id: ids } }, operations: ['metric', metric, 'mean'] },
         });
