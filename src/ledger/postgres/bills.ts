@@ -20,7 +20,8 @@ const CLAIM_ATTEMPTS = 5;
 
 /**
  * Claims `window` of `tenant` for `owner`. Each attempt is a read and one statement, each its own
- * short transaction: the exclusion constraint, not a lock, keeps two hosts from both inserting,
+ * short transaction: the exclusion constraint keeps two hosts from both inserting (a per-tenant
+ * advisory lock only queues their inserts, see insertPending),
  * and a take-over is one UPDATE of the row as it was read, skipping it when another host has it
  * locked. When another host's claim got in between (our insert refused, or the row changed or is
  * locked, or the server aborted our insert as a deadlock with theirs), the attempt is repeated after a short random pause (hosts that collided do not collide
@@ -65,14 +66,29 @@ function pause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, attempt * (10 + Math.random() * 20)));
 }
 
-/** A new pending bill; its revision is 1 + the voided bills of the same tenant and exact window. */
+/**
+ * The class of the advisory locks that queue the claim inserts of one tenant (the second key is
+ * the tenant's hash). Two-key advisory locks never meet the schema's one-key lock.
+ */
+const CLAIM_LOCK_CLASS = 0x61727469;
+
+/**
+ * A new pending bill; its revision is 1 + the voided bills of the same tenant and exact window.
+ * The statement first takes the tenant's advisory lock, held until it commits. Without it,
+ * inserts of one window by several hosts at once each wait for the others' rows (the exclusion
+ * constraint), a deadlock: PostgreSQL aborts one of them a second later, and each aborted host
+ * tries again and joins the cycle anew. Measured with 4 hosts on 200 tenants, one tenant in a
+ * few runs went through 5 aborted attempts on 3 of the 4 hosts and failed there ("kept
+ * changing"). With the lock, the second insert waits for the first to commit, then meets its row
+ * (23P01): busy.
+ */
 async function insertPending(store: PgStore, tenant: { id: string; name?: string }, window: Window, owner: Owner): Promise<Bill> {
   const { rows } = await store.pool.query<BillRow>(
     `INSERT INTO bills (id, tenant, tenant_name, start_us, end_us, status, revision, owner, claimed_at, heartbeat_at, created_at)
      SELECT $1, $2, $3, $4, $5, 'pending',
        1 + (SELECT count(*) FROM bills WHERE tenant = $2 AND start_us = $4 AND end_us = $5 AND status = 'voided'),
        $6, at, at, at
-     FROM (SELECT COALESCE($7::text, ${SERVER_NOW}) AS at) t
+     FROM (SELECT pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, hashtext($2))) AS queued, (SELECT COALESCE($7::text, ${SERVER_NOW}) AS at) t
      RETURNING *`,
     [randomUUID(), tenant.id, tenant.name ?? null, window.start, window.end, JSON.stringify(owner), store.clock.leaseStamp()],
   );
