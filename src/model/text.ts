@@ -45,3 +45,8 @@ export function decodeUtf8(bytes: Buffer, escape: (byte: number) => string = tex
   }
   return out + bytes.toString('utf8', start);
 }
+
+/** The bytes from `start` up to `end` (or the end of `bytes`), one character each: for ASCII read in place. */
+export function latin1Text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.max(0, Math.min(end, bytes.length) - start)).toString('latin1');
+}

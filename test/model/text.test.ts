@@ -1,4 +1,4 @@
-import { decodeUtf8, jsonEscape } from '../../src/model/text.js';
+import { decodeUtf8, jsonEscape, latin1Text } from '../../src/model/text.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
@@ -31,3 +31,15 @@ describe('decodeUtf8 keeps invalid UTF-8 visible as \\xNN', () => {
     expect(JSON.parse(decodeUtf8(bytes('{"name":"caf', [0xe9], '"}'), jsonEscape))).toEqual({ name: 'caf\\xe9' });
   });
 });
+
+describe('latin1Text', () => {
+  it('reads a range of a view in place, one character a byte, clipped to the end', () => {
+    const whole = Buffer.from('xx2026-10-01\xe9yy', 'latin1');
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 2, whole.length - 4);
+    expect(latin1Text(view, 0, 10)).toBe('2026-10-01');
+    expect(latin1Text(view, 5, 11)).toBe('10-01\xe9');
+    expect(latin1Text(view, 9, 40)).toBe('1\xe9');
+    expect(latin1Text(view, 11, 15)).toBe('');
+  });
+});
+

@@ -10,6 +10,7 @@
  * would drop or sort, a value of another type, bytes that are not JSON at all) makes it answer
  * `undefined`, and the caller reads the text as before, with its checks and its messages.
  */
+import { latin1Text } from '../../model/text.js';
 import { parseTimestamp, type Micros } from '../../model/time.js';
 import { noBuckets, STAMP_LENGTH, stampAt, type Buckets } from './buckets.js';
 
@@ -74,7 +75,7 @@ function numberAt(bytes: Uint8Array, start: number): number {
     exact = false;
   }
   numberEnd = at;
-  if (!exact) return Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, at - start).toString('latin1'));
+  if (!exact) return Number(latin1Text(bytes, start, at));
   const magnitude = integer / POWERS_OF_TEN[fraction]!;
   return negative ? -magnitude : magnitude;
 }
@@ -241,7 +242,7 @@ class AggregatesReader {
       if (byte === undefined || byte < SPACE || byte > 0x7e || byte === BACKSLASH) throw OTHER_FORM;
     }
     this.at = end + 1;
-    return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+    return latin1Text(bytes, start, end);
   }
 
   /** A JSON number, as `JSON.parse` reads it (numberAt). */
@@ -307,7 +308,7 @@ class AggregatesReader {
       if (byte === BACKSLASH) {
         const escaped = bytes[at + 1];
         if (escaped === undefined || !ESCAPES.has(escaped)) throw OTHER_FORM;
-        if (escaped === 0x75 && !HEX.test(Buffer.from(bytes.buffer, bytes.byteOffset + at + 2, Math.min(4, bytes.length - at - 2)).toString('latin1'))) throw OTHER_FORM;
+        if (escaped === 0x75 && !HEX.test(latin1Text(bytes, at + 2, at + 6))) throw OTHER_FORM;
         at += escaped === 0x75 ? 6 : 2;
         continue;
       }

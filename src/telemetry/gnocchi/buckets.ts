@@ -3,6 +3,7 @@
  * buckets sorted by time, each instant once. Pure: no HTTP here.
  */
 import { formatTimestamp, parseTimestamp, US_PER_SECOND, type Micros } from '../../model/time.js';
+import { latin1Text } from '../../model/text.js';
 import { formatSeconds } from './policy.js';
 import { GnocchiProblem } from './problem.js';
 
@@ -55,7 +56,7 @@ function dayAt(bytes: Uint8Array, at: number): Micros | undefined {
   if (key === lastDay.key) return lastDay.us;
   let us = days.get(key);
   if (us === undefined) {
-    us = parseTimestamp(`${Buffer.from(bytes.buffer, bytes.byteOffset + at, 10).toString('latin1')}T00:00:00Z`);
+    us = parseTimestamp(`${latin1Text(bytes, at, at + 10)}T00:00:00Z`);
     if (us === undefined) return undefined;
     if (days.size >= MAX_DAYS) days.clear();
     days.set(key, us);
